@@ -1,0 +1,52 @@
+"""zyw_flow: government work-style campaigns as state machines with dated gates."""
+
+from zyw_flow._errors import (
+    CalendarError,
+    CalendarHorizonError,
+    CampaignError,
+    DateExpressionError,
+    DuplicateEventError,
+    EnrolmentError,
+    JournalCorrupted,
+    ParameterError,
+    PermissionRefused,
+    Problem,
+    ScenarioError,
+    SchemaVersionError,
+    StoreError,
+    TemplateError,
+    TemplateNotFound,
+    TimeOrderError,
+    TransitionRefused,
+    UnknownActorError,
+    UnknownStepError,
+    UnknownUnitError,
+    ZywFlowError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CalendarError",
+    "CalendarHorizonError",
+    "CampaignError",
+    "DateExpressionError",
+    "DuplicateEventError",
+    "EnrolmentError",
+    "JournalCorrupted",
+    "ParameterError",
+    "PermissionRefused",
+    "Problem",
+    "ScenarioError",
+    "SchemaVersionError",
+    "StoreError",
+    "TemplateError",
+    "TemplateNotFound",
+    "TimeOrderError",
+    "TransitionRefused",
+    "UnknownActorError",
+    "UnknownStepError",
+    "UnknownUnitError",
+    "ZywFlowError",
+    "__version__",
+]

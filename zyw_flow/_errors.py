@@ -1,0 +1,196 @@
+"""The error hierarchy of zyw_flow.
+
+Every error raised on purpose by the library derives from :class:`ZywFlowError` and, where
+natural, from a builtin as well, so callers can catch either::
+
+    ZywFlowError
+    ├── TemplateError (ValueError)          every problem of a template, collected
+    │   └── TemplateNotFound (LookupError)  no bundled id, file or entry point by that name
+    ├── DateExpressionError (ValueError)    a date phrase that cannot be read
+    ├── CalendarError (LookupError)
+    │   └── CalendarHorizonError            a date beyond the official data, no fallback
+    ├── ParameterError (ValueError)         a template parameter missing or of the wrong type
+    ├── CampaignError                       refused runtime calls (state unchanged)
+    │   ├── UnknownUnitError (KeyError)
+    │   ├── UnknownStepError (KeyError)
+    │   ├── UnknownActorError (KeyError)
+    │   ├── EnrolmentError (ValueError)     duplicate unit, unknown or cyclic parent
+    │   ├── TransitionRefused (ValueError)  event not allowed in the current state
+    │   ├── PermissionRefused (PermissionError)
+    │   ├── TimeOrderError (ValueError)     time earlier than the unit's last event
+    │   └── DuplicateEventError (ValueError) idempotency key reused with another payload
+    ├── ScenarioError (ValueError)          a malformed scenario file
+    └── StoreError (OSError)                the journal cannot be read or written
+        ├── JournalCorrupted
+        └── SchemaVersionError
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "CalendarError",
+    "CalendarHorizonError",
+    "CampaignError",
+    "DateExpressionError",
+    "DuplicateEventError",
+    "EnrolmentError",
+    "JournalCorrupted",
+    "ParameterError",
+    "PermissionRefused",
+    "Problem",
+    "ScenarioError",
+    "SchemaVersionError",
+    "StoreError",
+    "TemplateError",
+    "TemplateNotFound",
+    "TimeOrderError",
+    "TransitionRefused",
+    "UnknownActorError",
+    "UnknownStepError",
+    "UnknownUnitError",
+    "ZywFlowError",
+]
+
+
+class ZywFlowError(Exception):
+    """Root of every error zyw_flow raises on purpose."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in a template: where it is and what is wrong.
+
+    Attributes:
+        file: the template file (or ``<string>``).
+        line: 1-based line in that file, or ``None`` when unknown.
+        path: the path inside the document, e.g. ``phases[1].steps.work_plan.due``.
+        message: a sentence a template author understands.
+    """
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path or '<root>'}: {self.message}"
+
+
+class TemplateError(ZywFlowError, ValueError):
+    """A template has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        head = f"{len(self.problems)} problem(s) in template"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class TemplateNotFound(ZywFlowError, LookupError):
+    """No template with that id or path."""
+
+
+class DateExpressionError(ZywFlowError, ValueError):
+    """A date phrase that cannot be read; ``phrase`` is the text, ``reason`` why."""
+
+    def __init__(self, phrase: str, reason: str) -> None:
+        self.phrase = phrase
+        self.reason = reason
+        super().__init__(f"cannot read date {phrase!r}: {reason}")
+
+
+class CalendarError(ZywFlowError, LookupError):
+    """A calendar problem: unknown calendar name or missing data."""
+
+
+class CalendarHorizonError(CalendarError):
+    """A date lies beyond the official working-day data and no fallback is declared."""
+
+
+class ParameterError(ZywFlowError, ValueError):
+    """A template parameter is missing, unknown or of the wrong type."""
+
+
+class CampaignError(ZywFlowError):
+    """A runtime call was refused; the campaign state is unchanged.
+
+    Attributes:
+        unit: the unit concerned, if any.
+        step: the step concerned, if any.
+        event: the event type that was refused, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        unit: str | None = None,
+        step: str | None = None,
+        event: str | None = None,
+    ) -> None:
+        self.unit = unit
+        self.step = step
+        self.event = event
+        where = ", ".join(
+            f"{k}={v}" for k, v in (("event", event), ("unit", unit), ("step", step)) if v
+        )
+        super().__init__(f"{message} [{where}]" if where else message)
+
+
+class UnknownUnitError(CampaignError, KeyError):
+    """No unit with that id is enrolled."""
+
+
+class UnknownStepError(CampaignError, KeyError):
+    """The campaign has no step with that id (for that unit)."""
+
+
+class UnknownActorError(CampaignError, KeyError):
+    """No actor with that id is registered."""
+
+
+class EnrolmentError(CampaignError, ValueError):
+    """A unit cannot be enrolled: duplicate id, unknown or cyclic parent, bad kind."""
+
+
+class TransitionRefused(CampaignError, ValueError):
+    """The event is not allowed in the step's or unit's current state."""
+
+
+class PermissionRefused(CampaignError, PermissionError):
+    """The actor's roles do not allow this event on this unit."""
+
+
+class TimeOrderError(CampaignError, ValueError):
+    """The event's time is earlier than the unit's (or campaign's) last event."""
+
+
+class DuplicateEventError(CampaignError, ValueError):
+    """An idempotency key was reused with a different payload."""
+
+
+class ScenarioError(ZywFlowError, ValueError):
+    """A scenario file is malformed; ``problems`` lists what is wrong."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("scenario problems:\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class StoreError(ZywFlowError, OSError):
+    """The journal cannot be opened, read or written."""
+
+
+class JournalCorrupted(StoreError):
+    """The journal's hash chain is broken or a row was changed."""
+
+
+class SchemaVersionError(StoreError):
+    """The journal was written by an incompatible (newer) version."""
