@@ -1,0 +1,63 @@
+"""Instants in the hot path: integers of microseconds since the Unix epoch.
+
+pendulum stays at the edges (templates, calendar arithmetic); the runtime compares ints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+__all__ = ["EPOCH", "NEVER", "At", "format_us", "from_us", "parse_at", "to_us"]
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+NEVER = 1 << 62
+_US = dt.timedelta(microseconds=1)
+
+At = dt.datetime | dt.date | str
+
+
+def to_us(value: dt.datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    delta = dt.datetime.__sub__(value, EPOCH)  # plain timedelta, also for pendulum values
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(us: int, tz: dt.tzinfo) -> dt.datetime:
+    """The aware datetime, in ``tz``, of a microsecond instant."""
+    return (EPOCH + dt.timedelta(microseconds=us)).astimezone(tz)
+
+
+def format_us(us: int | None, tz: dt.tzinfo) -> str | None:
+    """ISO-8601 with offset (``2011-09-10T23:59:59.999999+08:00``), or ``None``."""
+    if us is None or abs(us) >= NEVER:
+        return None
+    return from_us(us, tz).isoformat()
+
+
+def parse_at(value: At, tz: dt.tzinfo | str) -> int:
+    """An instant from a datetime, a date or an ISO string; naive means local time.
+
+    A date, or a string without a time, means 00:00 local time.
+
+    Raises:
+        ValueError: the string is not an ISO date or date-time.
+        TypeError: any other type.
+    """
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed: dt.datetime | dt.date = (
+                dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+            )
+        except ValueError:
+            raise ValueError(f"not an ISO date or date-time: {value!r}") from None
+        value = parsed
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return to_us(value)
+    if isinstance(value, dt.date):
+        return to_us(dt.datetime(value.year, value.month, value.day, tzinfo=zone))
+    raise TypeError(f"expected a datetime, date or ISO string, not {type(value).__name__}")

@@ -1,0 +1,29 @@
+"""Compilation: a resolved campaign → machines and the tables derived from them."""
+
+from __future__ import annotations
+
+from zyw_flow.compile._compile import CompiledCampaign, compile_campaign, escalation_instants
+from zyw_flow.compile._diagram import mermaid
+from zyw_flow.compile._machine import (
+    GUARDS,
+    STATUS_NAMES,
+    STEP_EVENTS,
+    STEP_TRANSITIONS,
+    derive_table,
+    phase_machine,
+    step_machine,
+)
+
+__all__ = [
+    "GUARDS",
+    "STATUS_NAMES",
+    "STEP_EVENTS",
+    "STEP_TRANSITIONS",
+    "CompiledCampaign",
+    "compile_campaign",
+    "derive_table",
+    "escalation_instants",
+    "mermaid",
+    "phase_machine",
+    "step_machine",
+]

@@ -1,0 +1,179 @@
+"""Compile a resolved campaign once into an immutable, integer-indexed form.
+
+The compiled campaign carries the ``transitions`` machines (the specification, for
+diagrams and checks) and the tables derived from them that the runtime executes: steps are
+numbered, instants are microseconds, dependencies and gates are tuples of step numbers.
+The compiler never imports the runtime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+import attrs
+from transitions import Machine
+
+from zyw_flow._time import NEVER, to_us
+from zyw_flow.compile._machine import (
+    STATUS_NAMES,
+    STEP_EVENTS,
+    derive_table,
+    phase_machine,
+    step_machine,
+)
+from zyw_flow.dates import WorkCalendar, end_of_day
+from zyw_flow.resolve import ResolvedCampaign, ResolvedStep
+from zyw_flow.template import EscalationLevelDef, SanctionDef
+
+__all__ = ["CompiledCampaign", "compile_campaign", "escalation_instants"]
+
+
+def escalation_instants(
+    due: dt.datetime, ladder: tuple[EscalationLevelDef, ...], calendar: WorkCalendar, tz: str
+) -> tuple[int, ...]:
+    """The instant (µs) each escalation level is reached for a deadline ``due``.
+
+    ``N working days`` keeps the deadline's time of day on the N-th working day after it
+    (a deadline at the end of 2011-10-05, a holiday, reaches ``+1 working day`` at the end
+    of 2011-10-08, a make-up working Saturday); ``N days`` adds calendar days.
+    """
+    out = []
+    for level in ladder:
+        if level.unit == "working_days":
+            day = calendar.add_workdays(due.date(), level.amount)
+        else:
+            day = due.date() + dt.timedelta(days=level.amount)
+        local = due.astimezone(ZoneInfo(tz))
+        at = dt.datetime.combine(day, local.timetz())
+        out.append(to_us(at))
+    return tuple(out)
+
+
+@attrs.frozen
+class CompiledCampaign:
+    """A campaign compiled for execution. Immutable; share it between campaigns.
+
+    Attributes:
+        resolved: the resolved campaign it was compiled from.
+        step_machine: the ``transitions`` machine of the step lifecycle (definition only).
+        phase_machine: the ``transitions`` machine of the phases (definition only).
+        table: ``table[status][event]`` → next status, or ``-1`` if not allowed.
+        steps: the steps in order; a step's number is its index.
+    """
+
+    resolved: ResolvedCampaign
+    step_machine: Machine = attrs.field(eq=False, repr=False)
+    phase_machine: Machine = attrs.field(eq=False, repr=False)
+    table: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
+    steps: tuple[ResolvedStep, ...] = attrs.field(repr=False)
+    step_index: Mapping[str, int] = attrs.field(repr=False)
+    step_phase: tuple[int, ...] = attrs.field(repr=False)
+    opens_us: tuple[int, ...] = attrs.field(repr=False)
+    due_us: tuple[int, ...] = attrs.field(repr=False)
+    closes_us: tuple[int, ...] = attrs.field(repr=False)
+    deps: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
+    escalation_us: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
+    phase_ids: tuple[str, ...] = attrs.field(repr=False)
+    phase_start_us: tuple[int, ...] = attrs.field(repr=False)
+    phase_end_us: tuple[int, ...] = attrs.field(repr=False)
+    phase_steps: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
+    gate_steps: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
+    zone: ZoneInfo = attrs.field(repr=False)
+
+    @property
+    def id(self) -> str:
+        """The template id."""
+        return self.resolved.id
+
+    @property
+    def timezone(self) -> str:
+        """The campaign's time zone name."""
+        return self.resolved.timezone
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar."""
+        return self.resolved.calendar
+
+    @property
+    def advance(self) -> str:
+        """``calendar`` or ``completion``."""
+        return self.resolved.template.advance
+
+    @property
+    def escalation(self) -> tuple[EscalationLevelDef, ...]:
+        """The escalation ladder."""
+        return self.resolved.template.escalation
+
+    @property
+    def sanctions(self) -> tuple[SanctionDef, ...]:
+        """The sanction ladder, light to heavy."""
+        return self.resolved.template.sanctions
+
+    @property
+    def permissions(self) -> Mapping[str, tuple[str, ...]]:
+        """Event → roles allowed."""
+        return self.resolved.template.permissions
+
+    @property
+    def roles(self) -> Mapping[str, str]:
+        """Role id → title."""
+        return self.resolved.template.roles
+
+    def finding_due(self, at_us: int, days: int) -> tuple[int, tuple[int, ...]]:
+        """Deadline and escalation instants of a finding recorded at ``at_us``."""
+        local = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)).astimezone(
+            self.zone
+        )
+        day = self.calendar.add_workdays(local.date(), days) if days else local.date()
+        due = end_of_day(day, self.timezone)
+        return to_us(due), escalation_instants(due, self.escalation, self.calendar, self.timezone)
+
+
+def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
+    """Compile a resolved campaign: build its machines and derive the tables to run."""
+    template = resolved.template
+    steps = resolved.steps
+    index = {s.id: i for i, s in enumerate(steps)}
+    smachine = step_machine()
+    pmachine = phase_machine(tuple(p.id for p in resolved.phases), template.advance)
+    derived = derive_table(smachine)
+    table = tuple(
+        tuple(
+            STATUS_NAMES.index(derived[(state, event)][0]) if (state, event) in derived else -1
+            for event in STEP_EVENTS
+        )
+        for state in STATUS_NAMES
+    )
+    ladder = template.escalation
+    escalations = tuple(
+        escalation_instants(s.due, ladder, resolved.calendar, resolved.timezone)
+        if s.due is not None
+        else ()
+        for s in steps
+    )
+    phase_steps = tuple(tuple(index[s.id] for s in p.steps) for p in resolved.phases)
+    return CompiledCampaign(
+        resolved=resolved,
+        step_machine=smachine,
+        phase_machine=pmachine,
+        table=table,
+        steps=steps,
+        step_index=index,
+        step_phase=tuple(s.phase_index for s in steps),
+        opens_us=tuple(to_us(s.opens) for s in steps),
+        due_us=tuple(NEVER if s.due is None else to_us(s.due) for s in steps),
+        closes_us=tuple(NEVER if s.closes is None else to_us(s.closes) for s in steps),
+        deps=tuple(tuple(index[d] for d in s.after if d in index) for s in steps),
+        escalation_us=escalations,
+        phase_ids=tuple(p.id for p in resolved.phases),
+        phase_start_us=tuple(to_us(p.start) for p in resolved.phases),
+        phase_end_us=tuple(to_us(p.end) for p in resolved.phases),
+        phase_steps=phase_steps,
+        gate_steps=tuple(
+            tuple(index[s.id] for s in p.steps if s.blocks_next) for p in resolved.phases
+        ),
+        zone=ZoneInfo(resolved.timezone),
+    )

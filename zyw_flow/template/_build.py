@@ -1,0 +1,611 @@
+"""Turn a YAML document into a validated :class:`CampaignTemplate`, collecting every problem.
+
+Order: bind parameters → put ``${name}`` values in → check against the JSON Schema →
+merge phase templates (``use:``) → check meaning (ids, roles, dependencies, date phrases).
+Date *values* (window order, deadlines before a phase opens, calendar horizon) are checked
+by the resolver, which reports in the same form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pendulum
+
+from zyw_flow._errors import DateExpressionError, Problem, TemplateError
+from zyw_flow.dates import RelativeDate, parse_date, parse_recurrence, parse_window
+from zyw_flow.template._model import (
+    DEFAULT_PERMISSIONS,
+    DEFAULT_ROLES,
+    DEFAULT_SANCTIONS,
+    CalendarDef,
+    CampaignTemplate,
+    EscalationLevelDef,
+    FindingsDef,
+    ParamDef,
+    PhaseDef,
+    SanctionDef,
+    StepDef,
+)
+from zyw_flow.template._registry import find_phase_template, known_phase_templates
+from zyw_flow.template._yaml import Document, join, read_yaml
+
+__all__ = ["build_template", "parse_duration", "schema"]
+
+_PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DURATION_RE = re.compile(
+    r"^\s*(\d+)\s*(working\s+days?|workdays?|days?|个工作日|個工作日|工作日|天|日)?\s*$"
+)
+KNOWN_CALENDARS = ("cn", "weekends")
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The bundled JSON Schema for ``campaign`` or ``phase`` templates."""
+    text = resources.files("zyw_flow.template").joinpath(f"{kind}.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def parse_duration(value: object) -> tuple[int, str]:
+    """Read ``"3 working days"``, ``"10 days"``, ``"5个工作日"`` or ``7`` (days).
+
+    Raises:
+        DateExpressionError: anything else.
+    """
+    if isinstance(value, bool):
+        raise DateExpressionError(str(value), "expected a number of days")
+    if isinstance(value, int):
+        if value < 0:
+            raise DateExpressionError(str(value), "a duration cannot be negative")
+        return value, "days"
+    m = _DURATION_RE.match(str(value))
+    if not m:
+        raise DateExpressionError(
+            str(value), "expected 'N days' or 'N working days' (N个工作日 / N天)"
+        )
+    word = m.group(2) or "days"
+    unit = "working_days" if ("work" in word or "工作" in word) else "days"
+    return int(m.group(1)), unit
+
+
+def _path_str(parts: Any) -> str:
+    path = ""
+    for part in parts:
+        path = join(path, part)
+    return path
+
+
+class _Builder:
+    def __init__(self, doc: Document, params: Mapping[str, Any] | None) -> None:
+        self.doc = doc
+        self.given = dict(params or {})
+        self.problems: list[Problem] = []
+        self.phase_texts: dict[str, str] = {}
+        self._phase_cache: dict[str, tuple[Document, dict[str, Any]] | None] = {}
+        near = Path(doc.file)
+        self.near = near if near.is_file() else None
+
+    def problem(self, path: str, message: str, doc: Document | None = None) -> None:
+        self.problems.append((doc or self.doc).problem(path, message))
+
+    # -- parameters -----------------------------------------------------------------
+    def bind_params(self, raw: Any) -> tuple[tuple[ParamDef, ...], dict[str, Any]]:
+        defs: dict[str, ParamDef] = {}
+        if isinstance(raw, dict):
+            for name, spec in raw.items():
+                spec = spec if isinstance(spec, dict) else {}
+                ptype = spec.get("type", "int")
+                if ptype not in ("int", "str", "bool", "date"):
+                    ptype = "str"  # the schema reports it
+                has_default = "default" in spec
+                defs[str(name)] = ParamDef(
+                    name=str(name),
+                    type=ptype,
+                    default=spec.get("default"),
+                    required=not has_default,
+                    description=str(spec.get("description", "")),
+                )
+        if "year" not in defs:
+            defs["year"] = ParamDef("year", "int", None, True, "campaign year")
+        values: dict[str, Any] = {}
+        for name, value in self.given.items():
+            if name not in defs:
+                self.problem(
+                    "params",
+                    f"unknown parameter {name!r}; this template declares: {', '.join(sorted(defs))}",
+                )
+                continue
+            values[name] = self._coerce(defs[name], value, f"params.{name}")
+        for name, pdef in defs.items():
+            if name in values:
+                continue
+            if pdef.required:
+                self.problem(
+                    join("params", name) if isinstance(raw, dict) and name in raw else "params",
+                    f"missing parameter {name!r}: give it (e.g. --param {name}=...) or declare a default",
+                )
+            else:
+                values[name] = self._coerce(pdef, pdef.default, f"params.{name}.default")
+        return tuple(defs.values()), values
+
+    def _coerce(self, pdef: ParamDef, value: Any, path: str) -> Any:
+        try:
+            if pdef.type == "int":
+                if isinstance(value, bool):
+                    raise ValueError
+                return int(value)
+            if pdef.type == "bool":
+                if isinstance(value, bool):
+                    return value
+                if str(value).lower() in ("true", "yes", "1"):
+                    return True
+                if str(value).lower() in ("false", "no", "0"):
+                    return False
+                raise ValueError
+            if pdef.type == "date":
+                return pendulum.Date.fromisoformat(str(value)).isoformat()
+            return str(value)
+        except (TypeError, ValueError):
+            self.problem(path, f"parameter {pdef.name!r} must be a {pdef.type}, not {value!r}")
+            return value
+
+    def interpolate(self, value: Any, path: str, values: Mapping[str, Any]) -> Any:
+        if isinstance(value, dict):
+            return {k: self.interpolate(v, join(path, k), values) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.interpolate(v, join(path, i), values) for i, v in enumerate(value)]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        whole = _PARAM_RE.fullmatch(value)
+        if whole:
+            name = whole.group(1)
+            if name in values:
+                return values[name]
+            self.problem(path, f"unknown parameter {name!r} in {value!r}")
+            return value
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in values:
+                self.problem(path, f"unknown parameter {name!r} in {value!r}")
+                return m.group(0)
+            return str(values[name])
+
+        return _PARAM_RE.sub(sub, value)
+
+    # -- schema ---------------------------------------------------------------------
+    def check_schema(self, data: Any, kind: str, doc: Document) -> None:
+        validator = jsonschema.Draft202012Validator(schema(kind))
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+            path = _path_str(error.absolute_path)
+            self.problem(path, _schema_message(error), doc)
+
+    # -- phases ---------------------------------------------------------------------
+    def phase_template(self, name: str) -> tuple[Document, dict[str, Any]] | None:
+        if name in self._phase_cache:
+            return self._phase_cache[name]
+        found = find_phase_template(name, self.near)
+        result: tuple[Document, dict[str, Any]] | None = None
+        if found is not None:
+            try:
+                pdoc = read_yaml(found.read_bytes(), str(found))
+            except TemplateError as exc:
+                self.problems.extend(exc.problems)
+            else:
+                before = len(self.problems)
+                self.check_schema(pdoc.data, "phase", pdoc)
+                if len(self.problems) == before and isinstance(pdoc.data, dict):
+                    result = (pdoc, pdoc.data)
+                    self.phase_texts[name] = pdoc.text
+        self._phase_cache[name] = result
+        return result
+
+    def build_phase(
+        self, raw: dict[str, Any], path: str, roles: Mapping[str, str], review: tuple[str, ...]
+    ) -> PhaseDef | None:
+        use = raw.get("use")
+        inherited: dict[str, dict[str, Any]] = {}
+        base_title = ""
+        aliases: tuple[str, ...] = ()
+        if isinstance(use, str):
+            found = self.phase_template(use)
+            if found is None:
+                if find_phase_template(use, self.near) is None:
+                    known = ", ".join(known_phase_templates(self.near)) or "none"
+                    self.problem(join(path, "use"), f"unknown phase template {use!r}; known: {known}")
+                return None
+            _, pdata = found
+            base_title = str(pdata.get("title", ""))
+            aliases = tuple(str(a) for a in pdata.get("aliases", []))
+            inherited = {str(k): dict(v) for k, v in pdata.get("steps", {}).items()}
+        phase_id = raw.get("id", use)
+        title = raw.get("title", base_title)
+        if not isinstance(phase_id, str):
+            self.problem(path, "a phase without `use:` needs an `id`")
+            return None
+        if not title:
+            self.problem(path, "a phase without `use:` needs a `title`")
+        for i, drop in enumerate(raw.get("drop", []) or []):
+            if drop not in inherited:
+                self.problem(
+                    join(join(path, "drop"), i),
+                    f"cannot drop {drop!r}: phase template {use!r} has no such step"
+                    if use
+                    else f"cannot drop {drop!r}: only inherited steps can be dropped",
+                )
+            inherited.pop(drop, None)
+        steps_raw = raw.get("steps") or {}
+        merged: dict[str, tuple[dict[str, Any], str]] = {
+            k: (v, join(join(path, "steps"), k)) for k, v in inherited.items()
+        }
+        if isinstance(steps_raw, dict):
+            for sid, over in steps_raw.items():
+                spath = join(join(path, "steps"), sid)
+                over = over if isinstance(over, dict) else {}
+                if sid in merged:
+                    merged[sid] = ({**merged[sid][0], **over}, spath)
+                else:
+                    if "title" not in over:
+                        self.problem(
+                            spath,
+                            f"new step {sid!r} needs a title"
+                            + (f" (phase template {use!r} has no step {sid!r})" if use else ""),
+                        )
+                    merged[sid] = (over, spath)
+        steps = tuple(
+            self.build_step(sid, spec, spath, phase_id, review) for sid, (spec, spath) in merged.items()
+        )
+        return PhaseDef(
+            id=phase_id,
+            title=str(title),
+            window=str(raw.get("window", "")),
+            use=use if isinstance(use, str) else None,
+            steps=steps,
+            aliases=aliases,
+            description=str(raw.get("description", "")),
+            path=path,
+        )
+
+    def build_step(
+        self, sid: str, spec: dict[str, Any], path: str, phase: str, review: tuple[str, ...]
+    ) -> StepDef:
+        due: str | None = "" if "due" not in spec else spec["due"]
+        return StepDef(
+            id=sid,
+            title=str(spec.get("title", sid)),
+            phase=phase,
+            kind=str(spec.get("kind", "activity")),
+            submit=tuple(spec.get("submit", ("member",))),
+            review=tuple(spec.get("review", review)),
+            due=None if due is None else str(due),
+            opens=str(spec.get("opens", "")),
+            closes=None if spec.get("closes") is None else str(spec["closes"]),
+            on_non_workday=spec.get("on_non_workday"),
+            after=tuple(spec.get("after", ())),
+            blocks_next=spec.get("blocks_next"),
+            early=bool(spec.get("early", False)),
+            repeat=spec.get("repeat"),
+            description=str(spec.get("description", "")),
+            path=path,
+        )
+
+    # -- checks ---------------------------------------------------------------------
+    def check_roles(self, roles: Mapping[str, str], names: Any, path: str) -> None:
+        for i, role in enumerate(names):
+            if role not in roles:
+                self.problem(
+                    join(path, i), f"unknown role {role!r}; declared roles: {', '.join(roles)}"
+                )
+
+    def check_date(self, text: str, path: str, phases: set[str], steps: set[str]) -> None:
+        try:
+            expr = parse_date(text)
+        except DateExpressionError as exc:
+            self.problem(path, f"bad date phrase: {exc.reason}")
+            return
+        if isinstance(expr, RelativeDate):
+            self.check_anchor(expr.anchor, path, phases, steps)
+
+    def check_anchor(self, anchor: str, path: str, phases: set[str], steps: set[str]) -> None:
+        parts = anchor.split(".")
+        if parts[0] == "phases" and parts[1] not in phases:
+            self.problem(path, f"{anchor!r} refers to an unknown phase {parts[1]!r}")
+        if parts[0] == "steps" and parts[1] not in steps:
+            self.problem(path, f"{anchor!r} refers to an unknown step {parts[1]!r}")
+
+    def check_steps(
+        self, phases: list[PhaseDef], roles: Mapping[str, str]
+    ) -> None:
+        phase_ids = {p.id for p in phases}
+        seen: dict[str, str] = {}
+        for phase in phases:
+            for step in phase.steps:
+                if step.id in seen:
+                    self.problem(
+                        step.path, f"duplicate step id {step.id!r} (also at {seen[step.id]})"
+                    )
+                else:
+                    seen[step.id] = step.path
+        step_ids = set(seen)
+        for phase in phases:
+            try:
+                start, end = parse_window(phase.window)
+                for expr in (start, end):
+                    if isinstance(expr, RelativeDate):
+                        self.check_anchor(expr.anchor, join(phase.path, "window"), phase_ids, step_ids)
+            except DateExpressionError as exc:
+                self.problem(join(phase.path, "window"), f"bad date window: {exc.reason}")
+            for step in phase.steps:
+                self.check_roles(roles, step.submit, join(step.path, "submit"))
+                self.check_roles(roles, step.review, join(step.path, "review"))
+                for field in ("due", "opens", "closes"):
+                    value = getattr(step, field)
+                    if value:
+                        self.check_date(value, join(step.path, field), phase_ids, step_ids)
+                for i, dep in enumerate(step.after):
+                    if dep not in step_ids:
+                        self.problem(
+                            join(join(step.path, "after"), i),
+                            f"step {step.id!r} depends on an unknown step {dep!r}",
+                        )
+                if step.repeat is not None:
+                    rep = dict(step.repeat)
+                    bounds = {k: rep.pop(k) for k in ("from", "until") if k in rep}
+                    try:
+                        parse_recurrence(rep)
+                    except DateExpressionError as exc:
+                        self.problem(join(step.path, "repeat"), f"bad recurrence: {exc.reason}")
+                    for key, text in bounds.items():
+                        self.check_date(
+                            str(text), join(join(step.path, "repeat"), key), phase_ids, step_ids
+                        )
+        self.check_cycles(phases)
+
+    def check_cycles(self, phases: list[PhaseDef]) -> None:
+        graph = {s.id: s for p in phases for s in p.steps}
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(sid: str, stack: list[str]) -> None:
+            state[sid] = 1
+            stack.append(sid)
+            for dep in graph[sid].after:
+                if dep not in graph:
+                    continue
+                if state.get(dep) == 1:
+                    cycle = [*stack[stack.index(dep) :], dep]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.problem(
+                            join(graph[sid].path, "after"),
+                            "steps depend on each other in a cycle: " + " → ".join(cycle),
+                        )
+                elif dep not in state:
+                    visit(dep, stack)
+            stack.pop()
+            state[sid] = 2
+
+        for sid in graph:
+            if sid not in state:
+                visit(sid, [])
+
+    def build(self) -> CampaignTemplate:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            raise TemplateError([self.doc.problem("", "a campaign template must be a mapping")])
+        if data.get("kind") == "phase":
+            raise TemplateError(
+                [self.doc.problem("kind", "this is a phase template; use it from a campaign with `use:`")]
+            )
+        param_defs, values = self.bind_params(data.get("params"))
+        body = {k: v for k, v in data.items() if k != "params"}
+        body = self.interpolate(body, "", values)
+        if "params" in data:
+            body["params"] = data["params"]
+        self.check_schema(body, "campaign", self.doc)
+
+        roles_raw = body.get("roles")
+        roles = dict(roles_raw) if isinstance(roles_raw, dict) else dict(DEFAULT_ROLES)
+        perms = dict(DEFAULT_PERMISSIONS)
+        if isinstance(body.get("permissions"), dict):
+            for event, names in body["permissions"].items():
+                if isinstance(names, list):
+                    perms[event] = tuple(names)
+                    self.check_roles(roles, names, join("permissions", event))
+        else:
+            for event, names in DEFAULT_PERMISSIONS.items():
+                for role in names:
+                    if role not in roles:
+                        self.problem(
+                            "roles",
+                            f"default permission {event!r} needs role {role!r}; declare it or set "
+                            f"permissions.{event}",
+                        )
+
+        cal_raw = body.get("calendar") if isinstance(body.get("calendar"), dict) else {}
+        assert isinstance(cal_raw, dict)
+        cal_name = str(cal_raw.get("name", "cn"))
+        if cal_name not in KNOWN_CALENDARS:
+            self.problem(
+                "calendar.name",
+                f"unknown calendar {cal_name!r}; known: {', '.join(KNOWN_CALENDARS)}",
+            )
+        years: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for year, spec in (cal_raw.get("years") or {}).items():
+            try:
+                y = int(year)
+            except ValueError:
+                self.problem(join("calendar.years", year), f"{year!r} is not a year")
+                continue
+            spec = spec if isinstance(spec, dict) else {}
+            years[y] = (tuple(spec.get("holidays", ())), tuple(spec.get("workdays", ())))
+        for key in ("extra_holidays", "extra_workdays"):
+            for i, text in enumerate(cal_raw.get(key, ()) or ()):
+                try:
+                    pendulum.Date.fromisoformat(str(text))
+                except ValueError:
+                    self.problem(join(join("calendar", key), i), f"{text!r} is not an ISO date (YYYY-MM-DD)")
+        calendar = CalendarDef(
+            name=cal_name,
+            on_non_workday=cal_raw.get("on_non_workday", "keep"),
+            fallback=cal_raw.get("fallback", "error"),
+            extra_holidays=tuple(map(str, cal_raw.get("extra_holidays", ()) or ())),
+            extra_workdays=tuple(map(str, cal_raw.get("extra_workdays", ()) or ())),
+            years=years,
+        )
+        timezone = str(body.get("timezone", "Asia/Shanghai"))
+        try:
+            pendulum.timezone(timezone)
+        except Exception:
+            self.problem("timezone", f"unknown time zone {timezone!r} (e.g. Asia/Shanghai)")
+
+        sanctions = DEFAULT_SANCTIONS
+        if isinstance(body.get("sanctions"), list):
+            sanctions = tuple(
+                SanctionDef(str(s.get("id")), str(s.get("title")), str(s.get("description", "")))
+                for s in body["sanctions"]
+                if isinstance(s, dict)
+            )
+            self.check_unique([s.id for s in sanctions], "sanctions", "sanction")
+        sanction_ids = {s.id for s in sanctions}
+
+        levels: list[EscalationLevelDef] = []
+        for i, lvl in enumerate(body.get("escalation") or []):
+            if not isinstance(lvl, dict):
+                continue
+            lpath = join("escalation", i)
+            try:
+                amount, unit = parse_duration(lvl.get("after", ""))
+            except DateExpressionError as exc:
+                self.problem(join(lpath, "after"), f"bad delay: {exc.reason}")
+                amount, unit = 0, "days"
+            sanction = lvl.get("sanction")
+            if sanction is not None and sanction not in sanction_ids:
+                self.problem(
+                    join(lpath, "sanction"),
+                    f"unknown sanction {sanction!r}; the ladder has: {', '.join(sorted(sanction_ids))}",
+                )
+            levels.append(
+                EscalationLevelDef(str(lvl.get("id")), str(lvl.get("title")), amount, unit, sanction)
+            )
+        self.check_unique([lv.id for lv in levels], "escalation", "escalation level")
+        for i in range(1, len(levels)):
+            if (levels[i].amount, levels[i].unit) <= (levels[i - 1].amount, levels[i - 1].unit) and (
+                levels[i].unit == levels[i - 1].unit
+            ):
+                self.problem(
+                    join(join("escalation", i), "after"),
+                    f"level {levels[i].id!r} must come later than {levels[i - 1].id!r}",
+                )
+
+        findings = FindingsDef()
+        if isinstance(body.get("findings"), dict):
+            fraw = body["findings"]
+            days = findings.rectification_days
+            if "rectification_days" in fraw:
+                try:
+                    days, unit = parse_duration(fraw["rectification_days"])
+                except DateExpressionError as exc:
+                    self.problem("findings.rectification_days", f"bad delay: {exc.reason}")
+            findings = FindingsDef(days, tuple(fraw.get("sources", findings.sources)))
+
+        phases: list[PhaseDef] = []
+        default_review = perms.get("accept", ("office",))
+        phase_list = body.get("phases") if isinstance(body.get("phases"), list) else []
+        assert isinstance(phase_list, list)
+        for i, raw in enumerate(phase_list):
+            if isinstance(raw, dict):
+                built = self.build_phase(raw, join("phases", i), roles, default_review)
+                if built is not None:
+                    phases.append(built)
+        self.check_unique_phases(phases)
+        self.check_steps(phases, roles)
+
+        if self.problems:
+            raise TemplateError(_dedupe(self.problems))
+        text = self.doc.text
+        return CampaignTemplate(
+            id=str(body["id"]),
+            title=str(body["title"]),
+            timezone=timezone,
+            params=values,
+            param_defs=param_defs,
+            calendar=calendar,
+            advance=body.get("advance", "calendar"),
+            roles=roles,
+            permissions=perms,
+            escalation=tuple(levels),
+            sanctions=sanctions,
+            findings=findings,
+            phases=tuple(phases),
+            source=str(body.get("source", "")),
+            description=str(body.get("description", "")),
+            file=self.doc.file,
+            text=text,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            lines=self.doc.lines,
+            phase_texts=self.phase_texts,
+        )
+
+    def check_unique(self, ids: list[str], path: str, what: str) -> None:
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                self.problem(join(join(path, i), "id"), f"duplicate {what} id {ident!r}")
+            seen.add(ident)
+
+    def check_unique_phases(self, phases: list[PhaseDef]) -> None:
+        seen: dict[str, str] = {}
+        for phase in phases:
+            if phase.id in seen:
+                self.problem(phase.path, f"duplicate phase id {phase.id!r} (also at {seen[phase.id]})")
+            seen[phase.id] = phase.path
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    validator = error.validator
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"missing required field {missing!r}"
+    if validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{error.instance!r} is not one of: {allowed}"
+    if validator == "type":
+        return f"expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
+    if validator == "pattern":
+        return f"{error.instance!r} is not a valid id (letters, digits, '-' and '_')"
+    if validator == "oneOf" and error.path and isinstance(error.instance, dict):
+        best = jsonschema.exceptions.best_match(error.context or [])
+        return best.message if best is not None else error.message
+    return error.message
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def build_template(doc: Document, params: Mapping[str, Any] | None = None) -> CampaignTemplate:
+    """Validate a campaign document and bind ``params``.
+
+    Raises:
+        TemplateError: with every problem found.
+    """
+    return _Builder(doc, params).build()
