@@ -155,7 +155,7 @@ class TestOverrides:
 
     def test_lists_are_accepted(self) -> None:
         """Extras given as lists (as from YAML) are converted to frozensets."""
-        cal = WorkCalendar(extra_holidays=[date(2011, 9, 13)])  # type: ignore[arg-type]
+        cal = WorkCalendar(extra_holidays=[date(2011, 9, 13)])
         assert cal.extra_holidays == frozenset({date(2011, 9, 13)})
 
     def test_same_day_in_both_refused(self) -> None:

@@ -23,30 +23,61 @@ from zyw_flow._errors import (
     UnknownUnitError,
     ZywFlowError,
 )
+from zyw_flow.compile import CompiledCampaign, compile_campaign
+from zyw_flow.dates import WorkCalendar
+from zyw_flow.resolve import ResolvedCampaign, resolve
+from zyw_flow.runtime import (
+    Actor,
+    Board,
+    Campaign,
+    Event,
+    OverdueItem,
+    StepStatus,
+    UnitStatus,
+)
+from zyw_flow.scenario import ScenarioResult, run_scenario
+from zyw_flow.template import CampaignTemplate, load_template, load_template_text
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Actor",
+    "Board",
     "CalendarError",
     "CalendarHorizonError",
+    "Campaign",
     "CampaignError",
+    "CampaignTemplate",
+    "CompiledCampaign",
     "DateExpressionError",
     "DuplicateEventError",
     "EnrolmentError",
+    "Event",
     "JournalCorrupted",
+    "OverdueItem",
     "ParameterError",
     "PermissionRefused",
     "Problem",
+    "ResolvedCampaign",
     "ScenarioError",
+    "ScenarioResult",
     "SchemaVersionError",
+    "StepStatus",
     "StoreError",
     "TemplateError",
     "TemplateNotFound",
     "TimeOrderError",
     "TransitionRefused",
+    "UnitStatus",
     "UnknownActorError",
     "UnknownStepError",
     "UnknownUnitError",
+    "WorkCalendar",
     "ZywFlowError",
     "__version__",
+    "compile_campaign",
+    "load_template",
+    "load_template_text",
+    "resolve",
+    "run_scenario",
 ]

@@ -124,9 +124,9 @@ class CompiledCampaign:
 
     def finding_due(self, at_us: int, days: int) -> tuple[int, tuple[int, ...]]:
         """Deadline and escalation instants of a finding recorded at ``at_us``."""
-        local = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)).astimezone(
-            self.zone
-        )
+        local = (
+            dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)
+        ).astimezone(self.zone)
         day = self.calendar.add_workdays(local.date(), days) if days else local.date()
         due = end_of_day(day, self.timezone)
         return to_us(due), escalation_instants(due, self.escalation, self.calendar, self.timezone)

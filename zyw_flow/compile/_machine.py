@@ -9,6 +9,7 @@ checks against the machine itself on random event sequences.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from transitions import Machine
@@ -96,7 +97,7 @@ def phase_machine(phase_ids: tuple[str, ...], advance: str, model: Any = None) -
     conds = ["phase_opened"] + (["gate_met"] if advance == "completion" else [])
     transitions = [
         {"trigger": "advance", "source": src, "dest": dst, "conditions": list(conds)}
-        for src, dst in zip(states, states[1:], strict=False)
+        for src, dst in pairwise(states)
     ]
     return Machine(
         model=model,
@@ -115,6 +116,6 @@ def derive_table(machine: Machine) -> dict[tuple[str, str], tuple[str, tuple[str
     for name, event in machine.events.items():
         for source, transitions in event.transitions.items():
             for tr in transitions:
-                conds = tuple(c.func for c in tr.conditions)
-                table[(source, name)] = (tr.dest, conds)
+                conds = tuple(str(c.func) for c in tr.conditions)
+                table[(source, name)] = (str(tr.dest), conds)
     return table

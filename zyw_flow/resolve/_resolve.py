@@ -283,7 +283,9 @@ class _Resolver:
         if step.repeat is not None:
             raise DateExpressionError(f"steps.{sid}.due", "a recurring step has many deadlines")
         if sid in self._resolving:
-            raise DateExpressionError(f"steps.{sid}.due", "deadlines refer to each other in a cycle")
+            raise DateExpressionError(
+                f"steps.{sid}.due", "deadlines refer to each other in a cycle"
+            )
         phase = next(p for p in self.t.phases if p.id == step.phase)
         if phase.id not in self.windows:
             raise DateExpressionError(
@@ -371,7 +373,7 @@ class _Resolver:
                 closes=closes,
                 blocks_next=step.blocks_next
                 if step.blocks_next is not None
-                else (due is None or due <= end),
+                else (due is not None and due <= end),
                 description=step.description,
             )
 
@@ -437,7 +439,9 @@ class _Resolver:
                 submit=step.submit,
                 review=step.review,
                 after=step.after,
-                opens=start_of_day(max(inst_opens, phase_start) if not step.early else inst_opens, self.tz),
+                opens=start_of_day(
+                    max(inst_opens, phase_start) if not step.early else inst_opens, self.tz
+                ),
                 due=end_of_day(due, self.tz),
                 nominal_due=nominal,
                 moved=due != nominal,

@@ -354,13 +354,17 @@ class Campaign:
             raise EnrolmentError("unit is already enrolled", unit=unit, event="enrolled")
         if parent is not None and parent not in self._index and parent not in batch:
             raise EnrolmentError(
-                f"parent {parent!r} is not enrolled (enrol parents first)", unit=unit, event="enrolled"
+                f"parent {parent!r} is not enrolled (enrol parents first)",
+                unit=unit,
+                event="enrolled",
             )
         if parent == unit:
             raise EnrolmentError("a unit cannot be its own parent", unit=unit, event="enrolled")
         if kind not in _KINDS:
             raise EnrolmentError(
-                f"kind must be one of {', '.join(_KINDS)}, not {kind!r}", unit=unit, event="enrolled"
+                f"kind must be one of {', '.join(_KINDS)}, not {kind!r}",
+                unit=unit,
+                event="enrolled",
             )
 
     def _enroll(self, unit: str, name: str | None, parent: str | None, kind: str, at: int) -> Event:
@@ -378,7 +382,9 @@ class Campaign:
         self._status.extend(b"\x01" * n)
         self._esc.extend(bytes(n))
         self._flags.extend(bytes(n))
-        event = self._emit("enrolled", at, unit, data={"name": name, "parent": parent, "kind": kind})
+        event = self._emit(
+            "enrolled", at, unit, data={"name": name, "parent": parent, "kind": kind}
+        )
         self._catch_up(u)
         return event
 
@@ -534,7 +540,9 @@ class Campaign:
         try:
             return self._index[unit]
         except KeyError:
-            raise UnknownUnitError("no such unit is enrolled", unit=unit, step=step, event=event) from None
+            raise UnknownUnitError(
+                "no such unit is enrolled", unit=unit, step=step, event=event
+            ) from None
 
     def _step_ref(self, u: int, step: str, event: str) -> int | _Finding:
         s = self.compiled.step_index.get(step)
@@ -659,7 +667,9 @@ class Campaign:
                 event=event,
             )
 
-    def _refuse(self, u: int, step: str, event: str, status: int, why: str = "") -> TransitionRefused:
+    def _refuse(
+        self, u: int, step: str, event: str, status: int, why: str = ""
+    ) -> TransitionRefused:
         return TransitionRefused(
             why or f"cannot {event} a step that is {STATUS_NAMES[status]}",
             unit=self._ids[u],
@@ -697,7 +707,13 @@ class Campaign:
         }[event]
         self._authorise(actor, allowed, u, event, step)
         if event in ("accept", "return") and not review_roles:
-            raise self._refuse(u, step, event, status, "this step needs no review: a submission is accepted at once")
+            raise self._refuse(
+                u,
+                step,
+                event,
+                status,
+                "this step needs no review: a submission is accepted at once",
+            )
         dest = c.table[status][_EV[event]]
         if dest < 0:
             if status == NOT_OPEN and not isinstance(ref, _Finding):
@@ -707,7 +723,11 @@ class Campaign:
         if event == "submit" and not isinstance(ref, _Finding):
             if at_us > c.closes_us[ref]:
                 raise self._refuse(
-                    u, step, event, status, f"the step closed at {format_us(c.closes_us[ref], self._zone)}"
+                    u,
+                    step,
+                    event,
+                    status,
+                    f"the step closed at {format_us(c.closes_us[ref], self._zone)}",
                 )
             base = u * self._nsteps
             missing = [c.steps[d].id for d in c.deps[ref] if self._status[base + d] not in FINAL]
@@ -731,7 +751,9 @@ class Campaign:
         if auto_accept:
             self._emit("step_accepted", at_us, unit, step, actor, {"auto": True})
         if key is not None:
-            self._keys[key] = Event(ev.seq, ev.type, at_us, unit, step, actor, dict(payload) or None, key)
+            self._keys[key] = Event(
+                ev.seq, ev.type, at_us, unit, step, actor, dict(payload) or None, key
+            )
         if self._completion and final in FINAL and not isinstance(ref, _Finding):
             p = self._uphase[u]
             if p >= 0 and p + 1 <= self._phase and self._gate_met(u, p):
@@ -877,7 +899,9 @@ class Campaign:
         data = {**payload, "due": format_us(due, self._zone)}
         ev = self._emit("finding_recorded", at_us, self._ids[u], fid, actor, data, key)
         if key is not None:
-            self._keys[key] = Event(ev.seq, ev.type, at_us, self._ids[u], None, actor, dict(payload), key)
+            self._keys[key] = Event(
+                ev.seq, ev.type, at_us, self._ids[u], None, actor, dict(payload), key
+            )
         return ev
 
     def verify_finding(
@@ -932,7 +956,9 @@ class Campaign:
         if key is not None:
             self._keys[key] = Event(ev.seq, ev.type, at_us, unit, None, actor, dict(payload), key)
         if rectify_days is not None:
-            self._new_finding(u, at_us, actor, "sanction", reason or sanction, rectify_days, None, {})
+            self._new_finding(
+                u, at_us, actor, "sanction", reason or sanction, rectify_days, None, {}
+            )
         return ev
 
     def _record_sanction(
@@ -1058,7 +1084,9 @@ class Campaign:
                 )
         return out
 
-    def due_soon(self, within: timedelta, *, at: At | None = None) -> list[tuple[str, str, datetime]]:
+    def due_soon(
+        self, within: timedelta, *, at: At | None = None
+    ) -> list[tuple[str, str, datetime]]:
         """Open steps (pending or returned) due within ``within`` of ``at`` (default: now)."""
         ref = self._now if at is None else self._at(at)
         horizon = ref + within // timedelta(microseconds=1)
@@ -1180,5 +1208,6 @@ def _unit_row(item: Any, i: int) -> tuple[str, str | None, str | None, str]:
         return padded[0], padded[1], padded[2], padded[3] or "unit"
     if isinstance(item, str):
         return item, None, None, "unit"
-    raise EnrolmentError(f"item {i}: expected a mapping or (id, name, parent[, kind]), not {item!r}")
-
+    raise EnrolmentError(
+        f"item {i}: expected a mapping or (id, name, parent[, kind]), not {item!r}"
+    )

@@ -56,9 +56,7 @@ __all__ = [
 ]
 
 
-def load_template(
-    source: str | Path, params: Mapping[str, Any] | None = None
-) -> CampaignTemplate:
+def load_template(source: str | Path, params: Mapping[str, Any] | None = None) -> CampaignTemplate:
     """Load a campaign template by bundled id or file path, validated, parameters bound.
 
     Args:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import jsonschema
 import pendulum
@@ -55,7 +55,7 @@ def schema(kind: str) -> dict[str, Any]:
     return loaded
 
 
-def parse_duration(value: object) -> tuple[int, str]:
+def parse_duration(value: object) -> tuple[int, Literal["days", "working_days"]]:
     """Read ``"3 working days"``, ``"10 days"``, ``"5个工作日"`` or ``7`` (days).
 
     Raises:
@@ -73,8 +73,9 @@ def parse_duration(value: object) -> tuple[int, str]:
             str(value), "expected 'N days' or 'N working days' (N个工作日 / N天)"
         )
     word = m.group(2) or "days"
-    unit = "working_days" if ("work" in word or "工作" in word) else "days"
-    return int(m.group(1)), unit
+    if "work" in word or "工作" in word:
+        return int(m.group(1)), "working_days"
+    return int(m.group(1)), "days"
 
 
 def _path_str(parts: Any) -> str:
@@ -121,7 +122,8 @@ class _Builder:
             if name not in defs:
                 self.problem(
                     "params",
-                    f"unknown parameter {name!r}; this template declares: {', '.join(sorted(defs))}",
+                    f"unknown parameter {name!r}; this template declares: "
+                    + ", ".join(sorted(defs)),
                 )
                 continue
             values[name] = self._coerce(defs[name], value, f"params.{name}")
@@ -131,7 +133,8 @@ class _Builder:
             if pdef.required:
                 self.problem(
                     join("params", name) if isinstance(raw, dict) and name in raw else "params",
-                    f"missing parameter {name!r}: give it (e.g. --param {name}=...) or declare a default",
+                    f"missing parameter {name!r}: give it (e.g. --param {name}=...) "
+                    "or declare a default",
                 )
             else:
                 values[name] = self._coerce(pdef, pdef.default, f"params.{name}.default")
@@ -221,7 +224,9 @@ class _Builder:
             if found is None:
                 if find_phase_template(use, self.near) is None:
                     known = ", ".join(known_phase_templates(self.near)) or "none"
-                    self.problem(join(path, "use"), f"unknown phase template {use!r}; known: {known}")
+                    self.problem(
+                        join(path, "use"), f"unknown phase template {use!r}; known: {known}"
+                    )
                 return None
             _, pdata = found
             base_title = str(pdata.get("title", ""))
@@ -262,7 +267,8 @@ class _Builder:
                         )
                     merged[sid] = (over, spath)
         steps = tuple(
-            self.build_step(sid, spec, spath, phase_id, review) for sid, (spec, spath) in merged.items()
+            self.build_step(sid, spec, spath, phase_id, review)
+            for sid, (spec, spath) in merged.items()
         )
         return PhaseDef(
             id=phase_id,
@@ -278,7 +284,7 @@ class _Builder:
     def build_step(
         self, sid: str, spec: dict[str, Any], path: str, phase: str, review: tuple[str, ...]
     ) -> StepDef:
-        due: str | None = "" if "due" not in spec else spec["due"]
+        due: str | None = spec.get("due", "")
         return StepDef(
             id=sid,
             title=str(spec.get("title", sid)),
@@ -322,9 +328,7 @@ class _Builder:
         if parts[0] == "steps" and parts[1] not in steps:
             self.problem(path, f"{anchor!r} refers to an unknown step {parts[1]!r}")
 
-    def check_steps(
-        self, phases: list[PhaseDef], roles: Mapping[str, str]
-    ) -> None:
+    def check_steps(self, phases: list[PhaseDef], roles: Mapping[str, str]) -> None:
         phase_ids = {p.id for p in phases}
         seen: dict[str, str] = {}
         for phase in phases:
@@ -341,7 +345,9 @@ class _Builder:
                 start, end = parse_window(phase.window)
                 for expr in (start, end):
                     if isinstance(expr, RelativeDate):
-                        self.check_anchor(expr.anchor, join(phase.path, "window"), phase_ids, step_ids)
+                        self.check_anchor(
+                            expr.anchor, join(phase.path, "window"), phase_ids, step_ids
+                        )
             except DateExpressionError as exc:
                 self.problem(join(phase.path, "window"), f"bad date window: {exc.reason}")
             for step in phase.steps:
@@ -405,7 +411,11 @@ class _Builder:
             raise TemplateError([self.doc.problem("", "a campaign template must be a mapping")])
         if data.get("kind") == "phase":
             raise TemplateError(
-                [self.doc.problem("kind", "this is a phase template; use it from a campaign with `use:`")]
+                [
+                    self.doc.problem(
+                        "kind", "this is a phase template; use it from a campaign with `use:`"
+                    )
+                ]
             )
         param_defs, values = self.bind_params(data.get("params"))
         body = {k: v for k, v in data.items() if k != "params"}
@@ -454,7 +464,9 @@ class _Builder:
                 try:
                     pendulum.Date.fromisoformat(str(text))
                 except ValueError:
-                    self.problem(join(join("calendar", key), i), f"{text!r} is not an ISO date (YYYY-MM-DD)")
+                    self.problem(
+                        join(join("calendar", key), i), f"{text!r} is not an ISO date (YYYY-MM-DD)"
+                    )
         calendar = CalendarDef(
             name=cal_name,
             on_non_workday=cal_raw.get("on_non_workday", "keep"),
@@ -493,16 +505,20 @@ class _Builder:
             if sanction is not None and sanction not in sanction_ids:
                 self.problem(
                     join(lpath, "sanction"),
-                    f"unknown sanction {sanction!r}; the ladder has: {', '.join(sorted(sanction_ids))}",
+                    f"unknown sanction {sanction!r}; the ladder has: "
+                    + ", ".join(sorted(sanction_ids)),
                 )
             levels.append(
-                EscalationLevelDef(str(lvl.get("id")), str(lvl.get("title")), amount, unit, sanction)
+                EscalationLevelDef(
+                    str(lvl.get("id")), str(lvl.get("title")), amount, unit, sanction
+                )
             )
         self.check_unique([lv.id for lv in levels], "escalation", "escalation level")
         for i in range(1, len(levels)):
-            if (levels[i].amount, levels[i].unit) <= (levels[i - 1].amount, levels[i - 1].unit) and (
-                levels[i].unit == levels[i - 1].unit
-            ):
+            if (levels[i].amount, levels[i].unit) <= (
+                levels[i - 1].amount,
+                levels[i - 1].unit,
+            ) and (levels[i].unit == levels[i - 1].unit):
                 self.problem(
                     join(join("escalation", i), "after"),
                     f"level {levels[i].id!r} must come later than {levels[i - 1].id!r}",
@@ -568,7 +584,9 @@ class _Builder:
         seen: dict[str, str] = {}
         for phase in phases:
             if phase.id in seen:
-                self.problem(phase.path, f"duplicate phase id {phase.id!r} (also at {seen[phase.id]})")
+                self.problem(
+                    phase.path, f"duplicate phase id {phase.id!r} (also at {seen[phase.id]})"
+                )
             seen[phase.id] = phase.path
 
 
@@ -580,10 +598,11 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     if validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
     if validator == "enum":
-        allowed = ", ".join(map(str, error.validator_value))
+        allowed = ", ".join(str(v) for v in cast("list[Any]", error.validator_value))
         return f"{error.instance!r} is not one of: {allowed}"
     if validator == "type":
-        return f"expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
+        got = type(error.instance).__name__
+        return f"expected {error.validator_value}, got {got} {error.instance!r}"
     if validator == "pattern":
         return f"{error.instance!r} is not a valid id (letters, digits, '-' and '_')"
     if validator == "oneOf" and error.path and isinstance(error.instance, dict):

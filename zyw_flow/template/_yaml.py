@@ -77,14 +77,18 @@ def read_yaml(text: str | bytes, file: str = "<string>") -> Document:
     """
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > MAX_BYTES:
-        raise TemplateError([Problem(file, None, "", f"file is {size} bytes; the limit is {MAX_BYTES}")])
+        raise TemplateError(
+            [Problem(file, None, "", f"file is {size} bytes; the limit is {MAX_BYTES}")]
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise TemplateError([Problem(file, None, "", f"not UTF-8 text: {exc}")]) from None
     try:
-        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader))
+        aliases = sum(
+            isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)
+        )
         if aliases > MAX_ALIASES:
             raise TemplateError(
                 [Problem(file, None, "", f"{aliases} aliases; the limit is {MAX_ALIASES}")]
@@ -122,7 +126,9 @@ def _plain(
     counter[0] += 1
     if counter[0] > MAX_NODES:
         if counter[0] == MAX_NODES + 1:
-            problems.append(Problem(file, node.start_mark.line + 1, path, "document has too many nodes"))
+            problems.append(
+                Problem(file, node.start_mark.line + 1, path, "document has too many nodes")
+            )
         return None
     lines.setdefault(path, node.start_mark.line + 1)
     if depth > MAX_DEPTH:
@@ -135,28 +141,41 @@ def _plain(
             return _constructor.construct_object(node)
         if node.tag == _STR or node.tag.startswith("tag:yaml.org,2002:timestamp"):
             return str(node.value)
-        problems.append(Problem(file, node.start_mark.line + 1, path, f"tag {node.tag} is not allowed"))
+        problems.append(
+            Problem(file, node.start_mark.line + 1, path, f"tag {node.tag} is not allowed")
+        )
         return None
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            problems.append(Problem(file, node.start_mark.line + 1, path, f"tag {node.tag} is not allowed"))
+            problems.append(
+                Problem(file, node.start_mark.line + 1, path, f"tag {node.tag} is not allowed")
+            )
         return [
             _plain(item, join(path, i), depth + 1, file, lines, problems, counter)
             for i, item in enumerate(node.value)
         ]
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
-            problems.append(Problem(file, node.start_mark.line + 1, path, f"tag {node.tag} is not allowed"))
+            problems.append(
+                Problem(file, node.start_mark.line + 1, path, f"tag {node.tag} is not allowed")
+            )
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 problems.append(
-                    Problem(file, key_node.start_mark.line + 1, path, "merge keys (<<) are not supported")
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        path,
+                        "merge keys (<<) are not supported",
+                    )
                 )
                 continue
             key = _plain(key_node, path, depth + 1, file, {}, problems, counter)
             if isinstance(key, (dict, list)):
-                problems.append(Problem(file, key_node.start_mark.line + 1, path, "a key must be a scalar"))
+                problems.append(
+                    Problem(file, key_node.start_mark.line + 1, path, "a key must be a scalar")
+                )
                 continue
             key = key if isinstance(key, (int, str)) else str(key)
             sub = join(path, key)

@@ -1,0 +1,273 @@
+"""The ``zyw-flow`` command line.
+
+Commands: ``templates``, ``validate``, ``show``, ``diagram``, ``replay``. Each prints to
+stdout and exits 0 on success, 1 on a checked failure (invalid template, failed
+expectation) and 2 on bad usage or input that cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from zyw_flow._errors import ScenarioError, TemplateError, TemplateNotFound, ZywFlowError
+
+__all__ = ["main"]
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def _params(pairs: Sequence[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"zyw-flow: --param expects NAME=VALUE, not {pair!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
+def _load(ref: str, params: dict[str, str]) -> Any:
+    from zyw_flow.resolve import resolve
+    from zyw_flow.template import load_template
+
+    return resolve(load_template(ref, params))
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from zyw_flow.template import iter_template_sources, load_template
+
+    table = Table(title="Bundled and installed campaign templates")
+    for col in ("id", "title", "phases", "origin"):
+        table.add_column(col)
+    rows: list[dict[str, Any]] = []
+    for src in iter_template_sources():
+        try:
+            t = load_template(src.path)
+            rows.append(
+                {"id": src.id, "title": t.title, "phases": len(t.phases), "origin": src.origin}
+            )
+        except ZywFlowError as exc:
+            rows.append(
+                {"id": src.id, "title": f"(invalid: {exc})", "phases": 0, "origin": src.origin}
+            )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["title"]), str(r["phases"]), str(r["origin"]))
+    _console().print(table)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from zyw_flow.resolve import resolve
+    from zyw_flow.template import load_template
+
+    failed = 0
+    params = _params(args.param)
+    for ref in args.files:
+        try:
+            resolve(load_template(ref, params))
+        except TemplateError as exc:
+            failed += 1
+            for p in exc.problems:
+                print(str(p))
+        except TemplateNotFound as exc:
+            failed += 1
+            print(f"{ref}: {exc}")
+        else:
+            print(f"{ref}: ok")
+    return 1 if failed else 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    resolved = _load(args.template, _params(args.param))
+    if args.gantt:
+        from zyw_flow._plots import gantt
+
+        gantt(resolved, Path(args.gantt))
+    if args.json:
+        print(json.dumps(resolved.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    console = _console()
+    table = Table(title=f"{resolved.title} ({resolved.id}) — {resolved.timezone}")
+    for col in ("phase", "step", "title", "opens", "due", "weekday", "moved"):
+        table.add_column(col)
+    for phase in resolved.phases:
+        table.add_row(
+            f"[bold]{phase.id}[/bold]",
+            "",
+            f"[bold]{phase.title}[/bold]",
+            phase.start.date().isoformat(),
+            phase.end.date().isoformat(),
+            "",
+            "",
+        )
+        for step in phase.steps:
+            due = step.due
+            moved = ""
+            if step.moved and step.nominal_due is not None:
+                moved = f"← {step.nominal_due.isoformat()} (non-working day)"
+            table.add_row(
+                "",
+                step.id,
+                step.title,
+                step.opens.date().isoformat(),
+                "—" if due is None else due.strftime("%Y-%m-%d %H:%M"),
+                "" if due is None else "周" + _WEEKDAYS[due.weekday()],
+                moved,
+            )
+    console.print(table)
+    if args.gantt:
+        console.print(f"Gantt chart written to {args.gantt}")
+    return 0
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from zyw_flow.compile import compile_campaign, mermaid
+
+    compiled = compile_campaign(_load(args.template, _params(args.param)))
+    text = mermaid(compiled)
+    if args.png:
+        dot = shutil.which("dot")
+        if dot is None:
+            print(
+                "zyw-flow: --png needs Graphviz (`dot`); install it (apt-get install graphviz)",
+                file=sys.stderr,
+            )
+            return 2
+        from zyw_flow._plots import graphviz_source
+
+        subprocess.run(
+            [dot, "-Tpng", "-o", args.png], input=graphviz_source(compiled).encode(), check=True
+        )
+        print(f"diagram written to {args.png}", file=sys.stderr)
+    print(text, end="")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from zyw_flow.scenario import run_scenario
+
+    result = run_scenario(args.scenario)
+    if args.json:
+        print(json.dumps(result.report, ensure_ascii=False, indent=2))
+    else:
+        _print_report(result.report)
+    if result.failures:
+        print(f"{len(result.failures)} failed expectation(s) or error(s):", file=sys.stderr)
+        for line in result.failures:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    if not args.json:
+        print("all expectations met")
+    return 0
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    console = _console()
+    table = Table(title=f"{report['campaign']} at {report['at']}")
+    for col in ("unit", "phase", "step", "status", "due", "late", "escalation"):
+        table.add_column(col)
+    for uid, unit in report["units"].items():
+        first = True
+        for sid, st in unit["steps"].items():
+            if st["status"] == "not_open":
+                continue
+            table.add_row(
+                uid if first else "",
+                (unit["phase"] or "—") if first else "",
+                sid,
+                st["status"],
+                (st["due"] or "—")[:16],
+                "late" if st["late"] else "",
+                str(st["escalation"] or ""),
+            )
+            first = False
+        for s in unit["sanctions"]:
+            table.add_row(
+                "", "", "sanction", f"{s['title']} ({s['sanction']})", s["at"][:16], "", ""
+            )
+    console.print(table)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="zyw-flow",
+        description="Run government work-style campaigns as state machines with dated gates.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("templates", help="list bundled and installed templates")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("validate", help="check template files; print every problem")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("show", help="print a template's resolved calendar")
+    p.add_argument("template", metavar="TEMPLATE", help="bundled id or file path")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--gantt", metavar="FILE.png", help="also draw a Gantt chart")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("diagram", help="print the campaign's machines as Mermaid")
+    p.add_argument("template", metavar="TEMPLATE")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.add_argument("--png", metavar="FILE.png", help="also render with Graphviz")
+    p.set_defaults(func=cmd_diagram)
+
+    p = sub.add_parser("replay", help="run a scenario file and check its expectations")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--json", action="store_true", help="print the JSON report")
+    p.set_defaults(func=cmd_replay)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``zyw-flow``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (TemplateError, ScenarioError) as exc:
+        problems = getattr(exc, "problems", ())
+        for p in problems:
+            print(str(p), file=sys.stderr)
+        return 1
+    except ZywFlowError as exc:
+        print(f"zyw-flow: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        print(f"zyw-flow: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""Scripted campaign runs: the scenario file and its JSON report.
+
+A scenario names a template, its parameters, units, actors, a script of dated actions and
+ticks, and an ``expect:`` block. :func:`run_scenario` plays it and returns the final
+report (the ``replay --json`` contract) with every failed expectation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from zyw_flow import _errors
+from zyw_flow._errors import ScenarioError, TemplateNotFound, ZywFlowError
+from zyw_flow.runtime import Campaign
+from zyw_flow.template import read_yaml
+
+__all__ = [
+    "ACTIONS",
+    "ScenarioResult",
+    "bundled_scenarios",
+    "find_scenario",
+    "load_scenario",
+    "run_scenario",
+]
+
+#: ``do:`` verbs a script line may use.
+ACTIONS = ("enroll", "submit", "accept", "return", "waive", "finding", "verify", "sanction")
+
+
+@attrs.frozen
+class ScenarioResult:
+    """The outcome of a scenario run.
+
+    Attributes:
+        campaign: the campaign after the script.
+        report: the JSON report (``campaign``, ``at``, ``units``, ``events``).
+        failures: readable lines, one per failed expectation or unexpected error.
+    """
+
+    campaign: Campaign | None
+    report: dict[str, Any]
+    failures: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No failed expectation and no error."""
+        return not self.failures
+
+
+def bundled_scenarios() -> list[Path]:
+    """The scenario files shipped with the package (``templates/scenarios/``)."""
+    from zyw_flow.template import bundled_dir
+
+    return sorted((bundled_dir() / "scenarios").glob("*.yaml"))
+
+
+def find_scenario(name: str | Path) -> Path:
+    """A scenario file by path, or a bundled scenario by id (``zhiyong-2011``).
+
+    Raises:
+        ScenarioError: neither exists.
+    """
+    path = Path(name)
+    if path.is_file():
+        return path
+    for candidate in bundled_scenarios():
+        if candidate.stem == str(name):
+            return candidate
+    known = ", ".join(p.stem for p in bundled_scenarios()) or "none"
+    raise ScenarioError(
+        [f"no scenario file {str(name)!r} and no bundled scenario by that id (bundled: {known})"]
+    )
+
+
+def load_scenario(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file safely (same limits as templates).
+
+    Raises:
+        ScenarioError: not a mapping, or required keys missing.
+    """
+    path = Path(path)
+    try:
+        doc = read_yaml(path.read_bytes(), str(path))
+    except _errors.TemplateError as exc:
+        raise ScenarioError([str(p) for p in exc.problems]) from None
+    data = doc.data
+    problems = []
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: a scenario must be a mapping"])
+    for key in ("template", "script"):
+        if key not in data:
+            problems.append(f"{path}: missing required key {key!r}")
+    unknown = set(data) - {
+        "template",
+        "params",
+        "units",
+        "actors",
+        "script",
+        "expect",
+        "description",
+    }
+    if unknown:
+        problems.append(f"{path}: unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    if "script" in data and not isinstance(data["script"], list):
+        problems.append(f"{path}: script must be a list")
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def _template_ref(name: str, base: Path) -> str | Path:
+    candidate = base / name
+    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
+        return candidate
+    return name
+
+
+def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
+    verb = line.get("do")
+    at = line.get("at")
+    actor = str(line.get("actor", ""))
+    unit = str(line.get("unit"))
+    step = str(line.get("step"))
+    key = line.get("key")
+    if verb not in ACTIONS:
+        raise ScenarioError([f"unknown action {verb!r}; use one of {', '.join(ACTIONS)}"])
+    if at is None:
+        raise ScenarioError(["every action needs `at`"])
+    if verb == "enroll":
+        campaign.enroll(unit, line.get("name"), line.get("parent"), line.get("kind", "unit"), at=at)
+    elif verb == "submit":
+        campaign.submit(unit, step, actor=actor, at=at, evidence=line.get("evidence"), key=key)
+    elif verb == "accept":
+        campaign.accept(unit, step, actor=actor, at=at, note=line.get("note"), key=key)
+    elif verb == "return":
+        campaign.return_step(
+            unit, step, actor=actor, at=at, reason=str(line.get("reason", "")), key=key
+        )
+    elif verb == "waive":
+        campaign.waive(unit, step, actor=actor, at=at, reason=line.get("reason"), key=key)
+    elif verb == "finding":
+        campaign.record_finding(
+            unit,
+            actor=actor,
+            at=at,
+            source=line.get("source", "inspection"),
+            description=str(line.get("description", "")),
+            days=line.get("days"),
+            key=key,
+        )
+    elif verb == "verify":
+        campaign.verify_finding(unit, step, actor=actor, at=at, key=key)
+    elif verb == "sanction":
+        campaign.issue_sanction(
+            unit,
+            str(line.get("sanction")),
+            actor=actor,
+            at=at,
+            person=line.get("person"),
+            reason=line.get("reason"),
+            rectify_days=line.get("rectify_days"),
+            key=key,
+        )
+
+
+def _check(report: Mapping[str, Any], expect: Any) -> list[str]:
+    failures: list[str] = []
+    if not isinstance(expect, dict):
+        return ["expect: must map unit ids to expectations"] if expect else []
+    units = report["units"]
+    for unit, want in expect.items():
+        if unit not in units:
+            failures.append(f"{unit}: no such unit in the campaign")
+            continue
+        got = units[unit]
+        want = want or {}
+        if "phase" in want and got["phase"] != want["phase"]:
+            failures.append(f"{unit}: phase is {got['phase']!r}, expected {want['phase']!r}")
+        for step, swant in (want.get("steps") or {}).items():
+            if step not in got["steps"]:
+                failures.append(f"{unit}.{step}: no such step")
+                continue
+            sgot = got["steps"][step]
+            fields = swant if isinstance(swant, dict) else {"status": swant}
+            for field, value in fields.items():
+                if sgot.get(field) != value:
+                    failures.append(
+                        f"{unit}.{step}.{field}: is {sgot.get(field)!r}, expected {value!r}"
+                    )
+        if "sanctions" in want:
+            have = [s["sanction"] for s in got["sanctions"]]
+            wanted = want["sanctions"]
+            if isinstance(wanted, int):
+                if len(have) != wanted:
+                    failures.append(f"{unit}: {len(have)} sanction(s), expected {wanted}")
+            elif have != list(wanted):
+                failures.append(f"{unit}: sanctions are {have}, expected {list(wanted)}")
+    return failures
+
+
+def run_scenario(path: str | Path) -> ScenarioResult:
+    """Play a scenario file and check its ``expect:`` block.
+
+    Errors inside the script (a refused action that the line did not expect with
+    ``expect_error:``) stop the run and are reported as failures, as are failed
+    expectations. A malformed scenario or template raises.
+
+    Raises:
+        ScenarioError: the scenario file is malformed.
+        TemplateError, TemplateNotFound: its template cannot be used.
+    """
+    path = find_scenario(path)
+    data = load_scenario(path)
+    template = _template_ref(str(data["template"]), path.parent)
+    try:
+        campaign = Campaign.create(template, data.get("params"))
+    except TemplateNotFound as exc:
+        raise ScenarioError([f"{path}: template: {exc}"]) from None
+    failures: list[str] = []
+    try:
+        for actor_id, spec in (data.get("actors") or {}).items():
+            spec = spec or {}
+            campaign.add_actor(
+                str(actor_id), spec.get("roles", []), spec.get("unit"), spec.get("name")
+            )
+        units = data.get("units") or []
+        campaign.enroll_many(units)
+    except ZywFlowError as exc:
+        raise ScenarioError([f"{path}: units/actors: {exc}"]) from None
+    for i, line in enumerate(data["script"]):
+        where = f"script[{i}]"
+        if not isinstance(line, dict):
+            raise ScenarioError([f"{path}: {where}: must be a mapping"])
+        expected_error = line.get("expect_error")
+        try:
+            if "tick" in line:
+                campaign.tick(line["tick"])
+            else:
+                _do(campaign, line)
+        except ScenarioError as exc:
+            raise ScenarioError([f"{path}: {where}: {p}" for p in exc.problems]) from None
+        except (ZywFlowError, ValueError, TypeError) as exc:
+            name = type(exc).__name__
+            if expected_error in (name, True):
+                continue
+            failures.append(f"{where} ({line.get('do', 'tick')}): {name}: {exc}")
+            break
+        else:
+            if expected_error:
+                failures.append(
+                    f"{where} ({line.get('do')}): expected {expected_error}, but it was accepted"
+                )
+    report = campaign.snapshot()
+    if not failures:
+        failures.extend(_check(report, data.get("expect")))
+    return ScenarioResult(campaign, report, tuple(failures))
