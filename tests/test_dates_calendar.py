@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime, timedelta
 
 import attrs
@@ -190,6 +191,14 @@ class TestOverrides:
         assert a == b
         assert hash(a) == hash(b)
         assert attrs.evolve(a, name="weekends") != a
+
+    def test_pickle(self) -> None:
+        """A calendar (declared years included) survives pickling, e.g. to worker processes."""
+        cal = WorkCalendar(years={2027: (frozenset({date(2027, 1, 1)}), frozenset())})
+        cal.is_workday(date(2011, 1, 1))
+        copy = pickle.loads(pickle.dumps(cal))
+        assert copy == cal
+        assert not copy.is_workday(date(2027, 1, 1))
 
 
 class TestArithmetic:

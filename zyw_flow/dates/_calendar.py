@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
-from types import MappingProxyType
 from typing import Literal, TypeAlias, TypeVar
 
 import attrs
@@ -65,6 +64,27 @@ def _to_dates(values: Iterable[date]) -> frozenset[date]:
     return frozenset(out)
 
 
+class _Years(Mapping[int, tuple[frozenset[date], frozenset[date]]]):
+    """A read-only (and picklable) ``{year: (holidays, workdays)}`` mapping."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[int, tuple[frozenset[date], frozenset[date]]]) -> None:
+        self._data = data
+
+    def __getitem__(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
+        return self._data[year]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
 def _to_years(
     value: Mapping[int, YearSpec],
 ) -> Mapping[int, tuple[frozenset[date], frozenset[date]]]:
@@ -95,7 +115,7 @@ def _to_years(
                 f"calendar.years[{year}]: {both[0].isoformat()} is both a holiday and a workday"
             )
         out[year] = (hol, work)
-    return MappingProxyType(out)
+    return _Years(out)
 
 
 def _check_name(_inst: object, _attr: object, value: str) -> None:

@@ -705,7 +705,6 @@ class Campaign:
             "return": review_roles,
             "waive": c.permissions.get("waive", ("office",)),
         }[event]
-        self._authorise(actor, allowed, u, event, step)
         if event in ("accept", "return") and not review_roles:
             raise self._refuse(
                 u,
@@ -714,6 +713,7 @@ class Campaign:
                 status,
                 "this step needs no review: a submission is accepted at once",
             )
+        self._authorise(actor, allowed, u, event, step)
         dest = c.table[status][_EV[event]]
         if dest < 0:
             if status == NOT_OPEN and not isinstance(ref, _Finding):
