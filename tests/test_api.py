@@ -123,5 +123,7 @@ class TestPublicApi:
         import sys
 
         code = "import sys, zyw_flow; print('zyw_flow.testing' in sys.modules)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         assert out.stdout.strip() == "False"

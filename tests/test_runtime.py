@@ -91,7 +91,8 @@ class TestDesignExample:
         levels = [
             (e.data["id"], e.at.isoformat())
             for e in events
-            if e.type == "step_escalated" and e.unit == "county-1"
+            if e.type == "step_escalated"
+            and e.unit == "county-1"
             and e.step == "rectification_report"
         ]
         assert levels == [
@@ -114,7 +115,9 @@ class TestStepLifecycle:
         """submitted → returned → submitted → accepted, with the reason recorded."""
         c = make(zhiyong)
         c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
-        ev = c.return_step("county-1", "work_plan", actor="office", reason="不完整", at="2011-09-06")
+        ev = c.return_step(
+            "county-1", "work_plan", actor="office", reason="不完整", at="2011-09-06"
+        )
         assert ev.type == "step_returned" and ev.data == {"reason": "不完整"}
         assert c.unit_status("county-1").steps["work_plan"].status == "returned"
         c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-07")
@@ -155,9 +158,7 @@ class TestStepLifecycle:
         with pytest.raises(TransitionRefused):
             c.submit("county-1", "summary_report", actor="clerk-1", at="2011-12-01")
 
-    def test_review_free_step_is_accepted_on_submission(
-        self, zhiyong: CompiledCampaign
-    ) -> None:
+    def test_review_free_step_is_accepted_on_submission(self, zhiyong: CompiledCampaign) -> None:
         """A step with `review: []` is accepted as soon as it is recorded."""
         c = make(zhiyong)
         c.tick("2011-10-02")
@@ -172,17 +173,49 @@ class TestRefusalsChangeNothing:
     @pytest.mark.parametrize(
         ("call", "error"),
         [
-            (lambda c: c.submit("nope", "work_plan", actor="clerk-1", at="2011-09-06"), UnknownUnitError),
-            (lambda c: c.submit("county-1", "nope", actor="clerk-1", at="2011-09-06"), UnknownStepError),
-            (lambda c: c.submit("county-1", "work_plan", actor="ghost", at="2011-09-06"), UnknownActorError),
-            (lambda c: c.submit("county-2", "work_plan", actor="clerk-1", at="2011-09-06"), PermissionRefused),
-            (lambda c: c.accept("county-1", "work_plan", actor="clerk-1", at="2011-09-06"), PermissionRefused),
-            (lambda c: c.accept("county-2", "work_plan", actor="office", at="2011-09-06"), TransitionRefused),
-            (lambda c: c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-04"), TimeOrderError),
+            (
+                lambda c: c.submit("nope", "work_plan", actor="clerk-1", at="2011-09-06"),
+                UnknownUnitError,
+            ),
+            (
+                lambda c: c.submit("county-1", "nope", actor="clerk-1", at="2011-09-06"),
+                UnknownStepError,
+            ),
+            (
+                lambda c: c.submit("county-1", "work_plan", actor="ghost", at="2011-09-06"),
+                UnknownActorError,
+            ),
+            (
+                lambda c: c.submit("county-2", "work_plan", actor="clerk-1", at="2011-09-06"),
+                PermissionRefused,
+            ),
+            (
+                lambda c: c.accept("county-1", "work_plan", actor="clerk-1", at="2011-09-06"),
+                PermissionRefused,
+            ),
+            (
+                lambda c: c.accept("county-2", "work_plan", actor="office", at="2011-09-06"),
+                TransitionRefused,
+            ),
+            (
+                lambda c: c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-04"),
+                TimeOrderError,
+            ),
             (lambda c: c.tick("2011-09-01"), TimeOrderError),
-            (lambda c: c.record_finding("county-1", actor="clerk-1", at="2011-09-06"), PermissionRefused),
-            (lambda c: c.issue_sanction("county-1", "exile", actor="rectify", at="2011-09-06"), TransitionRefused),
-            (lambda c: c.issue_sanction("county-1", "interview", actor="office", at="2011-09-06"), PermissionRefused),
+            (
+                lambda c: c.record_finding("county-1", actor="clerk-1", at="2011-09-06"),
+                PermissionRefused,
+            ),
+            (
+                lambda c: c.issue_sanction("county-1", "exile", actor="rectify", at="2011-09-06"),
+                TransitionRefused,
+            ),
+            (
+                lambda c: c.issue_sanction(
+                    "county-1", "interview", actor="office", at="2011-09-06"
+                ),
+                PermissionRefused,
+            ),
             (lambda c: c.enroll("county-1"), EnrolmentError),
             (lambda c: c.enroll("x", parent="nope"), EnrolmentError),
             (lambda c: c.enroll_many([{"id": "a"}, {"id": "a"}]), EnrolmentError),
@@ -243,8 +276,12 @@ class TestFindingsAndSanctions:
         """A finding makes a step due N working days later; verifying it lifts the freeze."""
         c = make(zhiyong)
         ev = c.record_finding(
-            "county-1", actor="inspector", at="2011-09-29 10:00", source="covert_visit",
-            description="脱岗", days=3,
+            "county-1",
+            actor="inspector",
+            at="2011-09-29 10:00",
+            source="covert_visit",
+            description="脱岗",
+            days=3,
         )
         fid = ev.step
         assert fid == "finding-1"
@@ -265,8 +302,13 @@ class TestFindingsAndSanctions:
         """A sanction is recorded with its ladder level; rectify_days orders rectification."""
         c = make(zhiyong)
         c.issue_sanction(
-            "county-2", "admonition_talk", actor="rectify", at="2011-10-20", person="王某",
-            reason="排名靠后", rectify_days=10,
+            "county-2",
+            "admonition_talk",
+            actor="rectify",
+            at="2011-10-20",
+            person="王某",
+            reason="排名靠后",
+            rectify_days=10,
         )
         unit = c.unit_status("county-2")
         (s,) = unit.sanctions
@@ -331,12 +373,15 @@ class TestQueries:
         c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
         c.tick("2011-09-12")
         assert {(o.unit, o.step) for o in c.overdue()} == {
-            ("city", "work_plan"), ("county-2", "work_plan")
+            ("city", "work_plan"),
+            ("county-2", "work_plan"),
         }
         soon = c.due_soon(dt.timedelta(days=9))
-        assert ("county-1", "mobilization_meeting", dt.datetime(2011, 9, 20, 23, 59, 59, 999999, tzinfo=TZ)) in [
-            (u, s, d) for u, s, d in soon
-        ]
+        assert (
+            "county-1",
+            "mobilization_meeting",
+            dt.datetime(2011, 9, 20, 23, 59, 59, 999999, tzinfo=TZ),
+        ) in [(u, s, d) for u, s, d in soon]
         assert all(s != "work_plan" for _, s, _ in soon)
 
     def test_events_cursor_subscriptions_timeline(self, zhiyong: CompiledCampaign) -> None:

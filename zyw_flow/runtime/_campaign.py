@@ -83,8 +83,8 @@ class Campaign:
     Example:
         >>> from zyw_flow import Campaign
         >>> c = Campaign.create("zhiyong-2011")
-        >>> c.add_actor("office", roles=["office"])
-        >>> c.add_actor("clerk-1", roles=["member"], unit="county-1")
+        >>> _ = c.add_actor("office", roles=["office"])
+        >>> _ = c.add_actor("clerk-1", roles=["member"], unit="county-1")
         >>> _ = c.enroll("city", name="市局")
         >>> _ = c.enroll("county-1", name="一分局", parent="city")
         >>> _ = c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-08 10:00")
