@@ -100,10 +100,10 @@ def test_status_follows_deadlines(actions: list[tuple[int, str, str, str]], prob
                 before = levels.get((u, sid), 0)
                 assert s.escalation >= before
                 levels[(u, sid)] = s.escalation
-    at = max([START + dt.timedelta(hours=probe)] + [c.now or START])
+    at = max(START + dt.timedelta(hours=probe), c.now or START)
     c.tick(at)
     for u in UNITS:
-        for sid, s in c.unit_status(u).steps.items():
+        for s in c.unit_status(u).steps.values():
             if s.status == "overdue":
                 assert s.due is not None and s.due <= at
             if s.status == "pending":

@@ -8,20 +8,28 @@ first and changes state only once it is sure to succeed.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import csv
+import functools
+import hashlib
 import heapq
+import json
+import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import attrs
 
 from zyw_flow._errors import (
     DuplicateEventError,
     EnrolmentError,
+    JournalCorrupted,
     PermissionRefused,
+    StoreError,
     TimeOrderError,
     TransitionRefused,
     UnknownActorError,
@@ -38,6 +46,8 @@ from zyw_flow.compile._machine import (
     PENDING,
     RETURNED,
     STATUS_NAMES,
+    SUBMITTED,
+    WAIVED,
 )
 from zyw_flow.runtime._records import (
     Actor,
@@ -47,6 +57,7 @@ from zyw_flow.runtime._records import (
     StepStatus,
     UnitStatus,
 )
+from zyw_flow.store._journal import GENESIS, Journal, Row, canonical_data, chain_hash
 
 __all__ = ["SYSTEM_ACTOR", "Campaign"]
 
@@ -71,6 +82,52 @@ class _Finding:
     esc: int = 0
     late: bool = False
     completed_us: int | None = None
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _write(fn: _F) -> _F:
+    """Run a mutating call as one unit: with a journal, inside one durable transaction.
+
+    The outermost call takes the journal's write lock, first applies rows other processes
+    appended, then runs, then appends its rows and commits. If the call is refused it
+    wrote nothing; if the commit fails the in-memory state is rebuilt from the journal.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(self: Campaign, *args: Any, **kwargs: Any) -> Any:
+        if self._depth:
+            return fn(self, *args, **kwargs)
+        self._recent = []
+        journal = self._journal
+        if journal is None:
+            self._depth += 1
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                self._depth -= 1
+        journal.begin()
+        try:
+            self._catch_up_journal()
+            self._depth += 1
+            try:
+                result = fn(self, *args, **kwargs)
+            finally:
+                self._depth -= 1
+            if self._pending:
+                journal.append(self._pending)
+            journal.commit()
+        except BaseException:
+            journal.rollback()
+            if self._pending:
+                self._pending = []
+                self._reload()
+            raise
+        self._pending = []
+        return result
+
+    return wrapper  # type: ignore[return-value]
 
 
 class Campaign:
@@ -120,8 +177,14 @@ class Campaign:
         self._unit_findings: dict[int, list[_Finding]] = {}
         self._sanctions: dict[int, list[dict[str, Any]]] = {}
         self._actors: dict[str, Actor] = {}
-        self._events: list[Event] = []
-        self._keys: dict[str, Event] = {}
+        self._log: list[Event] = []  # in memory only without a journal
+        self._recent: list[Event] = []  # events of the current call
+        self._seq = 0  # last sequence number (events, and actor/clock rows of a journal)
+        self._keys: dict[str, tuple[str, int]] = {}  # idempotency key -> (fingerprint, seq)
+        self._journal: Journal | None = None
+        self._pending: list[Row] = []
+        self._chain = GENESIS
+        self._depth = 0
         self._subscribers: dict[str, list[Callable[[Event], None]]] = {}
         self._heap: list[tuple[int, int, int, int, int]] = []
         self._push_seq = 0
@@ -161,6 +224,316 @@ class Campaign:
         if not isinstance(template, CampaignTemplate):
             template = load_template(template, params)
         return cls(compile_campaign(resolve(template)), clock=clock)
+
+    # -- durable campaigns -----------------------------------------------------------
+    @classmethod
+    def create_stored(
+        cls,
+        store: str | Path | Journal,
+        template: Any,
+        params: Mapping[str, Any] | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Campaign:
+        """A new campaign kept in a journal (a SQLite path or a ``postgresql://`` URL).
+
+        The journal stores the exact template text (and its phase templates), its hash and
+        the parameters, so later edits of the template file do not change this campaign.
+
+        Raises:
+            StoreError: the store already holds a campaign, or cannot be written.
+        """
+        from zyw_flow.resolve import resolve
+        from zyw_flow.store import open_journal
+        from zyw_flow.template import CampaignTemplate, load_template
+
+        if not isinstance(template, CampaignTemplate):
+            template = load_template(template, params)
+        journal = open_journal(store)
+        if journal.read_meta():
+            journal.close()
+            raise StoreError(f"{journal.url}: already holds a campaign; open it with Campaign.open")
+        campaign = cls(compile_campaign(resolve(template)), clock=clock)
+        meta = {
+            "campaign_id": template.id,
+            "template_text": template.text,
+            "template_file": template.file,
+            "template_sha256": template.sha256,
+            "phase_texts": json.dumps(
+                dict(template.phase_texts), ensure_ascii=False, sort_keys=True
+            ),
+            "params": json.dumps(dict(template.params), ensure_ascii=False, sort_keys=True),
+            "zyw_flow_version": _version(),
+        }
+        journal.begin()
+        try:
+            journal.write_meta(meta)
+            journal.commit()
+        except BaseException:
+            journal.rollback()
+            journal.close()
+            raise
+        campaign._attach(journal, meta)
+        return campaign
+
+    @classmethod
+    def open(
+        cls,
+        store: str | Path | Journal,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        use_snapshot: bool = True,
+    ) -> Campaign:
+        """Reopen a stored campaign: rebuild exactly its state from the journal.
+
+        The hash chain is checked on the way (from the newest snapshot, if any and
+        ``use_snapshot``); a changed, missing or reordered row refuses to open.
+
+        Raises:
+            StoreError: no campaign there; JournalCorrupted: the journal was tampered with;
+            SchemaVersionError: written by a newer zyw_flow.
+        """
+        from zyw_flow.resolve import resolve
+        from zyw_flow.store import open_journal
+        from zyw_flow.template import load_template_text
+
+        journal = open_journal(store, create=False)
+        meta = journal.read_meta()
+        if not meta:
+            journal.close()
+            raise StoreError(f"{journal.url}: holds no campaign (create one first)")
+        text = meta["template_text"]
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != meta["template_sha256"]:
+            raise JournalCorrupted(f"{journal.url}: the stored template does not match its hash")
+        template = load_template_text(
+            text,
+            json.loads(meta["params"]),
+            file=meta.get("template_file", "<stored>"),
+            phase_texts=json.loads(meta["phase_texts"]),
+        )
+        campaign = cls(compile_campaign(resolve(template)), clock=clock)
+        campaign._attach(journal, meta, load=True, use_snapshot=use_snapshot)
+        return campaign
+
+    def _attach(
+        self,
+        journal: Journal,
+        meta: Mapping[str, str],
+        *,
+        load: bool = False,
+        use_snapshot: bool = True,
+    ) -> None:
+        self._journal = journal
+        self._genesis = hashlib.sha256(
+            (meta["template_sha256"] + meta["params"]).encode("utf-8")
+        ).hexdigest()
+        self._chain = self._genesis
+        if load:
+            snap = journal.latest_snapshot() if use_snapshot else None
+            if snap is not None:
+                self._load_state(snap[1])
+                if journal.hash_at(snap[0]) != self._chain:
+                    raise JournalCorrupted(
+                        f"{journal.url}: the snapshot at row {snap[0]} does not match the journal"
+                    )
+            self._catch_up_journal()
+
+    @property
+    def store(self) -> Journal | None:
+        """The journal this campaign is kept in, if any."""
+        return self._journal
+
+    def refresh(self) -> int:
+        """Apply rows other processes appended to the journal; returns how many."""
+        if self._journal is None:
+            return 0
+        return self._catch_up_journal()
+
+    def close(self) -> None:
+        """Close the journal's connection (a stored campaign)."""
+        if self._journal is not None:
+            self._journal.close()
+
+    def save_snapshot(self) -> int:
+        """Store a snapshot of the state so that reopening replays only the tail.
+
+        Returns:
+            The journal row the snapshot was taken after.
+        """
+        if self._journal is None:
+            raise StoreError("this campaign has no store")
+        journal = self._journal
+        journal.begin()
+        try:
+            self._catch_up_journal()
+            journal.save_snapshot(self._seq, self._dump_state())
+            journal.commit()
+        except BaseException:
+            journal.rollback()
+            raise
+        return self._seq
+
+    def verify(self) -> Any:
+        """Check the journal's whole hash chain (a :class:`~zyw_flow.store.VerifyReport`)."""
+        from zyw_flow.store import verify_rows
+
+        if self._journal is None:
+            raise StoreError("this campaign has no store")
+        return verify_rows(self._journal.rows(0), self._genesis)
+
+    def _catch_up_journal(self) -> int:
+        assert self._journal is not None
+        applied = 0
+        for row in self._journal.rows(self._seq):
+            self._apply_row(row)
+            applied += 1
+        if applied:
+            self._drop_past_schedule()
+        return applied
+
+    def _reload(self) -> None:
+        """Rebuild the in-memory state from the journal (after a failed commit)."""
+        journal, meta_genesis = self._journal, self._genesis
+        fresh = Campaign(self.compiled, clock=self._clock)
+        self.__dict__.update(fresh.__dict__)
+        self._journal, self._genesis, self._chain = journal, meta_genesis, meta_genesis
+        if journal is not None:
+            # the store is unreadable: keep the empty state; later calls fail on the store
+            with contextlib.suppress(StoreError):
+                self._catch_up_journal()
+
+    def _apply_row(self, row: Row) -> None:
+        """Apply one journal row to the state (replay; no validation, no events emitted)."""
+        if row.seq != self._seq + 1:
+            raise JournalCorrupted(
+                f"{self._journal.url if self._journal else ''}: row {self._seq + 1} is missing "
+                f"(found {row.seq})"
+            )
+        expected = chain_hash(self._chain, *row.fields()[:-1])
+        if expected != row.hash:
+            raise JournalCorrupted(
+                f"{self._journal.url if self._journal else ''}: row {row.seq} ({row.type}) was "
+                "changed: its hash does not match the chain"
+            )
+        self._chain = row.hash
+        self._seq = row.seq
+        at = row.at_us
+        if row.kind == "actor":
+            data = row.loaded() or {}
+            assert row.actor is not None
+            self._actors[row.actor] = Actor(
+                row.actor, frozenset(data.get("roles", ())), row.unit, data.get("name")
+            )
+            return
+        self._now = max(self._now, at)
+        if row.kind == "clock":
+            return
+        if row.key is not None and row.fingerprint is not None:
+            self._keys[row.key] = (row.fingerprint, row.seq)
+        t = row.type
+        data = row.loaded() or {}
+        if t == "phase_opened":
+            self._phase = self.compiled.phase_ids.index(data["phase"])
+            return
+        assert row.unit is not None
+        if t == "enrolled":
+            self._add_unit(
+                row.unit, data.get("name"), data.get("parent"), data.get("kind", "unit"), at
+            )
+            return
+        u = self._index[row.unit]
+        if t == "phase_entered":
+            self._uphase[u] = self.compiled.phase_ids.index(data["phase"])
+        elif t == "finding_recorded":
+            days = data.get("days", self.compiled.resolved.template.findings.rectification_days)
+            due, esc = self.compiled.finding_due(at, days)
+            self._add_finding(u, at, data.get("source", ""), data.get("description", ""), due, esc)
+            self._last[u] = max(self._last[u], at)
+        elif t == "sanction_issued":
+            record = {
+                "sanction": data["sanction"],
+                "title": data.get("title"),
+                "level": data.get("level"),
+                "at": format_us(at, self._zone),
+                "actor": row.actor,
+                "person": data.get("person"),
+                "reason": data.get("reason"),
+            }
+            self._sanctions.setdefault(u, []).append(record)
+            if row.actor != SYSTEM_ACTOR:
+                self._last[u] = max(self._last[u], at)
+        else:
+            assert row.step is not None
+            ref = self._step_ref(u, row.step, t)
+            if t == "step_overdue":
+                self._set(u, ref, OVERDUE, False, None)
+            elif t == "step_escalated":
+                if isinstance(ref, _Finding):
+                    ref.esc = int(data["level"])
+                else:
+                    self._esc[u * self._nsteps + ref] = int(data["level"])
+            else:
+                status = {
+                    "step_submitted": SUBMITTED,
+                    "step_accepted": ACCEPTED,
+                    "step_returned": RETURNED,
+                    "step_waived": WAIVED,
+                }[t]
+                self._set(u, ref, status, bool(data.get("late")), at if status in FINAL else None)
+                self._last[u] = at
+
+    def _drop_past_schedule(self) -> None:
+        """Forget scheduled transitions at or before the clock: replay applied them."""
+        heap = self._heap
+        while heap and heap[0][0] <= self._now:
+            heapq.heappop(heap)
+
+    _STATE = (
+        "_ids",
+        "_names",
+        "_parent",
+        "_kind",
+        "_enrolled",
+        "_last",
+        "_uphase",
+        "_status",
+        "_esc",
+        "_flags",
+        "_completed",
+        "_findings",
+        "_sanctions",
+        "_actors",
+        "_keys",
+        "_heap",
+        "_push_seq",
+        "_phase",
+        "_now",
+        "_seq",
+        "_chain",
+    )
+
+    def _dump_state(self) -> bytes:
+        state = {name: getattr(self, name) for name in self._STATE}
+        state["_findings"] = [attrs.astuple(f) for f in self._findings]
+        state["_actors"] = [attrs.astuple(a) for a in self._actors.values()]
+        state["template_sha256"] = self.compiled.resolved.template.sha256
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _load_state(self, blob: bytes) -> None:
+        state = pickle.loads(blob)  # written by this library, checked against its hash
+        if state.pop("template_sha256") != self.compiled.resolved.template.sha256:
+            raise JournalCorrupted("the snapshot was taken of another template")
+        findings = [_Finding(*f) for f in state.pop("_findings")]
+        actors = [Actor(*a) for a in state.pop("_actors")]
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._index = {uid: i for i, uid in enumerate(self._ids)}
+        self._findings = findings
+        self._finding_index = {f.id: f for f in findings}
+        self._unit_findings = {}
+        for f in findings:
+            self._unit_findings.setdefault(f.unit, []).append(f)
+        self._actors = {a.id: a for a in actors}
 
     # -- basic properties -----------------------------------------------------------
     @property
@@ -204,6 +577,7 @@ class Campaign:
         return None if us is None or us >= NEVER else from_us(us, self._zone)
 
     # -- actors ---------------------------------------------------------------------
+    @_write
     def add_actor(
         self, actor: str, roles: Iterable[str], unit: str | None = None, name: str | None = None
     ) -> Actor:
@@ -221,6 +595,21 @@ class Campaign:
             )
         made = Actor(actor, roles, unit, name)
         self._actors[actor] = made
+        if self._journal is not None:
+            self._seq += 1
+            data = {"roles": sorted(roles), "name": name}
+            self._row(
+                self._seq,
+                "actor",
+                "actor_added",
+                max(self._now, 0),
+                unit,
+                None,
+                actor,
+                data,
+                None,
+                None,
+            )
         return made
 
     @property
@@ -238,9 +627,18 @@ class Campaign:
         actor: str | None = None,
         data: Mapping[str, Any] | None = None,
         key: str | None = None,
+        fingerprint: str | None = None,
     ) -> Event:
-        event = Event(len(self._events) + 1, type_, at, unit, step, actor, data, key, self._zone)
-        self._events.append(event)
+        self._seq += 1
+        seq = self._seq
+        event = Event(seq, type_, at, unit, step, actor, data, key, self._zone)
+        self._recent.append(event)
+        if key is not None and fingerprint is not None:
+            self._keys[key] = (fingerprint, seq)
+        if self._journal is None:
+            self._log.append(event)
+        else:
+            self._row(seq, "event", type_, at, unit, step, actor, data, key, fingerprint)
         if self._subscribers:
             for callback in (*self._subscribers.get(type_, ()), *self._subscribers.get("*", ())):
                 callback(event)
@@ -265,15 +663,61 @@ class Campaign:
 
     def events(self, since: int = 0, *, unit: str | None = None) -> list[Event]:
         """Events after the cursor ``since`` (an event's ``seq``), optionally for one unit."""
-        tail = self._events[since:]
+        if self._journal is not None:
+            return [self._event_of(r) for r in self._journal.rows(since, kind="event", unit=unit)]
+        tail = self._log[bisect.bisect_right(self._log, since, key=lambda e: e.seq) :]
         return tail if unit is None else [e for e in tail if e.unit == unit]
 
     @property
     def cursor(self) -> int:
         """The ``seq`` of the latest event (pass it to :meth:`events` later)."""
-        return len(self._events)
+        return self._seq
+
+    def _event_of(self, row: Row) -> Event:
+        return Event(
+            row.seq,
+            row.type,
+            row.at_us,
+            row.unit,
+            row.step,
+            row.actor,
+            row.loaded(),
+            row.key,
+            self._zone,
+        )
+
+    def _event_at(self, seq: int) -> Event:
+        if self._journal is not None:
+            row = self._journal.row(seq)
+            if row is None:  # pragma: no cover - the journal is verified on open
+                raise StoreError(f"journal row {seq} is missing")
+            return self._event_of(row)
+        i = bisect.bisect_left(self._log, seq, key=lambda e: e.seq)
+        return self._log[i]
+
+    # -- the journal ----------------------------------------------------------------
+    def _row(
+        self,
+        seq: int,
+        kind: str,
+        type_: str,
+        at: int,
+        unit: str | None,
+        step: str | None,
+        actor: str | None,
+        data: Mapping[str, Any] | None,
+        key: str | None,
+        fingerprint: str | None,
+    ) -> None:
+        text = canonical_data(data)
+        h = chain_hash(self._chain, seq, kind, type_, at, unit, step, actor, text, key, fingerprint)
+        self._chain = h
+        self._pending.append(
+            Row(seq, kind, type_, at, unit, step, actor, text, key, fingerprint, h)
+        )
 
     # -- enrolment ------------------------------------------------------------------
+    @_write
     def enroll(
         self,
         unit: str,
@@ -297,6 +741,7 @@ class Campaign:
         self._check_enrolment(unit, parent, kind, set())
         return self._enroll(unit, name, parent, kind, at_us)
 
+    @_write
     def enroll_many(self, units: Iterable[Any], *, at: At | None = None) -> int:
         """Enrol many units at once; each item is a mapping (``id``, ``name``, ``parent``,
         ``kind``) or a tuple ``(id, name, parent[, kind])``. All or nothing.
@@ -369,6 +814,14 @@ class Campaign:
 
     def _enroll(self, unit: str, name: str | None, parent: str | None, kind: str, at: int) -> Event:
         self._advance(at)
+        u = self._add_unit(unit, name, parent, kind, at)
+        event = self._emit(
+            "enrolled", at, unit, data={"name": name, "parent": parent, "kind": kind}
+        )
+        self._catch_up(u)
+        return event
+
+    def _add_unit(self, unit: str, name: str | None, parent: str | None, kind: str, at: int) -> int:
         u = len(self._ids)
         self._ids.append(unit)
         self._index[unit] = u
@@ -382,11 +835,7 @@ class Campaign:
         self._status.extend(b"\x01" * n)
         self._esc.extend(bytes(n))
         self._flags.extend(bytes(n))
-        event = self._emit(
-            "enrolled", at, unit, data={"name": name, "parent": parent, "kind": kind}
-        )
-        self._catch_up(u)
-        return event
+        return u
 
     def _catch_up(self, u: int) -> None:
         """Bring a unit enrolled late to the campaign's current time."""
@@ -412,6 +861,7 @@ class Campaign:
                 self._escalate(u, s, i, k, max(level_at, at))
 
     # -- time -----------------------------------------------------------------------
+    @_write
     def tick(self, until: At | None = None) -> list[Event]:
         """Fire every time-driven transition up to ``until`` (inclusive), in time order.
 
@@ -428,9 +878,13 @@ class Campaign:
                 f"to {format_us(until_us, self._zone)}",
                 event="tick",
             )
-        start = len(self._events)
+        start = len(self._recent)
+        moved = until_us > self._now
         self._advance(until_us)
-        return self._events[start:]
+        if moved and self._journal is not None:
+            self._seq += 1
+            self._row(self._seq, "clock", "clock", until_us, None, None, None, None, None, None)
+        return self._recent[start:]
 
     def _advance(self, until: int) -> None:
         heap = self._heap
@@ -606,16 +1060,32 @@ class Campaign:
         at: At | None,
         key: str | None,
         payload: Mapping[str, Any],
-    ) -> tuple[int, int, Event | None]:
-        """Common checks: idempotency, unit, time order, actor. Returns (u, at_us, dup)."""
+    ) -> tuple[int, int, Event | None, str | None]:
+        """Common checks: idempotency, unit, time order, actor.
+
+        Returns:
+            (unit index, instant, the original event if this is a duplicate, fingerprint)
+        """
         at_us = self._at(at)
+        fingerprint = None
+        if key is not None:
+            fingerprint = canonical_data(
+                {
+                    "event": event,
+                    "at": at_us,
+                    "unit": unit,
+                    "step": step,
+                    "actor": actor,
+                    "payload": dict(payload),
+                }
+            )
         if key is not None and key in self._keys:
-            seen = self._keys[key]
-            probe = Event(0, seen.type, at_us, unit, step, actor, dict(payload) or None, key)
-            if seen.same_as(probe):
-                return self._index[unit], at_us, attrs.evolve(seen, duplicate=True)
+            seen_fp, seen_seq = self._keys[key]
+            if seen_fp == fingerprint:
+                original = self._event_at(seen_seq)
+                return self._index[unit], at_us, attrs.evolve(original, duplicate=True), fingerprint
             raise DuplicateEventError(
-                f"idempotency key {key!r} was used for a different event (#{seen.seq})",
+                f"idempotency key {key!r} was used for a different event (#{seen_seq})",
                 unit=unit,
                 step=step,
                 event=event,
@@ -641,7 +1111,7 @@ class Campaign:
             raise UnknownActorError(
                 f"actor {actor!r} is not registered (add_actor)", unit=unit, step=step, event=event
             )
-        return u, at_us, None
+        return u, at_us, None, fingerprint
 
     def _authorise(
         self, actor: str, allowed: Iterable[str], u: int, event: str, step: str | None
@@ -687,7 +1157,7 @@ class Campaign:
         key: str | None,
         payload: Mapping[str, Any],
     ) -> Event:
-        u, at_us, dup = self._prepare(event, unit, step, actor, at, key, payload)
+        u, at_us, dup, fp = self._prepare(event, unit, step, actor, at, key, payload)
         if dup is not None:
             return dup
         ref = self._step_ref(u, step, event)
@@ -747,13 +1217,9 @@ class Campaign:
         data = dict(payload) or None
         if late:
             data = {**(data or {}), "late": True}
-        ev = self._emit(f"step_{_PAST[event]}", at_us, unit, step, actor, data, key)
+        ev = self._emit(f"step_{_PAST[event]}", at_us, unit, step, actor, data, key, fp)
         if auto_accept:
             self._emit("step_accepted", at_us, unit, step, actor, {"auto": True})
-        if key is not None:
-            self._keys[key] = Event(
-                ev.seq, ev.type, at_us, unit, step, actor, dict(payload) or None, key
-            )
         if self._completion and final in FINAL and not isinstance(ref, _Finding):
             p = self._uphase[u]
             if p >= 0 and p + 1 <= self._phase and self._gate_met(u, p):
@@ -774,6 +1240,7 @@ class Campaign:
         if done is not None:
             self._completed[i] = done
 
+    @_write
     def submit(
         self,
         unit: str,
@@ -793,6 +1260,7 @@ class Campaign:
         payload = {"evidence": evidence} if evidence is not None else {}
         return self._step_action("submit", unit, step, actor, at, key, payload)
 
+    @_write
     def accept(
         self,
         unit: str,
@@ -807,6 +1275,7 @@ class Campaign:
         payload = {"note": note} if note is not None else {}
         return self._step_action("accept", unit, step, actor, at, key, payload)
 
+    @_write
     def return_step(
         self,
         unit: str,
@@ -820,6 +1289,7 @@ class Campaign:
         """Send a submitted step back (退回) with a reason; the unit submits again."""
         return self._step_action("return", unit, step, actor, at, key, {"reason": reason})
 
+    @_write
     def waive(
         self,
         unit: str,
@@ -834,6 +1304,7 @@ class Campaign:
         payload = {"reason": reason} if reason is not None else {}
         return self._step_action("waive", unit, step, actor, at, key, payload)
 
+    @_write
     def record_finding(
         self,
         unit: str,
@@ -857,7 +1328,7 @@ class Campaign:
         payload: dict[str, Any] = {"source": source, "description": description}
         if days is not None:
             payload["days"] = days
-        u, at_us, dup = self._prepare("finding", unit, None, actor, at, key, payload)
+        u, at_us, dup, fp = self._prepare("finding", unit, None, actor, at, key, payload)
         if dup is not None:
             return dup
         c = self.compiled
@@ -873,7 +1344,7 @@ class Campaign:
         if n_days < 0:
             raise TransitionRefused("days cannot be negative", unit=unit, event="finding")
         self._advance(at_us)
-        return self._new_finding(u, at_us, actor, source, description, n_days, key, payload)
+        return self._new_finding(u, at_us, actor, source, description, n_days, key, payload, fp)
 
     def _new_finding(
         self,
@@ -885,8 +1356,19 @@ class Campaign:
         days: int,
         key: str | None,
         payload: Mapping[str, Any],
+        fingerprint: str | None = None,
     ) -> Event:
         due, esc = self.compiled.finding_due(at_us, days)
+        fid = self._add_finding(u, at_us, source, description, due, esc)
+        self._last[u] = max(self._last[u], at_us)
+        data = {**payload, "days": days, "due": format_us(due, self._zone)}
+        return self._emit(
+            "finding_recorded", at_us, self._ids[u], fid, actor, data, key, fingerprint
+        )
+
+    def _add_finding(
+        self, u: int, at_us: int, source: str, description: str, due: int, esc: tuple[int, ...]
+    ) -> str:
         fid = f"finding-{len(self._findings) + 1}"
         f = _Finding(fid, u, source, description, at_us, due, esc)
         self._findings.append(f)
@@ -895,21 +1377,16 @@ class Campaign:
         self._push(due, _K_FDUE, len(self._findings) - 1, 0)
         for k, level_at in enumerate(esc):
             self._push(level_at, _K_FESC, len(self._findings) - 1, k)
-        self._last[u] = max(self._last[u], at_us)
-        data = {**payload, "due": format_us(due, self._zone)}
-        ev = self._emit("finding_recorded", at_us, self._ids[u], fid, actor, data, key)
-        if key is not None:
-            self._keys[key] = Event(
-                ev.seq, ev.type, at_us, self._ids[u], None, actor, dict(payload), key
-            )
-        return ev
+        return fid
 
+    @_write
     def verify_finding(
         self, unit: str, finding: str, *, actor: str, at: At | None = None, key: str | None = None
     ) -> Event:
         """Verify (accept) the rectification of a finding."""
         return self.accept(unit, finding, actor=actor, at=at, key=key)
 
+    @_write
     def issue_sanction(
         self,
         unit: str,
@@ -939,7 +1416,7 @@ class Campaign:
             payload["reason"] = reason
         if rectify_days is not None:
             payload["rectify_days"] = rectify_days
-        u, at_us, dup = self._prepare("sanction", unit, None, actor, at, key, payload)
+        u, at_us, dup, fp = self._prepare("sanction", unit, None, actor, at, key, payload)
         if dup is not None:
             return dup
         ladder = [s.id for s in self.compiled.sanctions]
@@ -951,10 +1428,8 @@ class Campaign:
             )
         self._authorise(actor, self.compiled.permissions.get("sanction", ()), u, "sanction", None)
         self._advance(at_us)
-        ev = self._record_sanction(u, sanction, at_us, actor, person, reason, key)
+        ev = self._record_sanction(u, sanction, at_us, actor, person, reason, key, fp)
         self._last[u] = max(self._last[u], at_us)
-        if key is not None:
-            self._keys[key] = Event(ev.seq, ev.type, at_us, unit, None, actor, dict(payload), key)
         if rectify_days is not None:
             self._new_finding(
                 u, at_us, actor, "sanction", reason or sanction, rectify_days, None, {}
@@ -970,6 +1445,7 @@ class Campaign:
         person: str | None,
         reason: str | None,
         key: str | None,
+        fingerprint: str | None = None,
     ) -> Event:
         ladder = self.compiled.sanctions
         level = next(i for i, s in enumerate(ladder) if s.id == sanction)
@@ -984,7 +1460,7 @@ class Campaign:
         }
         self._sanctions.setdefault(u, []).append(record)
         data = {k: v for k, v in record.items() if k not in ("at", "actor") and v is not None}
-        return self._emit("sanction_issued", at, self._ids[u], None, actor, data, key)
+        return self._emit("sanction_issued", at, self._ids[u], None, actor, data, key, fingerprint)
 
     # -- queries --------------------------------------------------------------------
     def restrictions(self, unit: str) -> tuple[str, ...]:
@@ -1051,7 +1527,7 @@ class Campaign:
     def timeline(self, unit: str) -> list[Event]:
         """Every event of one unit, in the order recorded."""
         self._unit(unit, "query")
-        return [e for e in self._events if e.unit == unit]
+        return self.events(0, unit=unit)
 
     def overdue(self) -> list[OverdueItem]:
         """Every overdue step of every unit (template steps and findings)."""
@@ -1175,7 +1651,7 @@ class Campaign:
             "campaign": self.id,
             "at": format_us(self._now, self._zone) if self._now > -NEVER else None,
             "units": {uid: self.unit_status(uid).to_json() for uid in self._ids},
-            "events": [e.to_json() for e in self._events] if events else [],
+            "events": [e.to_json() for e in self.events(0)] if events else [],
         }
 
     def iter_units(self) -> Iterator[UnitStatus]:
@@ -1211,3 +1687,12 @@ def _unit_row(item: Any, i: int) -> tuple[str, str | None, str | None, str]:
     raise EnrolmentError(
         f"item {i}: expected a mapping or (id, name, parent[, kind]), not {item!r}"
     )
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("zyw_flow")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "unknown"

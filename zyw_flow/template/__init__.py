@@ -72,7 +72,15 @@ def load_template(source: str | Path, params: Mapping[str, Any] | None = None) -
 
 
 def load_template_text(
-    text: str, params: Mapping[str, Any] | None = None, *, file: str = "<string>"
+    text: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    file: str = "<string>",
+    phase_texts: Mapping[str, str] | None = None,
 ) -> CampaignTemplate:
-    """Load a campaign template from YAML text (phase templates from the registry)."""
-    return build_template(read_yaml(text, file), params)
+    """Load a campaign template from YAML text.
+
+    Phase templates come from the registry, or from ``phase_texts`` (id → YAML text)
+    when given.
+    """
+    return build_template(read_yaml(text, file), params, phase_texts=phase_texts)

@@ -86,8 +86,14 @@ def _path_str(parts: Any) -> str:
 
 
 class _Builder:
-    def __init__(self, doc: Document, params: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        params: Mapping[str, Any] | None,
+        phase_texts: Mapping[str, str] | None = None,
+    ) -> None:
         self.doc = doc
+        self.stored_phases = dict(phase_texts) if phase_texts is not None else None
         self.given = dict(params or {})
         self.problems: list[Problem] = []
         self.phase_texts: dict[str, str] = {}
@@ -196,11 +202,18 @@ class _Builder:
     def phase_template(self, name: str) -> tuple[Document, dict[str, Any]] | None:
         if name in self._phase_cache:
             return self._phase_cache[name]
-        found = find_phase_template(name, self.near)
+        found: Path | None = None
+        text: str | bytes | None = None
+        if self.stored_phases is not None:
+            if name in self.stored_phases:
+                found, text = Path(f"<stored>/phases/{name}.yaml"), self.stored_phases[name]
+        else:
+            found = find_phase_template(name, self.near)
+            text = found.read_bytes() if found is not None else None
         result: tuple[Document, dict[str, Any]] | None = None
-        if found is not None:
+        if found is not None and text is not None:
             try:
-                pdoc = read_yaml(found.read_bytes(), str(found))
+                pdoc = read_yaml(text, str(found))
             except TemplateError as exc:
                 self.problems.extend(exc.problems)
             else:
@@ -222,7 +235,12 @@ class _Builder:
         if isinstance(use, str):
             found = self.phase_template(use)
             if found is None:
-                if find_phase_template(use, self.near) is None:
+                if self.stored_phases is not None and use not in self.stored_phases:
+                    known = ", ".join(sorted(self.stored_phases)) or "none"
+                    self.problem(
+                        join(path, "use"), f"unknown phase template {use!r}; known: {known}"
+                    )
+                elif self.stored_phases is None and find_phase_template(use, self.near) is None:
                     known = ", ".join(known_phase_templates(self.near)) or "none"
                     self.problem(
                         join(path, "use"), f"unknown phase template {use!r}; known: {known}"
@@ -621,10 +639,21 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def build_template(doc: Document, params: Mapping[str, Any] | None = None) -> CampaignTemplate:
+def build_template(
+    doc: Document,
+    params: Mapping[str, Any] | None = None,
+    *,
+    phase_texts: Mapping[str, str] | None = None,
+) -> CampaignTemplate:
     """Validate a campaign document and bind ``params``.
+
+    Args:
+        doc: the campaign document.
+        params: parameter values.
+        phase_texts: phase templates by id, used instead of the registry (a stored
+            campaign is rebuilt from the exact texts it started with).
 
     Raises:
         TemplateError: with every problem found.
     """
-    return _Builder(doc, params).build()
+    return _Builder(doc, params, phase_texts).build()

@@ -1,0 +1,54 @@
+"""Durable campaigns: an append-only, hash-chained event journal on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zyw_flow.store._journal import (
+    GENESIS,
+    SCHEMA_VERSION,
+    Journal,
+    Row,
+    VerifyReport,
+    chain_hash,
+    verify_rows,
+)
+from zyw_flow.store._sqlite import SQLiteJournal
+
+__all__ = [
+    "GENESIS",
+    "SCHEMA_VERSION",
+    "Journal",
+    "Row",
+    "SQLiteJournal",
+    "VerifyReport",
+    "chain_hash",
+    "is_postgres_url",
+    "open_journal",
+    "verify_rows",
+]
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    """Whether ``target`` is a ``postgresql://`` (or ``postgres://``) URL."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def open_journal(
+    target: str | Path | Journal, campaign: str | None = None, *, create: bool = True
+) -> Journal:
+    """Open (or create) the journal at a SQLite path or a ``postgresql://`` URL.
+
+    Args:
+        target: a file path (SQLite), a PostgreSQL URL (``?campaign=ID`` selects the
+            campaign when several share a database), or an open :class:`Journal`.
+        campaign: the campaign id inside a shared database.
+        create: create a missing SQLite file (``False`` to refuse).
+    """
+    if isinstance(target, Journal):
+        return target
+    if is_postgres_url(target):
+        from zyw_flow.store._postgres import PostgresJournal
+
+        return PostgresJournal(str(target), campaign)
+    return SQLiteJournal(target, campaign, create=create)

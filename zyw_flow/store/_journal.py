@@ -1,0 +1,365 @@
+"""The append-only event journal: rows, their hash chain, and the SQL both stores share.
+
+Every row carries ``hash = sha256(previous hash + the row's canonical JSON)``, so any
+changed, removed or reordered row breaks the chain from that row on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from zyw_flow._errors import JournalCorrupted, SchemaVersionError, StoreError
+
+__all__ = [
+    "GENESIS",
+    "SCHEMA_VERSION",
+    "Journal",
+    "Row",
+    "VerifyReport",
+    "chain_hash",
+    "verify_rows",
+]
+
+SCHEMA_VERSION = 1
+GENESIS = "0" * 64
+
+
+@attrs.frozen(slots=True)
+class Row:
+    """One journal row.
+
+    ``kind`` is ``event`` (a campaign event), ``actor`` (an actor registered) or ``clock``
+    (the clock moved with nothing due). ``data`` is canonical JSON text or ``None``;
+    ``fingerprint`` identifies the payload of a keyed (idempotent) call.
+    """
+
+    seq: int
+    kind: str
+    type: str
+    at_us: int
+    unit: str | None
+    step: str | None
+    actor: str | None
+    data: str | None
+    key: str | None
+    fingerprint: str | None
+    hash: str
+
+    def fields(self) -> tuple[Any, ...]:
+        """The stored columns, in order."""
+        return attrs.astuple(self)
+
+    def loaded(self) -> Mapping[str, Any] | None:
+        """``data`` parsed."""
+        return None if self.data is None else json.loads(self.data)
+
+
+def canonical_data(data: Mapping[str, Any] | None) -> str | None:
+    """The canonical JSON text of an event's data."""
+    if not data:
+        return None
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(
+    prev: str,
+    seq: int,
+    kind: str,
+    type_: str,
+    at_us: int,
+    unit: str | None,
+    step: str | None,
+    actor: str | None,
+    data: str | None,
+    key: str | None,
+    fingerprint: str | None,
+) -> str:
+    """The hash of a row chained to the previous row's hash."""
+    body = json.dumps(
+        [seq, kind, type_, at_us, unit, step, actor, data, key, fingerprint],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
+
+
+@attrs.frozen
+class VerifyReport:
+    """The result of checking a journal's hash chain."""
+
+    ok: bool
+    rows: int
+    first_bad: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"ok: {self.rows} rows, hash chain intact"
+        return f"BROKEN at row {self.first_bad}: {self.reason} ({self.rows} rows checked)"
+
+
+def verify_rows(rows: Iterable[Row], prev: str = GENESIS, start: int = 0) -> VerifyReport:
+    """Walk the chain; report the first row whose sequence or hash is wrong."""
+    expected = start + 1
+    count = 0
+    for row in rows:
+        count += 1
+        if row.seq != expected:
+            return VerifyReport(
+                False, count, expected, f"row {expected} is missing (found {row.seq} next)"
+            )
+        h = chain_hash(prev, *row.fields()[:-1])
+        if h != row.hash:
+            return VerifyReport(False, count, row.seq, "hash mismatch: the row was changed")
+        prev = h
+        expected += 1
+    return VerifyReport(True, count)
+
+
+class Journal(ABC):
+    """A campaign's durable journal. Writes happen inside :meth:`begin` … :meth:`commit`.
+
+    Subclasses provide the connection; the SQL is shared and parameterised by
+    :attr:`placeholder`.
+    """
+
+    placeholder = "?"
+    blob_type = "BLOB"
+    int_type = "INTEGER"
+
+    def __init__(self, url: str, campaign: str | None) -> None:
+        self.url = url
+        self.campaign = campaign or "default"
+        self._in_tx = False
+
+    # -- connection primitives (per backend) -----------------------------------------
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def _iter(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def _begin(self) -> None: ...
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def _rollback(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    def _sql(self, text: str) -> str:
+        return text.replace("?", self.placeholder)
+
+    # -- schema ----------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create the tables if missing; refuse a journal of a newer schema."""
+        i, b = self.int_type, self.blob_type
+        self._begin()
+        try:
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS zyw_schema (component TEXT PRIMARY KEY, version "
+                f"{i} NOT NULL)"
+            )
+            found = self._execute(
+                self._sql("SELECT version FROM zyw_schema WHERE component = ?"), ["journal"]
+            )
+            if found and int(found[0][0]) > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.url}: journal schema version {found[0][0]} was written by a newer "
+                    f"zyw_flow (this one reads up to {SCHEMA_VERSION}); upgrade zyw_flow"
+                )
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS zyw_meta (campaign TEXT NOT NULL, key TEXT NOT NULL, "
+                "value TEXT NOT NULL, PRIMARY KEY (campaign, key))"
+            )
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS zyw_journal (campaign TEXT NOT NULL, "
+                f"seq {i} NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL, at_us {i} NOT NULL, "
+                "unit TEXT, step TEXT, actor TEXT, data TEXT, key TEXT, fingerprint TEXT, "
+                "hash TEXT NOT NULL, PRIMARY KEY (campaign, seq))"
+            )
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS zyw_snapshot (campaign TEXT NOT NULL, "
+                f"seq {i} NOT NULL, state {b} NOT NULL, state_hash TEXT NOT NULL, "
+                "PRIMARY KEY (campaign, seq))"
+            )
+            if not found:
+                self._migrate(0)
+            elif int(found[0][0]) < SCHEMA_VERSION:
+                self._migrate(int(found[0][0]))
+            self._commit()
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _migrate(self, from_version: int) -> None:
+        """Bring an older schema up to :data:`SCHEMA_VERSION` (version 1 is the first)."""
+        if from_version == 0:
+            self._execute(
+                self._sql("INSERT INTO zyw_schema (component, version) VALUES (?, ?)"),
+                ["journal", SCHEMA_VERSION],
+            )
+            return
+        # Later versions add their steps here, one `if from_version < N` block each.
+        self._execute(
+            self._sql("UPDATE zyw_schema SET version = ? WHERE component = ?"),
+            [SCHEMA_VERSION, "journal"],
+        )
+
+    # -- meta ------------------------------------------------------------------------
+    def read_meta(self) -> dict[str, str]:
+        """The campaign's stored meta (template text, parameters …); empty if none."""
+        rows = self._execute(
+            self._sql("SELECT key, value FROM zyw_meta WHERE campaign = ?"), [self.campaign]
+        )
+        return {str(k): str(v) for k, v in rows}
+
+    def write_meta(self, meta: Mapping[str, str]) -> None:
+        """Store meta for a new campaign (inside a transaction)."""
+        self._executemany(
+            self._sql("INSERT INTO zyw_meta (campaign, key, value) VALUES (?, ?, ?)"),
+            [(self.campaign, k, v) for k, v in meta.items()],
+        )
+
+    # -- transactions ----------------------------------------------------------------
+    def begin(self) -> None:
+        """Start a write transaction holding the campaign's write lock."""
+        if self._in_tx:
+            raise StoreError("a journal transaction is already open")
+        self._begin()
+        self._in_tx = True
+        self._lock()
+
+    def _lock(self) -> None:  # noqa: B027 - optional hook; SQLite's BEGIN IMMEDIATE locks
+        """Take the campaign's write lock for this transaction (backend-specific)."""
+
+    def commit(self) -> None:
+        """Make the transaction durable."""
+        try:
+            self._commit()
+        finally:
+            self._in_tx = False
+
+    def rollback(self) -> None:
+        """Abandon the transaction."""
+        try:
+            self._rollback()
+        finally:
+            self._in_tx = False
+
+    # -- rows ------------------------------------------------------------------------
+    def last(self) -> tuple[int, str]:
+        """The last row's sequence number and hash (``0`` and the genesis hash if none)."""
+        rows = self._execute(
+            self._sql(
+                "SELECT seq, hash FROM zyw_journal WHERE campaign = ? ORDER BY seq DESC LIMIT 1"
+            ),
+            [self.campaign],
+        )
+        if not rows:
+            return 0, GENESIS
+        return int(rows[0][0]), str(rows[0][1])
+
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of row ``seq``."""
+        if seq == 0:
+            return GENESIS
+        rows = self._execute(
+            self._sql("SELECT hash FROM zyw_journal WHERE campaign = ? AND seq = ?"),
+            [self.campaign, seq],
+        )
+        return str(rows[0][0]) if rows else None
+
+    def rows(
+        self, after: int = 0, *, kind: str | None = None, unit: str | None = None
+    ) -> Iterator[Row]:
+        """Rows after ``after`` in order (optionally of one kind or unit)."""
+        sql = (
+            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash "
+            "FROM zyw_journal WHERE campaign = ? AND seq > ?"
+        )
+        params: list[Any] = [self.campaign, after]
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        if unit is not None:
+            sql += " AND unit = ?"
+            params.append(unit)
+        sql += " ORDER BY seq"
+        for r in self._iter(self._sql(sql), params):
+            yield Row(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+    def row(self, seq: int) -> Row | None:
+        """One row by sequence number."""
+        for r in self.rows(seq - 1):
+            return r if r.seq == seq else None
+        return None
+
+    def count(self) -> int:
+        """How many rows the journal holds."""
+        return int(
+            self._execute(
+                self._sql("SELECT COUNT(*) FROM zyw_journal WHERE campaign = ?"), [self.campaign]
+            )[0][0]
+        )
+
+    def append(self, rows: Sequence[Row]) -> None:
+        """Append rows inside the current transaction."""
+        if not self._in_tx:
+            raise StoreError("append outside a transaction")
+        self._executemany(
+            self._sql(
+                "INSERT INTO zyw_journal (campaign, seq, kind, type, at_us, unit, step, actor, "
+                "data, key, fingerprint, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            [(self.campaign, *r.fields()) for r in rows],
+        )
+
+    def verify(self) -> VerifyReport:
+        """Check the whole hash chain."""
+        return verify_rows(self.rows(0))
+
+    # -- snapshots -------------------------------------------------------------------
+    def save_snapshot(self, seq: int, state: bytes) -> None:
+        """Store a state snapshot taken after row ``seq`` (inside a transaction)."""
+        digest = hashlib.sha256(state).hexdigest()
+        self._execute(
+            self._sql("DELETE FROM zyw_snapshot WHERE campaign = ? AND seq = ?"),
+            [self.campaign, seq],
+        )
+        self._execute(
+            self._sql(
+                "INSERT INTO zyw_snapshot (campaign, seq, state, state_hash) VALUES (?, ?, ?, ?)"
+            ),
+            [self.campaign, seq, state, digest],
+        )
+
+    def latest_snapshot(self) -> tuple[int, bytes] | None:
+        """The newest snapshot (sequence number and state), checked against its hash."""
+        rows = self._execute(
+            self._sql(
+                "SELECT seq, state, state_hash FROM zyw_snapshot WHERE campaign = ? "
+                "ORDER BY seq DESC LIMIT 1"
+            ),
+            [self.campaign],
+        )
+        if not rows:
+            return None
+        seq, state, digest = int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2])
+        if hashlib.sha256(state).hexdigest() != digest:
+            raise JournalCorrupted(f"{self.url}: the snapshot at row {seq} was changed")
+        return seq, state
