@@ -243,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON report")
     p.set_defaults(func=cmd_replay)
 
+    from zyw_flow.store._cli import add_campaign_commands
+
+    add_campaign_commands(sub)
     return parser
 
 

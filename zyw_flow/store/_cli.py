@@ -1,0 +1,391 @@
+"""``zyw-flow campaign …``: operate a stored campaign (a SQLite file or a PostgreSQL URL)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+
+__all__ = ["add_campaign_commands"]
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def _open(db: str) -> Any:
+    from zyw_flow.runtime import Campaign
+
+    return Campaign.open(db)
+
+
+def _params(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"zyw-flow: --param expects NAME=VALUE, not {pair!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from zyw_flow.runtime import Campaign
+
+    c = Campaign.create_stored(args.db, args.template, _params(args.param))
+    print(f"created campaign {c.id} in {args.db}")
+    c.close()
+    return 0
+
+
+def cmd_actor(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    actor = c.add_actor(args.actor, args.role, unit=args.unit, name=args.name)
+    print(
+        f"actor {actor.id}: roles {', '.join(sorted(actor.roles))}"
+        + (f", unit {actor.unit}" if actor.unit else "")
+    )
+    c.close()
+    return 0
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    with open(args.csv, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if rows and "id" not in rows[0]:
+        print("zyw-flow: the CSV needs a header with at least an `id` column", file=sys.stderr)
+        return 2
+    batch = max(1, args.batch)
+    with _progress() as progress:
+        task = progress.add_task("enrolling", total=len(rows))
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            c.enroll_many(
+                (
+                    {
+                        "id": r["id"],
+                        "name": r.get("name") or None,
+                        "parent": r.get("parent") or None,
+                        "kind": r.get("kind") or "unit",
+                    }
+                    for r in chunk
+                ),
+                at=args.at,
+            )
+            progress.advance(task, len(chunk))
+    print(f"enrolled {len(rows)} unit(s); {len(c)} in the campaign")
+    c.close()
+    return 0
+
+
+def cmd_action(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    verb = args.action
+    at = args.at or dt.datetime.now(dt.UTC)  # the CLI is a host program: it may read the clock
+    if verb == "submit":
+        ev = c.submit(
+            args.unit, args.step, actor=args.actor, at=at, evidence=args.evidence, key=args.key
+        )
+    elif verb == "accept":
+        ev = c.accept(args.unit, args.step, actor=args.actor, at=at, key=args.key)
+    elif verb == "return":
+        ev = c.return_step(
+            args.unit, args.step, actor=args.actor, reason=args.reason or "", at=at, key=args.key
+        )
+    else:
+        ev = c.waive(
+            args.unit, args.step, actor=args.actor, at=at, reason=args.reason, key=args.key
+        )
+    note = " (duplicate, already recorded)" if ev.duplicate else ""
+    print(f"#{ev.seq} {ev.type} {ev.unit} {ev.step} at {ev.at.isoformat()}{note}")
+    c.close()
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    until = args.until or dt.datetime.now(dt.UTC)
+    with Console(stderr=True).status("ticking…"):
+        events = c.tick(until)
+    counts: dict[str, int] = {}
+    for e in events:
+        counts[e.type] = counts.get(e.type, 0) + 1
+    summary = ", ".join(f"{n} {t}" for t, n in sorted(counts.items())) or "nothing due"
+    print(f"ticked to {c.now.isoformat() if c.now else until}: {summary}")
+    c.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    console = _console()
+    if args.unit:
+        st = c.unit_status(args.unit)
+        if args.json:
+            print(json.dumps(st.to_json(), ensure_ascii=False, indent=2))
+            return 0
+        table = Table(title=f"{st.unit} {st.name or ''} — phase {st.phase or '—'}")
+        for col in ("step", "title", "status", "due", "late", "escalation", "completed"):
+            table.add_column(col)
+        for s in st.steps.values():
+            table.add_row(
+                s.step,
+                s.title,
+                s.status,
+                s.due.strftime("%Y-%m-%d %H:%M") if s.due else "—",
+                "late" if s.late else "",
+                s.escalation_title or "",
+                s.completed_at.strftime("%Y-%m-%d %H:%M") if s.completed_at else "",
+            )
+        console.print(table)
+        for sanction in st.sanctions:
+            console.print(
+                f"sanction: {sanction['title']} ({sanction['sanction']}) at {sanction['at']}"
+            )
+        for r in st.restrictions:
+            console.print(f"restriction: {r}")
+    else:
+        snap = {
+            "campaign": c.id,
+            "at": c.now.isoformat() if c.now else None,
+            "phase": c.phase,
+            "units": len(c),
+            "events": c.cursor,
+        }
+        if args.json:
+            print(json.dumps(snap, ensure_ascii=False, indent=2))
+        else:
+            for k, v in snap.items():
+                console.print(f"{k}: {v}")
+    c.close()
+    return 0
+
+
+def cmd_board(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    board = c.board(args.root)
+    if args.json:
+        print(json.dumps(board.to_json(), ensure_ascii=False, indent=2))
+        return 0
+
+    def label(b: Any) -> str:
+        statuses = " ".join(f"{k}={v}" for k, v in b.statuses.items())
+        phases = " ".join(f"{k}={v}" for k, v in b.phases.items())
+        head = f"[bold]{b.unit or c.id}[/bold] {b.name or ''}"
+        return f"{head} — {b.units} unit(s); {phases}; {statuses}"
+
+    tree = Tree(label(board))
+
+    def grow(node: Tree, b: Any, depth: int) -> None:
+        for child in b.children:
+            if depth < args.depth:
+                grow(node.add(label(child)), child, depth + 1)
+
+    grow(tree, board, 1)
+    _console().print(tree)
+    c.close()
+    return 0
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    items = c.overdue()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "unit": o.unit,
+                        "step": o.step,
+                        "due": o.due.isoformat(),
+                        "escalation": o.escalation,
+                    }
+                    for o in items
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    table = Table(title=f"{len(items)} overdue step(s) at {c.now.isoformat() if c.now else '—'}")
+    for col in ("unit", "step", "due", "escalation"):
+        table.add_column(col)
+    for o in items:
+        table.add_row(o.unit, o.step, o.due.strftime("%Y-%m-%d %H:%M"), o.escalation_title or "")
+    _console().print(table)
+    c.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    out = (
+        sys.stdout
+        if args.output in (None, "-")
+        else open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    )
+    try:
+        if args.format == "json":
+            json.dump(c.snapshot(), out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        else:
+            writer = csv.writer(out)
+            writer.writerow(
+                ["unit", "phase", "step", "status", "due", "late", "completed_at", "escalation"]
+            )
+            with _progress() as progress:
+                task = progress.add_task("exporting", total=len(c))
+                for st in c.iter_units():
+                    for s in st.steps.values():
+                        writer.writerow(
+                            [
+                                st.unit,
+                                st.phase or "",
+                                s.step,
+                                s.status,
+                                s.due.isoformat() if s.due else "",
+                                "true" if s.late else "false",
+                                s.completed_at.isoformat() if s.completed_at else "",
+                                s.escalation,
+                            ]
+                        )
+                    progress.advance(task)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    c.close()
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from zyw_flow.store import open_journal, verify_rows
+
+    journal = open_journal(args.db, create=False)
+    meta = journal.read_meta()
+    if not meta:
+        print(f"{args.db}: holds no campaign", file=sys.stderr)
+        return 2
+    genesis = hashlib.sha256((meta["template_sha256"] + meta["params"]).encode("utf-8")).hexdigest()
+    template_ok = (
+        hashlib.sha256(meta["template_text"].encode("utf-8")).hexdigest() == meta["template_sha256"]
+    )
+    report = verify_rows(journal.rows(0), genesis)
+    journal.close()
+    if not template_ok:
+        print("BROKEN: the stored template does not match its hash")
+        return 1
+    print(str(report))
+    return 0 if report.ok else 1
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    c = _open(args.db)
+    seq = c.save_snapshot()
+    print(f"snapshot saved after row {seq}")
+    c.close()
+    return 0
+
+
+def add_campaign_commands(sub: Any) -> None:
+    """Add ``campaign`` and its subcommands to the main parser."""
+    p = sub.add_parser(
+        "campaign", help="operate a stored campaign (SQLite path or postgresql:// URL)"
+    )
+    cs = p.add_subparsers(dest="campaign_command", required=True)
+
+    q = cs.add_parser("init", help="create a campaign in DB from TEMPLATE")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("template", metavar="TEMPLATE")
+    q.add_argument("--param", action="append", metavar="NAME=VALUE")
+    q.set_defaults(func=cmd_init)
+
+    q = cs.add_parser("actor", help="register an actor and their roles")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("actor", metavar="ACTOR")
+    q.add_argument("--role", action="append", required=True, help="a role id (repeatable)")
+    q.add_argument("--unit", help="the unit a member acts for")
+    q.add_argument("--name")
+    q.set_defaults(func=cmd_actor)
+
+    q = cs.add_parser("enroll", help="enrol units from CSV (header id,name,parent[,kind])")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--csv", required=True, type=Path)
+    q.add_argument("--at", help="enrolment instant (ISO)")
+    q.add_argument("--batch", type=int, default=10_000, help="units per transaction")
+    q.set_defaults(func=cmd_enroll)
+
+    for verb in ("submit", "accept", "return", "waive"):
+        q = cs.add_parser(verb, help=f"{verb} a unit's step")
+        q.add_argument("db", metavar="DB")
+        q.add_argument("unit", metavar="UNIT")
+        q.add_argument("step", metavar="STEP")
+        q.add_argument("--actor", required=True)
+        q.add_argument("--at", help="instant (ISO; default: now)")
+        q.add_argument("--key", help="idempotency key")
+        if verb == "submit":
+            q.add_argument("--evidence")
+        if verb in ("return", "waive"):
+            q.add_argument("--reason", required=verb == "return")
+        q.set_defaults(func=cmd_action, action=verb, evidence=None, reason=None)
+
+    q = cs.add_parser("tick", help="fire time-driven transitions up to --until (default: now)")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--until")
+    q.set_defaults(func=cmd_tick)
+
+    q = cs.add_parser("status", help="the campaign, or one unit's steps")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("unit", metavar="UNIT", nargs="?")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_status)
+
+    q = cs.add_parser("board", help="counts by phase and status, rolled up the unit tree")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--root", help="a unit id")
+    q.add_argument("--depth", type=int, default=3)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_board)
+
+    q = cs.add_parser("overdue", help="every overdue step")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_overdue)
+
+    q = cs.add_parser("export", help="the state as JSON (the replay --json contract) or CSV")
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--format", choices=("json", "csv"), default="json")
+    q.add_argument("--output", "-o", help="file (default: stdout)")
+    q.set_defaults(func=cmd_export)
+
+    q = cs.add_parser("verify", help="check the journal's hash chain; report the first broken row")
+    q.add_argument("db", metavar="DB")
+    q.set_defaults(func=cmd_verify)
+
+    q = cs.add_parser("snapshot", help="store a snapshot so reopening replays only the tail")
+    q.add_argument("db", metavar="DB")
+    q.set_defaults(func=cmd_snapshot)
