@@ -199,6 +199,13 @@ def make_calendar(cdef: CalendarDef) -> WorkCalendar:
     )
 
 
+class _Reported(DateExpressionError):
+    """A date that depends on one whose problem is already reported."""
+
+    def __init__(self) -> None:
+        super().__init__("", "depends on a date already reported")
+
+
 class _Resolver:
     def __init__(self, template: CampaignTemplate) -> None:
         self.t = template
@@ -210,6 +217,7 @@ class _Resolver:
         self.step_defs: dict[str, StepDef] = {s.id: s for p in template.phases for s in p.steps}
         self.due_dates: dict[str, dt.date | None] = {}
         self._resolving: set[str] = set()
+        self.failed: set[str] = set()  # steps whose deadline could not be read (reported)
 
     def problem(self, path: str, message: str) -> None:
         line = None
@@ -244,6 +252,8 @@ class _Resolver:
             start, end = self.windows[parts[1]]
             return start if parts[2] == "start" else end
         if parts[0] == "steps":
+            if parts[1] in self.failed:
+                raise _Reported
             due = self.step_due(parts[1], path)
             if due is None:
                 raise DateExpressionError(anchor, f"step {parts[1]!r} has no deadline")
@@ -260,6 +270,8 @@ class _Resolver:
     def date_of(self, text: str, phase: PhaseDef, path: str, last: bool) -> dt.date | None:
         try:
             return self.evaluate(parse_date(text), phase, path, last)
+        except _Reported:
+            pass
         except DateExpressionError as exc:
             self.problem(path, f"bad date {text!r}: {exc.reason}")
         except CalendarError as exc:
@@ -300,6 +312,8 @@ class _Resolver:
                 due = self.adjust(self.windows[phase.id][1], step, due_path)
             else:
                 nominal = self.date_of(step.due, phase, due_path, last=True)
+                if nominal is None:
+                    self.failed.add(sid)
                 due = None if nominal is None else self.adjust(nominal, step, due_path)
         finally:
             self._resolving.discard(sid)
@@ -323,6 +337,8 @@ class _Resolver:
             start_expr, end_expr = parse_window(phase.window)
             start = self.evaluate(start_expr, phase, path, last=False)
             end = self.evaluate(end_expr, phase, path, last=True)
+        except _Reported:
+            return None
         except DateExpressionError as exc:
             self.problem(path, f"bad date window {phase.window!r}: {exc.reason}")
             return None
@@ -350,6 +366,8 @@ class _Resolver:
                 continue
             try:
                 due = self.step_due(step.id, join(step.path, "due"))
+            except _Reported:
+                continue
             except DateExpressionError as exc:
                 self.problem(join(step.path, "due"), f"bad date {step.due!r}: {exc.reason}")
                 continue

@@ -45,6 +45,22 @@ _DURATION_RE = re.compile(
     r"^\s*(\d+)\s*(working\s+days?|workdays?|days?|个工作日|個工作日|工作日|天|日)?\s*$"
 )
 KNOWN_CALENDARS = ("cn", "weekends")
+#: Fields whose value stays text even when it is exactly ``${name}``.
+_TEXT_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "description",
+        "source",
+        "window",
+        "due",
+        "opens",
+        "closes",
+        "from",
+        "until",
+        "on",
+    }
+)
 
 
 @cache
@@ -78,6 +94,10 @@ def parse_duration(value: object) -> tuple[int, Literal["days", "working_days"]]
     return int(m.group(1)), "days"
 
 
+class _AlreadyReported(Exception):
+    """A value whose problem was reported at an earlier stage."""
+
+
 def _path_str(parts: Any) -> str:
     path = ""
     for part in parts:
@@ -94,6 +114,8 @@ class _Builder:
     ) -> None:
         self.doc = doc
         self.stored_phases = dict(phase_texts) if phase_texts is not None else None
+        self.bad_paths: set[str] = set()  # values already reported (e.g. unknown ${param})
+        self.partial = False
         self.given = dict(params or {})
         self.problems: list[Problem] = []
         self.phase_texts: dict[str, str] = {}
@@ -149,7 +171,7 @@ class _Builder:
     def _coerce(self, pdef: ParamDef, value: Any, path: str) -> Any:
         try:
             if pdef.type == "int":
-                if isinstance(value, bool):
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                     raise ValueError
                 return int(value)
             if pdef.type == "bool":
@@ -164,7 +186,10 @@ class _Builder:
                 return pendulum.Date.fromisoformat(str(value)).isoformat()
             return str(value)
         except (TypeError, ValueError):
-            self.problem(path, f"parameter {pdef.name!r} must be a {pdef.type}, not {value!r}")
+            article = "an" if pdef.type == "int" else "a"
+            self.problem(
+                path, f"parameter {pdef.name!r} must be {article} {pdef.type}, not {value!r}"
+            )
             return value
 
     def interpolate(self, value: Any, path: str, values: Mapping[str, Any]) -> Any:
@@ -175,17 +200,20 @@ class _Builder:
         if not isinstance(value, str) or "${" not in value:
             return value
         whole = _PARAM_RE.fullmatch(value)
-        if whole:
+        field = path.rsplit(".", 1)[-1]
+        if whole and field not in _TEXT_FIELDS:
             name = whole.group(1)
             if name in values:
                 return values[name]
             self.problem(path, f"unknown parameter {name!r} in {value!r}")
+            self.bad_paths.add(path)
             return value
 
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in values:
                 self.problem(path, f"unknown parameter {name!r} in {value!r}")
+                self.bad_paths.add(path)
                 return m.group(0)
             return str(values[name])
 
@@ -196,6 +224,17 @@ class _Builder:
         validator = jsonschema.Draft202012Validator(schema(kind))
         for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
             path = _path_str(error.absolute_path)
+            if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+                known = set(error.schema.get("properties", {}))
+                for extra in error.instance:
+                    if extra not in known:
+                        allowed = ", ".join(sorted(known))
+                        self.problem(
+                            join(path, str(extra)),
+                            f"unknown field {extra!r}; allowed here: {allowed}",
+                            doc,
+                        )
+                continue
             self.problem(path, _schema_message(error), doc)
 
     # -- phases ---------------------------------------------------------------------
@@ -331,6 +370,8 @@ class _Builder:
                 )
 
     def check_date(self, text: str, path: str, phases: set[str], steps: set[str]) -> None:
+        if path in self.bad_paths:
+            return
         try:
             expr = parse_date(text)
         except DateExpressionError as exc:
@@ -360,12 +401,16 @@ class _Builder:
         step_ids = set(seen)
         for phase in phases:
             try:
+                if join(phase.path, "window") in self.bad_paths:
+                    raise _AlreadyReported
                 start, end = parse_window(phase.window)
                 for expr in (start, end):
                     if isinstance(expr, RelativeDate):
                         self.check_anchor(
                             expr.anchor, join(phase.path, "window"), phase_ids, step_ids
                         )
+            except _AlreadyReported:
+                pass
             except DateExpressionError as exc:
                 self.problem(join(phase.path, "window"), f"bad date window: {exc.reason}")
             for step in phase.steps:
@@ -565,7 +610,7 @@ class _Builder:
         self.check_unique_phases(phases)
         self.check_steps(phases, roles)
 
-        if self.problems:
+        if self.problems and not self.partial:
             raise TemplateError(_dedupe(self.problems))
         text = self.doc.text
         return CampaignTemplate(
@@ -622,7 +667,9 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         got = type(error.instance).__name__
         return f"expected {error.validator_value}, got {got} {error.instance!r}"
     if validator == "pattern":
-        return f"{error.instance!r} is not a valid id (letters, digits, '-' and '_')"
+        if "A-Z" in str(error.validator_value):
+            return f"{error.instance!r} is not a valid id (letters, digits, '-' and '_')"
+        return f"{error.instance!r} is not a valid id (lower-case letters, digits, '-' and '_')"
     if validator == "oneOf" and error.path and isinstance(error.instance, dict):
         best = jsonschema.exceptions.best_match(error.context or [])
         return best.message if best is not None else error.message
@@ -656,4 +703,29 @@ def build_template(
     Raises:
         TemplateError: with every problem found.
     """
-    return _Builder(doc, params, phase_texts).build()
+    builder = _Builder(doc, params, phase_texts)
+    builder.partial = True
+    try:
+        template = builder.build()
+    except TemplateError:
+        raise
+    except Exception:  # a shape too broken to assemble: report what was found
+        if builder.problems:
+            raise TemplateError(_dedupe(builder.problems)) from None
+        raise
+    if builder.problems:
+        problems = _dedupe(builder.problems)
+        # Date problems are found by the resolver: report them in the same breath.
+        from zyw_flow.resolve import resolve
+
+        # One problem per place: the resolver adds only what the loader could not see.
+        if not any(p.path.startswith("params") for p in problems):
+            seen = {p.path for p in problems}
+            try:
+                resolve(template)
+            except TemplateError as exc:
+                problems = _dedupe([*problems, *(p for p in exc.problems if p.path not in seen)])
+            except Exception:  # the template is too broken for dates to mean anything
+                pass
+        raise TemplateError(problems)
+    return template

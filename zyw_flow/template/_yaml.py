@@ -161,6 +161,8 @@ def _plain(
             )
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if counter[0] > MAX_NODES:
+                break
             if key_node.tag == "tag:yaml.org,2002:merge":
                 problems.append(
                     Problem(
