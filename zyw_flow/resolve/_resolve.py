@@ -255,6 +255,8 @@ class _Resolver:
             if parts[1] in self.failed:
                 raise _Reported
             due = self.step_due(parts[1], path)
+            if parts[1] in self.failed:
+                raise _Reported
             if due is None:
                 raise DateExpressionError(anchor, f"step {parts[1]!r} has no deadline")
             return due
