@@ -651,6 +651,13 @@ def _print_table(title: str, rows: list[Row]) -> None:
     Console(width=150).print(table)
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _parse_sizes(text: str) -> tuple[int, ...]:
     return tuple(sorted({int(float(part)) for part in text.split(",") if part.strip()}))
 
@@ -773,12 +780,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(then the deadline of {', '.join(sched.deadline_steps)}; its first escalation at "
         f"{sched.escalation.isoformat()}); {len(compiled.steps)} steps per unit"
     )
+    print(f"load average before: {_load()} (other processes on the machine skew the times)")
     print("each measurement runs in a fresh interpreter; times without tracemalloc\n")
     results = _measure(sizes, quick, event_units, baseline_sizes, per_step_n)
     rows, verdicts = _figures(results)
     print()
     _print_table(f"zyw_flow engine — {TEMPLATE} — {_machine_line()}", rows)
     print("bars: " + "; ".join(f"{name}: {v}" for name, v in verdicts))
+    print(f"load average after: {_load()}")
     if quick:
         print("(quick mode: small sizes; the verdicts are indicative only)")
     return 0

@@ -475,3 +475,11 @@ def test_resolve_compile_roundtrip() -> None:
     a, b = Campaign(compiled), Campaign(compiled)
     a.enroll("u")
     assert len(a) == 1 and len(b) == 0
+
+
+def test_finding_due_at_once_is_overdue_at_once(zhiyong: CompiledCampaign) -> None:
+    """Regression (found by the stateful kit): a finding recorded at the very end of a day
+    with 0 days to rectify is overdue immediately, not at the next tick."""
+    c = make(zhiyong)
+    ev = c.record_finding("county-1", actor="inspector", at="2011-09-09 23:59:59.999999", days=0)
+    assert c.unit_status("county-1").steps[ev.step or ""].status == "overdue"

@@ -12,7 +12,6 @@ import bisect
 import contextlib
 import csv
 import functools
-import hashlib
 import heapq
 import json
 import pickle
@@ -57,7 +56,17 @@ from zyw_flow.runtime._records import (
     StepStatus,
     UnitStatus,
 )
-from zyw_flow.store._journal import GENESIS, Journal, Row, canonical_data, chain_hash
+from zyw_flow.store._journal import (
+    GENESIS,
+    Journal,
+    Row,
+    VerifyReport,
+    campaign_genesis,
+    canonical_data,
+    chain_hash,
+    meta_problem,
+    verify_rows,
+)
 
 __all__ = ["SYSTEM_ACTOR", "Campaign"]
 
@@ -104,9 +113,11 @@ def _write(fn: _F) -> _F:
         if journal is None:
             self._depth += 1
             try:
-                return fn(self, *args, **kwargs)
+                result = fn(self, *args, **kwargs)
             finally:
                 self._depth -= 1
+            self._notify(self._recent)
+            return result
         journal.begin()
         try:
             self._catch_up_journal()
@@ -125,6 +136,7 @@ def _write(fn: _F) -> _F:
                 self._reload()
             raise
         self._pending = []
+        self._notify(self._recent)
         return result
 
     return wrapper  # type: ignore[return-value]
@@ -179,7 +191,8 @@ class Campaign:
         self._actors: dict[str, Actor] = {}
         self._log: list[Event] = []  # in memory only without a journal
         self._recent: list[Event] = []  # events of the current call
-        self._seq = 0  # last sequence number (events, and actor/clock rows of a journal)
+        self._seq = 0  # last event sequence number (the cursor)
+        self._jseq = 0  # last journal row (events, actor registrations, clock moves)
         self._keys: dict[str, tuple[str, int]] = {}  # idempotency key -> (fingerprint, seq)
         self._journal: Journal | None = None
         self._pending: list[Row] = []
@@ -303,8 +316,9 @@ class Campaign:
             journal.close()
             raise StoreError(f"{journal.url}: holds no campaign (create one first)")
         text = meta["template_text"]
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != meta["template_sha256"]:
-            raise JournalCorrupted(f"{journal.url}: the stored template does not match its hash")
+        problem = meta_problem(meta)
+        if problem:
+            raise JournalCorrupted(f"{journal.url}: {problem}")
         template = load_template_text(
             text,
             json.loads(meta["params"]),
@@ -324,15 +338,18 @@ class Campaign:
         use_snapshot: bool = True,
     ) -> None:
         self._journal = journal
-        self._genesis = hashlib.sha256(
-            (meta["template_sha256"] + meta["params"]).encode("utf-8")
-        ).hexdigest()
+        self._genesis = campaign_genesis(meta)
         self._chain = self._genesis
         if load:
             snap = journal.latest_snapshot() if use_snapshot else None
             if snap is not None:
+                # The state comes from the snapshot; the history it stands for is still
+                # checked, row by row, so an edited past is refused as on a full replay.
+                prefix = verify_rows(journal.rows(0, upto=snap[0]), self._genesis)
+                if not prefix.ok:
+                    raise JournalCorrupted(f"{journal.url}: {prefix}")
                 self._load_state(snap[1])
-                if journal.hash_at(snap[0]) != self._chain:
+                if prefix.rows != snap[0] or prefix.last_hash != self._chain:
                     raise JournalCorrupted(
                         f"{journal.url}: the snapshot at row {snap[0]} does not match the journal"
                     )
@@ -366,25 +383,23 @@ class Campaign:
         journal.begin()
         try:
             self._catch_up_journal()
-            journal.save_snapshot(self._seq, self._dump_state())
+            journal.save_snapshot(self._jseq, self._dump_state())
             journal.commit()
         except BaseException:
             journal.rollback()
             raise
-        return self._seq
+        return self._jseq
 
-    def verify(self) -> Any:
-        """Check the journal's whole hash chain (a :class:`~zyw_flow.store.VerifyReport`)."""
-        from zyw_flow.store import verify_rows
-
+    def verify(self) -> VerifyReport:
+        """Check the stored template and the journal's whole hash chain."""
         if self._journal is None:
             raise StoreError("this campaign has no store")
-        return verify_rows(self._journal.rows(0), self._genesis)
+        return self._journal.verify()
 
     def _catch_up_journal(self) -> int:
         assert self._journal is not None
         applied = 0
-        for row in self._journal.rows(self._seq):
+        for row in self._journal.rows(self._jseq):
             self._apply_row(row)
             applied += 1
         if applied:
@@ -394,9 +409,11 @@ class Campaign:
     def _reload(self) -> None:
         """Rebuild the in-memory state from the journal (after a failed commit)."""
         journal, meta_genesis = self._journal, self._genesis
+        subscribers = self._subscribers
         fresh = Campaign(self.compiled, clock=self._clock)
         self.__dict__.update(fresh.__dict__)
         self._journal, self._genesis, self._chain = journal, meta_genesis, meta_genesis
+        self._subscribers = subscribers
         if journal is not None:
             # the store is unreadable: keep the empty state; later calls fail on the store
             with contextlib.suppress(StoreError):
@@ -404,19 +421,25 @@ class Campaign:
 
     def _apply_row(self, row: Row) -> None:
         """Apply one journal row to the state (replay; no validation, no events emitted)."""
-        if row.seq != self._seq + 1:
+        if row.seq != self._jseq + 1:
             raise JournalCorrupted(
-                f"{self._journal.url if self._journal else ''}: row {self._seq + 1} is missing "
+                f"{self._journal.url if self._journal else ''}: row {self._jseq + 1} is missing "
                 f"(found {row.seq})"
             )
-        expected = chain_hash(self._chain, *row.fields()[:-1])
+        expected = chain_hash(self._chain, *row.hashed())
         if expected != row.hash:
             raise JournalCorrupted(
                 f"{self._journal.url if self._journal else ''}: row {row.seq} ({row.type}) was "
                 "changed: its hash does not match the chain"
             )
         self._chain = row.hash
-        self._seq = row.seq
+        self._jseq = row.seq
+        if row.kind == "event":
+            self._seq += 1
+            if row.eseq != self._seq:
+                raise JournalCorrupted(
+                    f"row {row.seq} claims event number {row.eseq}, but it is event {self._seq}"
+                )
         at = row.at_us
         if row.kind == "actor":
             data = row.loaded() or {}
@@ -429,7 +452,7 @@ class Campaign:
         if row.kind == "clock":
             return
         if row.key is not None and row.fingerprint is not None:
-            self._keys[row.key] = (row.fingerprint, row.seq)
+            self._keys[row.key] = (row.fingerprint, self._seq)
         t = row.type
         data = row.loaded() or {}
         if t == "phase_opened":
@@ -509,6 +532,7 @@ class Campaign:
         "_phase",
         "_now",
         "_seq",
+        "_jseq",
         "_chain",
     )
 
@@ -596,10 +620,8 @@ class Campaign:
         made = Actor(actor, roles, unit, name)
         self._actors[actor] = made
         if self._journal is not None:
-            self._seq += 1
             data = {"roles": sorted(roles), "name": name}
             self._row(
-                self._seq,
                 "actor",
                 "actor_added",
                 max(self._now, 0),
@@ -638,11 +660,19 @@ class Campaign:
         if self._journal is None:
             self._log.append(event)
         else:
-            self._row(seq, "event", type_, at, unit, step, actor, data, key, fingerprint)
-        if self._subscribers:
-            for callback in (*self._subscribers.get(type_, ()), *self._subscribers.get("*", ())):
-                callback(event)
+            self._row("event", type_, at, unit, step, actor, data, key, fingerprint)
         return event
+
+    def _notify(self, events: list[Event]) -> None:
+        """Tell subscribers about events once they are recorded (after the commit)."""
+        if not self._subscribers:
+            return
+        for event in events:
+            for callback in (
+                *self._subscribers.get(event.type, ()),
+                *self._subscribers.get("*", ()),
+            ):
+                callback(event)
 
     def subscribe(self, event_type: str, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` for each new event of ``event_type`` (``"*"`` for all).
@@ -664,7 +694,7 @@ class Campaign:
     def events(self, since: int = 0, *, unit: str | None = None) -> list[Event]:
         """Events after the cursor ``since`` (an event's ``seq``), optionally for one unit."""
         if self._journal is not None:
-            return [self._event_of(r) for r in self._journal.rows(since, kind="event", unit=unit)]
+            return [self._event_of(r) for r in self._journal.events_after(since, unit=unit)]
         tail = self._log[bisect.bisect_right(self._log, since, key=lambda e: e.seq) :]
         return tail if unit is None else [e for e in tail if e.unit == unit]
 
@@ -674,8 +704,9 @@ class Campaign:
         return self._seq
 
     def _event_of(self, row: Row) -> Event:
+        assert row.eseq is not None
         return Event(
-            row.seq,
+            row.eseq,
             row.type,
             row.at_us,
             row.unit,
@@ -688,7 +719,7 @@ class Campaign:
 
     def _event_at(self, seq: int) -> Event:
         if self._journal is not None:
-            row = self._journal.row(seq)
+            row = self._journal.event_row(seq)
             if row is None:  # pragma: no cover - the journal is verified on open
                 raise StoreError(f"journal row {seq} is missing")
             return self._event_of(row)
@@ -698,7 +729,6 @@ class Campaign:
     # -- the journal ----------------------------------------------------------------
     def _row(
         self,
-        seq: int,
         kind: str,
         type_: str,
         at: int,
@@ -709,11 +739,14 @@ class Campaign:
         key: str | None,
         fingerprint: str | None,
     ) -> None:
+        self._jseq += 1
+        seq = self._jseq
         text = canonical_data(data)
         h = chain_hash(self._chain, seq, kind, type_, at, unit, step, actor, text, key, fingerprint)
         self._chain = h
+        eseq = self._seq if kind == "event" else None
         self._pending.append(
-            Row(seq, kind, type_, at, unit, step, actor, text, key, fingerprint, h)
+            Row(seq, kind, type_, at, unit, step, actor, text, key, fingerprint, h, eseq)
         )
 
     # -- enrolment ------------------------------------------------------------------
@@ -882,8 +915,7 @@ class Campaign:
         moved = until_us > self._now
         self._advance(until_us)
         if moved and self._journal is not None:
-            self._seq += 1
-            self._row(self._seq, "clock", "clock", until_us, None, None, None, None, None, None)
+            self._row("clock", "clock", until_us, None, None, None, None, None, None)
         return self._recent[start:]
 
     def _advance(self, until: int) -> None:
@@ -1362,9 +1394,11 @@ class Campaign:
         fid = self._add_finding(u, at_us, source, description, due, esc)
         self._last[u] = max(self._last[u], at_us)
         data = {**payload, "days": days, "due": format_us(due, self._zone)}
-        return self._emit(
+        event = self._emit(
             "finding_recorded", at_us, self._ids[u], fid, actor, data, key, fingerprint
         )
+        self._advance(at_us)  # a finding due at once (days=0 at the end of a day) is overdue now
+        return event
 
     def _add_finding(
         self, u: int, at_us: int, source: str, description: str, due: int, esc: tuple[int, ...]

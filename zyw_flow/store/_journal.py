@@ -22,11 +22,13 @@ __all__ = [
     "Journal",
     "Row",
     "VerifyReport",
+    "campaign_genesis",
     "chain_hash",
+    "meta_problem",
     "verify_rows",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENESIS = "0" * 64
 
 
@@ -50,10 +52,16 @@ class Row:
     key: str | None
     fingerprint: str | None
     hash: str
+    eseq: int | None = None
 
     def fields(self) -> tuple[Any, ...]:
         """The stored columns, in order."""
         return attrs.astuple(self)
+
+    def hashed(self) -> tuple[Any, ...]:
+        """The columns the hash covers (all but the hash and the event number, which is the
+        count of event rows so far and checked on replay)."""
+        return attrs.astuple(self)[:10]
 
     def loaded(self) -> Mapping[str, Any] | None:
         """``data`` parsed."""
@@ -97,6 +105,7 @@ class VerifyReport:
     rows: int
     first_bad: int | None = None
     reason: str = ""
+    last_hash: str = ""
 
     def __str__(self) -> str:
         if self.ok:
@@ -108,18 +117,38 @@ def verify_rows(rows: Iterable[Row], prev: str = GENESIS, start: int = 0) -> Ver
     """Walk the chain; report the first row whose sequence or hash is wrong."""
     expected = start + 1
     count = 0
+    events = 0
     for row in rows:
         count += 1
         if row.seq != expected:
             return VerifyReport(
                 False, count, expected, f"row {expected} is missing (found {row.seq} next)"
             )
-        h = chain_hash(prev, *row.fields()[:-1])
+        h = chain_hash(prev, *row.hashed())
         if h != row.hash:
             return VerifyReport(False, count, row.seq, "hash mismatch: the row was changed")
+        if row.kind == "event":
+            events += 1
+            if start == 0 and row.eseq != events:
+                return VerifyReport(False, count, row.seq, "event numbering is broken")
         prev = h
         expected += 1
-    return VerifyReport(True, count)
+    return VerifyReport(True, count, last_hash=prev)
+
+
+def campaign_genesis(meta: Mapping[str, str]) -> str:
+    """The hash a campaign's chain starts from: it covers the stored template, its phase
+    templates and the parameters, so changing any of them breaks the chain at row 1."""
+    body = meta["template_sha256"] + meta["params"] + meta.get("phase_texts", "")
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def meta_problem(meta: Mapping[str, str]) -> str | None:
+    """Why the stored template is not to be trusted, or ``None``."""
+    text = meta.get("template_text", "")
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != meta.get("template_sha256"):
+        return "the stored template does not match its hash"
+    return None
 
 
 class Journal(ABC):
@@ -190,8 +219,9 @@ class Journal(ABC):
                 "CREATE TABLE IF NOT EXISTS zyw_journal (campaign TEXT NOT NULL, "
                 f"seq {i} NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL, at_us {i} NOT NULL, "
                 "unit TEXT, step TEXT, actor TEXT, data TEXT, key TEXT, fingerprint TEXT, "
-                "hash TEXT NOT NULL, PRIMARY KEY (campaign, seq))"
+                f"hash TEXT NOT NULL, eseq {i}, PRIMARY KEY (campaign, seq))"
             )
+
             self._execute(
                 "CREATE TABLE IF NOT EXISTS zyw_snapshot (campaign TEXT NOT NULL, "
                 f"seq {i} NOT NULL, state {b} NOT NULL, state_hash TEXT NOT NULL, "
@@ -201,20 +231,32 @@ class Journal(ABC):
                 self._migrate(0)
             elif int(found[0][0]) < SCHEMA_VERSION:
                 self._migrate(int(found[0][0]))
+            self._execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS zyw_journal_eseq ON zyw_journal (campaign, eseq)"
+            )
             self._commit()
         except BaseException:
             self._rollback()
             raise
 
     def _migrate(self, from_version: int) -> None:
-        """Bring an older schema up to :data:`SCHEMA_VERSION` (version 1 is the first)."""
+        """Bring an older schema up to :data:`SCHEMA_VERSION`, one step per version.
+
+        - 1 → 2: events get their own number (``eseq``), apart from actor and clock rows.
+        """
         if from_version == 0:
             self._execute(
                 self._sql("INSERT INTO zyw_schema (component, version) VALUES (?, ?)"),
                 ["journal", SCHEMA_VERSION],
             )
             return
-        # Later versions add their steps here, one `if from_version < N` block each.
+        if from_version < 2:
+            self._execute(f"ALTER TABLE zyw_journal ADD COLUMN eseq {self.int_type}")
+            self._execute(
+                "UPDATE zyw_journal SET eseq = (SELECT COUNT(*) FROM zyw_journal AS j2 "
+                "WHERE j2.campaign = zyw_journal.campaign AND j2.kind = 'event' "
+                "AND j2.seq <= zyw_journal.seq) WHERE kind = 'event'"
+            )
         self._execute(
             self._sql("UPDATE zyw_schema SET version = ? WHERE component = ?"),
             [SCHEMA_VERSION, "journal"],
@@ -274,10 +316,15 @@ class Journal(ABC):
             return 0, GENESIS
         return int(rows[0][0]), str(rows[0][1])
 
+    def genesis(self) -> str:
+        """The hash this campaign's chain starts from (see :func:`campaign_genesis`)."""
+        meta = self.read_meta()
+        return campaign_genesis(meta) if meta else GENESIS
+
     def hash_at(self, seq: int) -> str | None:
-        """The hash of row ``seq``."""
+        """The hash of row ``seq`` (the genesis for ``0``)."""
         if seq == 0:
-            return GENESIS
+            return self.genesis()
         rows = self._execute(
             self._sql("SELECT hash FROM zyw_journal WHERE campaign = ? AND seq = ?"),
             [self.campaign, seq],
@@ -285,11 +332,16 @@ class Journal(ABC):
         return str(rows[0][0]) if rows else None
 
     def rows(
-        self, after: int = 0, *, kind: str | None = None, unit: str | None = None
+        self,
+        after: int = 0,
+        *,
+        kind: str | None = None,
+        unit: str | None = None,
+        upto: int | None = None,
     ) -> Iterator[Row]:
-        """Rows after ``after`` in order (optionally of one kind or unit)."""
+        """Rows after ``after`` (up to ``upto``) in order, optionally of one kind or unit."""
         sql = (
-            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash "
+            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash, eseq "
             "FROM zyw_journal WHERE campaign = ? AND seq > ?"
         )
         params: list[Any] = [self.campaign, after]
@@ -299,9 +351,32 @@ class Journal(ABC):
         if unit is not None:
             sql += " AND unit = ?"
             params.append(unit)
+        if upto is not None:
+            sql += " AND seq <= ?"
+            params.append(upto)
         sql += " ORDER BY seq"
         for r in self._iter(self._sql(sql), params):
-            yield Row(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            yield _row(r)
+
+    def events_after(self, eseq: int, *, unit: str | None = None) -> Iterator[Row]:
+        """Event rows with an event number above ``eseq``, in order."""
+        sql = (
+            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash, eseq "
+            "FROM zyw_journal WHERE campaign = ? AND eseq > ?"
+        )
+        params: list[Any] = [self.campaign, eseq]
+        if unit is not None:
+            sql += " AND unit = ?"
+            params.append(unit)
+        sql += " ORDER BY eseq"
+        for r in self._iter(self._sql(sql), params):
+            yield _row(r)
+
+    def event_row(self, eseq: int) -> Row | None:
+        """The row of event number ``eseq``."""
+        for r in self.events_after(eseq - 1):
+            return r if r.eseq == eseq else None
+        return None
 
     def row(self, seq: int) -> Row | None:
         """One row by sequence number."""
@@ -324,14 +399,18 @@ class Journal(ABC):
         self._executemany(
             self._sql(
                 "INSERT INTO zyw_journal (campaign, seq, kind, type, at_us, unit, step, actor, "
-                "data, key, fingerprint, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "data, key, fingerprint, hash, eseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             [(self.campaign, *r.fields()) for r in rows],
         )
 
     def verify(self) -> VerifyReport:
-        """Check the whole hash chain."""
-        return verify_rows(self.rows(0))
+        """Check the stored template and the whole hash chain of this campaign."""
+        meta = self.read_meta()
+        problem = meta_problem(meta) if meta else "no campaign is stored here"
+        if problem:
+            return VerifyReport(False, 0, 0, problem)
+        return verify_rows(self.rows(0), campaign_genesis(meta))
 
     # -- snapshots -------------------------------------------------------------------
     def save_snapshot(self, seq: int, state: bytes) -> None:
@@ -363,3 +442,20 @@ class Journal(ABC):
         if hashlib.sha256(state).hexdigest() != digest:
             raise JournalCorrupted(f"{self.url}: the snapshot at row {seq} was changed")
         return seq, state
+
+
+def _row(r: Sequence[Any]) -> Row:
+    return Row(
+        int(r[0]),
+        r[1],
+        r[2],
+        int(r[3]),
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        None if r[11] is None else int(r[11]),
+    )
