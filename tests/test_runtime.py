@@ -141,12 +141,32 @@ class TestStepLifecycle:
         assert (st.status, st.late, st.escalation) == ("submitted", True, 2)
 
     def test_overdue_exactly_when_pending_past_due(self, zhiyong: CompiledCampaign) -> None:
-        """A pending step turns overdue at its due instant, not a microsecond earlier."""
+        """A step is still pending at its due instant and overdue right after it; the event
+        is stamped with the due instant."""
         c = make(zhiyong)
-        c.tick("2011-09-10 23:59:59.999998")
-        assert c.unit_status("county-1").steps["work_plan"].status == "pending"
         c.tick("2011-09-10 23:59:59.999999")
+        assert c.unit_status("county-1").steps["work_plan"].status == "pending"
+        events = c.tick("2011-09-11 00:00")
         assert c.unit_status("county-1").steps["work_plan"].status == "overdue"
+        (ev,) = [e for e in events if e.unit == "county-1" and e.step == "work_plan"]
+        assert ev.at.isoformat() == "2011-09-10T23:59:59.999999+08:00"
+
+    def test_submission_at_the_due_instant_is_on_time(self, zhiyong: CompiledCampaign) -> None:
+        """Regression: 前 is inclusive, to the last microsecond of the day."""
+        c = make(zhiyong)
+        ev = c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-10 23:59:59.999999")
+        assert ev.data is None
+        assert not c.unit_status("county-1").steps["work_plan"].late
+
+    def test_returned_step_goes_overdue_at_the_deadline(self, zhiyong: CompiledCampaign) -> None:
+        """Regression: a step sent back before its deadline and not resubmitted goes overdue
+        and escalates; a return cannot be used to dodge the ladder."""
+        c = make(zhiyong)
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
+        c.return_step("county-1", "work_plan", actor="office", reason="重写", at="2011-09-06")
+        c.tick("2011-09-14")
+        st = c.unit_status("county-1").steps["work_plan"]
+        assert (st.status, st.escalation) == ("overdue", 1)
 
     def test_waive(self, zhiyong: CompiledCampaign) -> None:
         """The office may waive a step, even one not yet open; a member may not."""
@@ -477,9 +497,11 @@ def test_resolve_compile_roundtrip() -> None:
     assert len(a) == 1 and len(b) == 0
 
 
-def test_finding_due_at_once_is_overdue_at_once(zhiyong: CompiledCampaign) -> None:
+def test_finding_due_at_once(zhiyong: CompiledCampaign) -> None:
     """Regression (found by the stateful kit): a finding recorded at the very end of a day
-    with 0 days to rectify is overdue immediately, not at the next tick."""
+    with 0 days to rectify is due that instant: pending then, overdue right after."""
     c = make(zhiyong)
     ev = c.record_finding("county-1", actor="inspector", at="2011-09-09 23:59:59.999999", days=0)
+    assert c.unit_status("county-1").steps[ev.step or ""].status == "pending"
+    c.tick("2011-09-10")
     assert c.unit_status("county-1").steps[ev.step or ""].status == "overdue"

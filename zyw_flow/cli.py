@@ -166,7 +166,12 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from zyw_flow.scenario import run_scenario
 
-    result = run_scenario(args.scenario)
+    try:
+        result = run_scenario(args.scenario)
+    except (ScenarioError, TemplateError) as exc:  # unusable input: exit 2
+        for p in exc.problems:
+            print(str(p), file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(result.report, ensure_ascii=False, indent=2))
     else:

@@ -20,6 +20,7 @@ from zyw_flow.template import read_yaml
 
 __all__ = [
     "ACTIONS",
+    "FIELDS",
     "ScenarioResult",
     "bundled_scenarios",
     "find_scenario",
@@ -107,6 +108,33 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
         problems.append(f"{path}: unknown key(s): {', '.join(sorted(map(str, unknown)))}")
     if "script" in data and not isinstance(data["script"], list):
         problems.append(f"{path}: script must be a list")
+    script = data.get("script") if isinstance(data.get("script"), list) else []
+    for i, line in enumerate(script or []):
+        if not isinstance(line, dict):
+            problems.append(f"{path}: script[{i}]: must be a mapping")
+            continue
+        problems.extend(f"{path}: script[{i}]: {p}" for p in _check_line(line))
+    expect = data.get("expect") or {}
+    if not isinstance(expect, dict):
+        problems.append(f"{path}: expect: must map unit ids to expectations")
+        expect = {}
+    for unit, want in expect.items():
+        if not isinstance(want, dict):
+            problems.append(f"{path}: expect.{unit}: must be a mapping")
+            continue
+        extra = set(want) - set(_EXPECT_KEYS)
+        if extra:
+            problems.append(
+                f"{path}: expect.{unit}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
+                f"use {', '.join(_EXPECT_KEYS)}"
+            )
+        for step, swant in (want.get("steps") or {}).items():
+            if isinstance(swant, dict) and set(swant) - set(_STEP_FIELDS):
+                bad = ", ".join(sorted(map(str, set(swant) - set(_STEP_FIELDS))))
+                problems.append(
+                    f"{path}: expect.{unit}.steps.{step}: unknown field(s) {bad}; "
+                    f"use {', '.join(_STEP_FIELDS)}"
+                )
     if problems:
         raise ScenarioError(problems)
     return data
@@ -119,6 +147,43 @@ def _template_ref(name: str, base: Path) -> str | Path:
     return name
 
 
+#: Fields each action may carry (besides ``do``, ``at``, ``key`` and ``expect_error``).
+FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # verb: (required, optional)
+    "enroll": (("unit",), ("name", "parent", "kind")),
+    "submit": (("unit", "step", "actor"), ("evidence",)),
+    "accept": (("unit", "step", "actor"), ("note",)),
+    "return": (("unit", "step", "actor", "reason"), ()),
+    "waive": (("unit", "step", "actor"), ("reason",)),
+    "finding": (("unit", "actor"), ("source", "description", "days")),
+    "verify": (("unit", "step", "actor"), ()),
+    "sanction": (("unit", "sanction", "actor"), ("person", "reason", "rectify_days")),
+}
+_COMMON = ("do", "at", "key", "expect_error")
+_EXPECT_KEYS = ("phase", "steps", "sanctions")
+_STEP_FIELDS = ("status", "due", "late", "completed_at", "escalation")
+
+
+def _check_line(line: Mapping[str, Any]) -> list[str]:
+    """Problems of one script line: unknown verb, missing or unknown fields."""
+    if "tick" in line:
+        extra = set(line) - {"tick", "expect_error"}
+        if extra:
+            return [f"unknown field(s) on a tick line: {', '.join(sorted(map(str, extra)))}"]
+        return []
+    verb = str(line.get("do"))
+    if verb not in FIELDS:
+        return [f"unknown action {line.get('do')!r}; use one of {', '.join(ACTIONS)}"]
+    required, optional = FIELDS[verb]
+    problems = [f"`{verb}` needs `{f}`" for f in ("at", *required) if line.get(f) is None]
+    extra = set(line) - set(_COMMON) - set(required) - set(optional)
+    if extra:
+        allowed = ", ".join((*required, *optional, "key", "expect_error"))
+        names = ", ".join(sorted(map(str, extra)))
+        problems.append(f"unknown field(s) {names}; `{verb}` takes {allowed}")
+    return problems
+
+
 def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
     verb = line.get("do")
     at = line.get("at")
@@ -126,10 +191,6 @@ def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
     unit = str(line.get("unit"))
     step = str(line.get("step"))
     key = line.get("key")
-    if verb not in ACTIONS:
-        raise ScenarioError([f"unknown action {verb!r}; use one of {', '.join(ACTIONS)}"])
-    if at is None:
-        raise ScenarioError(["every action needs `at`"])
     if verb == "enroll":
         campaign.enroll(unit, line.get("name"), line.get("parent"), line.get("kind", "unit"), at=at)
     elif verb == "submit":

@@ -50,7 +50,7 @@ GUARDS: Mapping[str, str] = {
     "the unit has entered the step's phase)",
     "is_not_closed": "the step's `closes` instant has not passed",
     "dependencies_met": "every step in `after` is accepted or waived",
-    "is_past_due": "the step's deadline has passed",
+    "is_past_due": "the step's due instant has passed (a submission at the due instant is on time)",
 }
 
 #: (event, sources, dest, conditions) — the step lifecycle.
@@ -60,7 +60,7 @@ STEP_TRANSITIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] 
     ("submit", ("overdue",), "submitted", ("is_not_closed", "dependencies_met")),
     ("accept", ("submitted",), "accepted", ()),
     ("return", ("submitted",), "returned", ()),
-    ("overdue", ("pending",), "overdue", ("is_past_due",)),
+    ("overdue", ("pending", "returned"), "overdue", ("is_past_due",)),
     ("waive", ("not_open", "pending", "overdue", "submitted", "returned"), "waived", ()),
 )
 STEP_EVENTS: tuple[str, ...] = tuple(dict.fromkeys(t[0] for t in STEP_TRANSITIONS))

@@ -208,7 +208,7 @@ class Campaign:
             self._push(start, _K_PHASE, p, 0)
         for s, due in enumerate(compiled.due_us):
             if due < NEVER:
-                self._push(due, _K_DUE, s, 0)
+                self._push(due + 1, _K_DUE, s, 0)  # overdue once the due instant has passed
                 for k, at in enumerate(compiled.escalation_us[s]):
                     self._push(at, _K_ESC, s, k)
 
@@ -880,7 +880,7 @@ class Campaign:
         c = self.compiled
         base = u * self._nsteps
         for s in range(self._nsteps):
-            if c.due_us[s] <= now:
+            if c.due_us[s] < now:
                 self._make_overdue(u, s, base + s, c.due_us[s], now)
 
     def _make_overdue(self, u: int, s: int, i: int, at: int, now: int) -> None:
@@ -931,9 +931,9 @@ class Campaign:
                 self._level(a, b, at)
             elif kind == _K_FDUE:
                 f = self._findings[a]
-                if f.status == PENDING:
+                if f.status in (PENDING, RETURNED):
                     f.status = OVERDUE
-                    self._emit("step_overdue", at, self._ids[f.unit], f.id)
+                    self._emit("step_overdue", at - 1, self._ids[f.unit], f.id)
             elif kind == _K_FESC:
                 f = self._findings[a]
                 if f.status == OVERDUE and f.esc == b:
@@ -964,7 +964,7 @@ class Campaign:
             self._emit("phase_entered", at, self._ids[u], data={"phase": c.phase_ids[p]})
             base = u * self._nsteps
             for s in c.phase_steps[p]:
-                if self._status[base + s] == PENDING and c.due_us[s] <= at:
+                if self._status[base + s] == PENDING and c.due_us[s] < at:
                     self._make_overdue(u, s, base + s, at, at)
             nxt = p + 1
             if nxt > self._phase or not self._gate_met(u, p):
@@ -981,8 +981,9 @@ class Campaign:
         uphase = self._uphase
         completion = self._completion
         emit = self._emit
+        at -= 1  # scheduled just after the due instant; stamped with the due instant
         for u, st in enumerate(status[s::n]):
-            if st == PENDING and (not completion or uphase[u] >= phase):
+            if (st == PENDING and (not completion or uphase[u] >= phase)) or st == RETURNED:
                 status[u * n + s] = OVERDUE
                 emit("step_overdue", at, ids[u], step)
 
@@ -1058,7 +1059,7 @@ class Campaign:
 
     def _status_at(self, u: int, ref: int | _Finding, at: int) -> int:
         if isinstance(ref, _Finding):
-            if ref.status == PENDING and ref.due_us <= at:
+            if ref.status in (PENDING, RETURNED) and ref.due_us < at:
                 return OVERDUE
             return ref.status
         c = self.compiled
@@ -1068,8 +1069,10 @@ class Campaign:
                 return NOT_OPEN
             if self._completion and self._phase_at(u, at) < c.step_phase[ref]:
                 return NOT_OPEN
-            if c.due_us[ref] <= at:
+            if c.due_us[ref] < at:
                 return OVERDUE
+        elif st == RETURNED and c.due_us[ref] < at:
+            return OVERDUE
         return st
 
     def _effective(self, u: int, s: int, i: int) -> int:
@@ -1408,7 +1411,7 @@ class Campaign:
         self._findings.append(f)
         self._finding_index[fid] = f
         self._unit_findings.setdefault(u, []).append(f)
-        self._push(due, _K_FDUE, len(self._findings) - 1, 0)
+        self._push(due + 1, _K_FDUE, len(self._findings) - 1, 0)
         for k, level_at in enumerate(esc):
             self._push(level_at, _K_FESC, len(self._findings) - 1, k)
         return fid

@@ -71,18 +71,18 @@ def check_phase_entry(campaign: Campaign) -> None:
 
 
 def check_status_matches_deadlines(campaign: Campaign) -> None:
-    """A step is ``overdue`` exactly when it is open, unfinished, never submitted and past
-    its due instant; ``pending`` only before it."""
+    """A step is ``overdue`` exactly when it is open, unfinished and its due instant has
+    passed (a submission at the due instant itself is on time); ``pending`` only until then."""
     now = campaign.now
     if now is None:
         return
     for status in campaign.iter_units():
         for sid, s in status.steps.items():
-            if s.status == "overdue" and (s.due is None or s.due > now):
+            if s.status == "overdue" and (s.due is None or s.due >= now):
                 raise InvariantViolation(
                     f"{status.unit}.{sid} is overdue at {now.isoformat()} but due {s.due}"
                 )
-            if s.status == "pending" and s.due is not None and s.due <= now:
+            if s.status == "pending" and s.due is not None and s.due < now:
                 raise InvariantViolation(
                     f"{status.unit}.{sid} is still pending at {now.isoformat()}, past its due "
                     f"{s.due.isoformat()}"
