@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,39 @@ class TestReplayCommand:
         bad.write_text("template: zhiyong-2011\n", encoding="utf-8")
         with pytest.raises(ScenarioError, match="script"):
             run_scenario(bad)
+
+
+class TestStrictScenarios:
+    @pytest.mark.parametrize(
+        ("body", "message"),
+        [
+            ("expect: {a: {stpes: {work_plan: pending}}}\n", "unknown key(s) stpes"),
+            ("expect: {a: {steps: {work_plan: {stauts: pending}}}}\n", "unknown field(s) stauts"),
+            (
+                "script:\n  - {at: '2011-09-05', do: submit, unit: a, step: work_plan, actor: m, evidense: x}\n",
+                "unknown field(s) evidense",
+            ),
+            (
+                "script:\n  - {at: '2011-09-05', do: submit, step: work_plan, actor: m}\n",
+                "`submit` needs `unit`",
+            ),
+            (
+                "script:\n  - {do: submit, unit: a, step: work_plan, actor: m}\n",
+                "`submit` needs `at`",
+            ),
+            ("script:\n  - {at: '2011-09-05', do: dance, unit: a}\n", "unknown action 'dance'"),
+        ],
+    )
+    def test_typos_are_refused(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, message: str
+    ) -> None:
+        """A typo in a script line or an expectation is an error, not a silent pass (exit 2)."""
+        head = "template: zhiyong-2011\nunits: [{id: a}]\nactors: {m: {roles: [member], unit: a}}\n"
+        if not body.startswith("script"):
+            body = "script: []\n" + body
+        path = tmp_path / "typo.yaml"
+        path.write_text(head + body, encoding="utf-8")
+        with pytest.raises(ScenarioError, match=re.escape(message)):
+            run_scenario(path)
+        assert main(["replay", str(path)]) == 2
+        assert message in capsys.readouterr().err
