@@ -95,7 +95,8 @@ class TestStrictScenarios:
             ("expect: {a: {stpes: {work_plan: pending}}}\n", "unknown key(s) stpes"),
             ("expect: {a: {steps: {work_plan: {stauts: pending}}}}\n", "unknown field(s) stauts"),
             (
-                "script:\n  - {at: '2011-09-05', do: submit, unit: a, step: work_plan, actor: m, evidense: x}\n",
+                "script:\n  - {at: '2011-09-05', do: submit, unit: a, step: work_plan, "
+                "actor: m, evidense: x}\n",
                 "unknown field(s) evidense",
             ),
             (

@@ -738,12 +738,6 @@ class TestSchemaVersion:
         self.check(scratch_pg, sql, capsys)
 
     @pytest.mark.skipif(SCHEMA_VERSION < 2, reason="schema 1 is the current one")
-    @pytest.mark.xfail(
-        strict=True,
-        reason="library bug: campaign_genesis() hashes phase_texts since schema 2, so every "
-        "chain written under schema 1 (genesis = sha256(template_sha256 + params)) is "
-        "reported as changed at row 1 after the 1 → 2 migration",
-    )
     def test_schema_1_journal_is_migrated(self, tmp_path: Path) -> None:
         """A journal in the schema-1 layout (as zyw_flow 0.1.0 wrote it) opens unchanged."""
         current = Store("sqlite", str(tmp_path / "now.db"), "default")

@@ -275,4 +275,6 @@ class TestStrategies:
 test_bundled_tianshui = campaign_test("tianshui-xiaoneng-2012")
 test_bundled_health = campaign_test("health-zhiyong", params={"year": 2015})
 test_bundled_daqing = campaign_test("daqing-zuofeng-2011", max_units=2)
-test_stored_zhiyong = campaign_test("zhiyong-2011", store=True, max_examples=5, stateful_step_count=12)
+test_stored_zhiyong = campaign_test(
+    "zhiyong-2011", store=True, max_examples=5, stateful_step_count=12
+)

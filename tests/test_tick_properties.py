@@ -110,3 +110,17 @@ def test_status_follows_deadlines(actions: list[tuple[int, str, str, str]], prob
                 assert s.due is None or s.due >= at
             if s.escalation:
                 assert s.due is not None and s.due < at
+
+
+def test_tick_events_are_in_time_order() -> None:
+    """Regression: deadlines due at the end of a phase's last day come before the next
+    phase's opening (its first instant), in the order a tick returns them."""
+    c = Campaign(COMPILED)
+    c.enroll("city", at="2011-08-30")
+    events = c.tick("2011-09-21 09:00")
+    stamps = [e.at_us for e in events]
+    assert stamps == sorted(stamps)
+    types = [e.type for e in events]
+    assert types.index("phase_opened", 1) > max(
+        i for i, e in enumerate(events) if e.type == "step_overdue" and e.at.day == 20
+    )

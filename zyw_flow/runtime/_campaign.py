@@ -199,7 +199,7 @@ class Campaign:
         self._chain = GENESIS
         self._depth = 0
         self._subscribers: dict[str, list[Callable[[Event], None]]] = {}
-        self._heap: list[tuple[int, int, int, int, int]] = []
+        self._heap: list[tuple[int, int, int, int, int, int]] = []
         self._push_seq = 0
         self._phase = -1
         self._now = -NEVER
@@ -277,6 +277,7 @@ class Campaign:
             ),
             "params": json.dumps(dict(template.params), ensure_ascii=False, sort_keys=True),
             "zyw_flow_version": _version(),
+            "chain_version": "2",
         }
         journal.begin()
         try:
@@ -595,7 +596,9 @@ class Campaign:
 
     def _push(self, at: int, kind: int, a: int, b: int) -> None:
         self._push_seq += 1
-        heapq.heappush(self._heap, (at, self._push_seq, kind, a, b))
+        # At one instant, deadlines (stamped a microsecond earlier) come before the rest.
+        first = 0 if kind in (_K_DUE, _K_FDUE) else 1
+        heapq.heappush(self._heap, (at, first, self._push_seq, kind, a, b))
 
     def _fmt(self, us: int | None) -> datetime | None:
         return None if us is None or us >= NEVER else from_us(us, self._zone)
@@ -921,7 +924,7 @@ class Campaign:
     def _advance(self, until: int) -> None:
         heap = self._heap
         while heap and heap[0][0] <= until:
-            at, _, kind, a, b = heapq.heappop(heap)
+            at, _, _, kind, a, b = heapq.heappop(heap)
             self._now = max(self._now, at)
             if kind == _K_PHASE:
                 self._open_phase(a, at)

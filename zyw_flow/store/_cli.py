@@ -147,6 +147,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         st = c.unit_status(args.unit)
         if args.json:
             print(json.dumps(st.to_json(), ensure_ascii=False, indent=2))
+            c.close()
             return 0
         table = Table(title=f"{st.unit} {st.name or ''} — phase {st.phase or '—'}")
         for col in ("step", "title", "status", "due", "late", "escalation", "completed"):
@@ -190,6 +191,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     board = c.board(args.root)
     if args.json:
         print(json.dumps(board.to_json(), ensure_ascii=False, indent=2))
+        c.close()
         return 0
 
     def label(b: Any) -> str:
@@ -230,6 +232,7 @@ def cmd_overdue(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
+        c.close()
         return 0
     table = Table(title=f"{len(items)} overdue step(s) at {c.now.isoformat() if c.now else '—'}")
     for col in ("unit", "step", "due", "escalation"):

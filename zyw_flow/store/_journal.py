@@ -138,8 +138,14 @@ def verify_rows(rows: Iterable[Row], prev: str = GENESIS, start: int = 0) -> Ver
 
 def campaign_genesis(meta: Mapping[str, str]) -> str:
     """The hash a campaign's chain starts from: it covers the stored template, its phase
-    templates and the parameters, so changing any of them breaks the chain at row 1."""
-    body = meta["template_sha256"] + meta["params"] + meta.get("phase_texts", "")
+    templates and the parameters, so changing any of them breaks the chain at row 1.
+
+    Campaigns created before chain version 2 (zyw_flow 0.1.0) started from the template
+    hash and parameters only; they keep their genesis.
+    """
+    body = meta["template_sha256"] + meta["params"]
+    if meta.get("chain_version") == "2":
+        body += meta.get("phase_texts", "")
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -257,6 +263,9 @@ class Journal(ABC):
                 "WHERE j2.campaign = zyw_journal.campaign AND j2.kind = 'event' "
                 "AND j2.seq <= zyw_journal.seq) WHERE kind = 'event'"
             )
+            # Snapshots of schema 1 number events differently: drop them (the journal
+            # still rebuilds everything; save a new snapshot when convenient).
+            self._execute("DELETE FROM zyw_snapshot")
         self._execute(
             self._sql("UPDATE zyw_schema SET version = ? WHERE component = ?"),
             [SCHEMA_VERSION, "journal"],

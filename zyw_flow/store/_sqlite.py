@@ -34,7 +34,11 @@ class SQLiteJournal(Journal):
             self._db.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the database: {exc}") from exc
-        self._wrap(self.ensure_schema)
+        try:
+            self._wrap(self.ensure_schema)
+        except BaseException:
+            self._db.close()
+            raise
 
     def _wrap(self, fn: Any, *args: Any) -> Any:
         try:
