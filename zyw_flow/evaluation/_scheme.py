@@ -1,0 +1,1220 @@
+"""Scoring schemes (评分方案): the model, and the loader that validates a ``kind: scoring`` file.
+
+A scheme is data: weights or points of an indicator tree, grade bands, the rules that lower a
+grade, quotas and the ranking ladder. Every number is read as :class:`~decimal.Decimal` from
+its YAML text (``33.3`` is ``Decimal("33.3")``, never a float), and every problem of a file is
+reported at once, each with its file, line and path, as a
+:class:`~zyw_flow._errors.TemplateError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import attrs
+import yaml
+
+from zyw_flow._errors import (
+    DateExpressionError,
+    Problem,
+    TemplateError,
+    TemplateNotFound,
+    ZywFlowError,
+)
+from zyw_flow.template._build import parse_duration
+from zyw_flow.template._registry import bundled_dir
+from zyw_flow.template._yaml import Document, join, read_yaml
+
+__all__ = [
+    "DEFAULT_BANDS",
+    "DEFAULT_LADDER",
+    "Band",
+    "Consequences",
+    "DeductionItem",
+    "Deductions",
+    "Downgrade",
+    "Indicator",
+    "LadderStep",
+    "MissingPolicy",
+    "Model",
+    "Period",
+    "Quota",
+    "QuotaRounding",
+    "RaterGroup",
+    "Ranking",
+    "Rounding",
+    "RoundingMode",
+    "ScoringError",
+    "ScoringScheme",
+    "TieRule",
+    "Veto",
+    "Window",
+    "bundled_schemes",
+    "find_scheme",
+    "load_scheme",
+    "load_scheme_text",
+    "scoring_dir",
+]
+
+Model = Literal["percent", "points"]
+RoundingMode = Literal["half_up", "down", "half_even"]
+MissingPolicy = Literal["zero", "reweight", "block"]
+TieRule = Literal["exclude", "include", "id"]
+QuotaRounding = Literal["down", "half_up", "up"]
+Window = Literal["campaign", "year", "consecutive"]
+Beyond = Literal["repeat_last", "stop"]
+
+_MODELS = ("percent", "points")
+_ROUNDING_MODES = ("half_up", "down", "half_even")
+_MISSING = ("zero", "reweight", "block")
+_TIES = ("exclude", "include", "id")
+_QUOTA_ROUNDING = ("down", "half_up", "up")
+_WINDOWS = ("campaign", "year", "consecutive")
+_BEYOND = ("repeat_last", "stop")
+_TARGETS = ("unit", "principal_leader", "leadership_team", "person")
+_RULE_WORDS = ("one_band", "last_band", "none")
+_HUNDRED = Decimal(100)
+
+
+class ScoringError(ZywFlowError, ValueError):
+    """A scoring call was given bad input: an unknown indicator, a value out of range, a
+    float instead of a Decimal, a duplicate score, an unknown case kind …; nothing is scored.
+    """
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Rounding:
+    """How a total is rounded: ``places`` decimal places (``None`` = exact) and a ``mode``.
+
+    Rounding applies to the final total only, and grades are taken from the rounded total,
+    so with ``places: 1`` a total of 89.95 is 90.0 (优秀) under ``half_up`` and 89.9 (良好)
+    under ``down``. With ``places: None`` nothing is rounded: 89.999 stays 良好.
+    """
+
+    places: int | None = None
+    mode: RoundingMode = "half_up"
+
+    def apply(self, value: Fraction) -> Fraction:
+        """``value`` rounded as declared (exactly: the rounding is done on the rational)."""
+        if self.places is None:
+            return value
+        scale = Fraction(10) ** self.places
+        scaled = value * scale
+        sign = -1 if scaled < 0 else 1
+        magnitude = abs(scaled)
+        whole = magnitude.numerator // magnitude.denominator
+        rest = magnitude - whole
+        if self.mode == "down":
+            n = whole
+        elif self.mode == "half_up":
+            n = whole + (1 if rest >= Fraction(1, 2) else 0)
+        else:  # half_even
+            if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2 == 1):
+                n = whole + 1
+            else:
+                n = whole
+        return Fraction(sign * n) / scale
+
+
+@attrs.frozen
+class Band:
+    """A grade band (等次): totals at or above ``min`` and below the band above it.
+
+    The last band has ``min = None``: it is the floor and takes every lower total.
+    """
+
+    id: str
+    title: str
+    min: Decimal | None
+
+
+DEFAULT_BANDS: tuple[Band, ...] = (
+    Band("excellent", "优秀", Decimal(90)),
+    Band("good", "良好", Decimal(80)),
+    Band("pass", "达标", Decimal(70)),
+    Band("admonish", "诫勉", None),
+)
+
+
+@attrs.frozen
+class Period:
+    """A scoring period of an indicator (e.g. a quarter) and its weight in percent."""
+
+    id: str
+    weight: Decimal
+
+
+@attrs.frozen
+class RaterGroup:
+    """A group of raters of a leaf indicator; their inputs are averaged, then weighted."""
+
+    id: str
+    title: str
+    weight: Decimal
+
+
+@attrs.frozen
+class Indicator:
+    """A node of the indicator tree (指标).
+
+    Attributes:
+        id: unique in the whole scheme; scores name leaves by it.
+        title: the indicator's name.
+        weight: percent of the parent (``percent`` model), else ``None``.
+        points: points of the node (``points`` model), else ``None``.
+        periods: the subtree is scored once per period and the periods weighted.
+        raters: (leaves only) rater groups whose averages are weighted.
+        scorers: role ids allowed to record scores for it (inherited; default ``office``).
+        children: sub-indicators; a node without children is a leaf that takes scores.
+        path: where it is written in the scheme file.
+    """
+
+    id: str
+    title: str
+    weight: Decimal | None = None
+    points: Decimal | None = None
+    periods: tuple[Period, ...] = ()
+    raters: tuple[RaterGroup, ...] = ()
+    scorers: tuple[str, ...] = ("office",)
+    children: tuple[Indicator, ...] = ()
+    description: str = ""
+    path: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when the indicator takes scores directly (no sub-indicators)."""
+        return not self.children
+
+    def walk(self) -> Iterator[Indicator]:
+        """This node and every node below it, depth first, in file order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@attrs.frozen
+class DeductionItem:
+    """A deduction item (倒扣分项目)."""
+
+    id: str
+    title: str
+
+
+@attrs.frozen
+class Deductions:
+    """Deductions: ``total = base − min(Σ deductions, cap)``; ``cap = None`` means no cap."""
+
+    cap: Decimal | None = None
+    items: tuple[DeductionItem, ...] = ()
+
+
+@attrs.frozen
+class Downgrade:
+    """What a violation does to a grade.
+
+    Each rule is ``one_band`` (one band down, the last band is the floor), ``last_band``,
+    ``none``, or a band id (the grade becomes that band unless it is already lower).
+    ``unit_violation`` applies to a unit's ``violation`` and ``accident`` cases, once however
+    many there are; ``person_violation`` to a person's ``violation`` cases.
+    """
+
+    unit_violation: str = "one_band"
+    person_violation: str = "last_band"
+
+
+@attrs.frozen
+class Veto:
+    """A one-vote veto item (一票否决): a ``veto`` case naming it caps the grade at ``grade``."""
+
+    id: str
+    title: str
+    grade: str
+
+
+@attrs.frozen
+class Quota:
+    """A quota (名额): at most ``share`` percent of the graded units, from the ``among`` bands.
+
+    Attributes:
+        name: its key under ``quota:`` (``advanced`` for 先进).
+        share: the percentage, e.g. ``Decimal(30)`` for ``30%``.
+        among: band ids the chosen units must hold.
+        rounding: how ``share × graded`` becomes a count (``down`` by default: a cap).
+        ties: at the cut: ``exclude`` the tied units (never exceed; default), ``include``
+            them all (may exceed), or break by ``id``.
+    """
+
+    name: str
+    share: Decimal
+    among: tuple[str, ...]
+    rounding: QuotaRounding = "down"
+    ties: TieRule = "exclude"
+
+
+@attrs.frozen
+class LadderStep:
+    """What the n-th occurrence in the bottom ranks triggers, and against whom."""
+
+    id: str
+    title: str
+    target: str
+
+
+DEFAULT_LADDER: tuple[LadderStep, ...] = (
+    LadderStep("circulated_criticism", "通报批评", "unit"),
+    LadderStep("admonition_talk", "诫勉谈话", "principal_leader"),
+    LadderStep("team_reshuffle", "班子调整", "leadership_team"),
+)
+_KNOWN_STEPS = {s.id: s for s in DEFAULT_LADDER}
+
+
+@attrs.frozen
+class Ranking:
+    """Ranking publicity and the repeat ladder for the bottom ranks (后五位).
+
+    Attributes:
+        top: how many top-ranked units are praised publicly (前8位).
+        bottom: how many bottom-ranked units count as an occurrence on the ladder (后五位).
+        exposed: how many bottom-ranked units are exposed publicly (后8位).
+        ladder: the action of the 1st, 2nd, 3rd … occurrence.
+        window: over which rounds occurrences are counted: the whole ``campaign``, each
+            ``year``, or ``consecutive`` rounds only (a round outside the bottom resets).
+        beyond: after the ladder's last step: ``repeat_last`` or ``stop``.
+        ties: at the cut of a top or bottom list: ``include`` tied units (default),
+            ``exclude`` them, or break by ``id``.
+    """
+
+    top: int = 8
+    bottom: int = 5
+    exposed: int = 8
+    ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
+    window: Window = "campaign"
+    beyond: Beyond = "repeat_last"
+    ties: TieRule = "include"
+
+
+@attrs.frozen
+class Consequences:
+    """What a grade of ``band`` (诫勉) brings: a written report (书面情况报告) to
+    ``report_to`` within ``report_within`` (working) days, and an admonition talk by
+    ``talk_by``; a unit also becomes a key rectification unit and its members lose their
+    award eligibility (评优资格).
+    """
+
+    band: str
+    report_within: int = 10
+    report_unit: Literal["days", "working_days"] = "working_days"
+    report_to: str = "局长办公会议"
+    talk_by: str = "局领导"
+
+
+@attrs.frozen
+class ScoringScheme:
+    """A validated scoring scheme.
+
+    Attributes:
+        id: the scheme id (``bureau-unit``).
+        title: its name.
+        model: ``percent`` (weights of siblings sum to 100, scores 0–100) or ``points``
+            (points of siblings sum to their parent's, roots to ``total``).
+        total: the full score (100 in the percent model).
+        subject: ``units`` or ``persons`` (persons take ``person_violation``).
+        rounding: how the total is rounded.
+        missing: policy for a missing input: ``zero``, ``reweight`` or ``block``.
+        bands: grade bands, best first.
+        indicators: the roots of the indicator tree.
+        deductions: the deduction rule, or ``None``.
+        downgrade: the violation rules.
+        veto: one-vote veto items.
+        quotas: named quotas (``advanced``).
+        ranking: ranking rules, or ``None``.
+        consequences: what the lowest grade brings, or ``None``.
+        file, text, sha256: where it came from and its exact text.
+    """
+
+    id: str
+    title: str
+    model: Model
+    total: Decimal
+    subject: Literal["units", "persons"]
+    rounding: Rounding
+    missing: MissingPolicy
+    bands: tuple[Band, ...]
+    indicators: tuple[Indicator, ...]
+    deductions: Deductions | None = None
+    downgrade: Downgrade = Downgrade()
+    veto: tuple[Veto, ...] = ()
+    quotas: tuple[Quota, ...] = ()
+    ranking: Ranking | None = None
+    consequences: Consequences | None = None
+    description: str = ""
+    source: str = ""
+    file: str = "<string>"
+    text: str = attrs.field(default="", repr=False)
+    sha256: str = ""
+
+    @property
+    def band_ids(self) -> tuple[str, ...]:
+        """Band ids, best first."""
+        return tuple(b.id for b in self.bands)
+
+    def band(self, band_id: str) -> Band:
+        """The band with that id (KeyError if none)."""
+        for b in self.bands:
+            if b.id == band_id:
+                return b
+        raise KeyError(band_id)
+
+    def band_index(self, band_id: str) -> int:
+        """Position of a band, 0 = best (KeyError if none)."""
+        ids = self.band_ids
+        if band_id not in ids:
+            raise KeyError(band_id)
+        return ids.index(band_id)
+
+    def band_for(self, total: Decimal | Fraction | int) -> Band:
+        """The band a total falls in, compared exactly (90 → 优秀, 89.999 → 良好)."""
+        if isinstance(total, float):  # pragma: no cover - guarded by typing too
+            raise ScoringError("a total must be a Decimal, not a float")
+        value = Fraction(total)
+        for b in self.bands:
+            if b.min is None or value >= Fraction(b.min):
+                return b
+        return self.bands[-1]  # pragma: no cover - the last band has no min
+
+    def indicators_flat(self) -> tuple[Indicator, ...]:
+        """Every indicator, depth first, in file order."""
+        return tuple(node for root in self.indicators for node in root.walk())
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        """The indicator with that id (KeyError if none)."""
+        for node in self.indicators_flat():
+            if node.id == indicator_id:
+                return node
+        raise KeyError(indicator_id)
+
+    def leaves(self) -> tuple[Indicator, ...]:
+        """The indicators that take scores, in file order."""
+        return tuple(n for n in self.indicators_flat() if n.is_leaf)
+
+    def scale(self, indicator: Indicator) -> Decimal:
+        """The full score of an indicator on its own scale: 100, or its points."""
+        if self.model == "percent":
+            return _HUNDRED
+        assert indicator.points is not None
+        return indicator.points
+
+    def quota(self, name: str = "advanced") -> Quota:
+        """The named quota (KeyError if none)."""
+        for q in self.quotas:
+            if q.name == name:
+                return q
+        raise KeyError(name)
+
+    def veto_item(self, veto_id: str) -> Veto:
+        """The veto item with that id (KeyError if none)."""
+        for v in self.veto:
+            if v.id == veto_id:
+                return v
+        raise KeyError(veto_id)
+
+
+# -- finding and loading --------------------------------------------------------------------
+
+
+def scoring_dir() -> Path:
+    """The folder of bundled scoring schemes (``templates/scoring``)."""
+    return bundled_dir() / "scoring"
+
+
+def bundled_schemes() -> list[str]:
+    """Ids of the bundled scoring schemes."""
+    folder = scoring_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def find_scheme(source: str | Path) -> Path:
+    """The file of a scoring scheme given by bundled id or by path.
+
+    Raises:
+        TemplateNotFound: no such id or file; the message lists the bundled ids.
+    """
+    path = Path(source)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        if path.is_file():
+            return path
+        raise TemplateNotFound(f"scoring scheme file {str(source)!r} does not exist")
+    candidate = scoring_dir() / f"{source}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = ", ".join(bundled_schemes()) or "none"
+    raise TemplateNotFound(f"no scoring scheme {str(source)!r}; known: {known}")
+
+
+def load_scheme(source: str | Path) -> ScoringScheme:
+    """Load and validate a scoring scheme by bundled id (``bureau-unit``) or file path.
+
+    Raises:
+        TemplateNotFound: no such id or file.
+        TemplateError: every problem in the file, each with file, line and path.
+    """
+    path = find_scheme(source)
+    return _Builder(read_yaml(path.read_bytes(), str(path))).build()
+
+
+def load_scheme_text(text: str, *, file: str = "<string>") -> ScoringScheme:
+    """Load and validate a scoring scheme from YAML text.
+
+    Raises:
+        TemplateError: every problem in the text, each with file, line and path.
+    """
+    return _Builder(read_yaml(text, file)).build()
+
+
+# -- reading numbers from their text --------------------------------------------------------
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
+yaml.constructor.SafeConstructor.__init__(_constructor)
+
+
+def _number_texts(text: str) -> dict[str, tuple[str, str]]:
+    """(tag, source text) of every int or float scalar, by document path."""
+    out: dict[str, tuple[str, str]] = {}
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in (_INT, _FLOAT):
+                out[path] = (node.tag, str(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, join(path, i))
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = _constructor.construct_object(key_node)
+                key = key if isinstance(key, (int, str)) else str(key)
+                walk(value_node, join(path, key))
+
+    if root is not None:
+        walk(root, "")
+    return out
+
+
+def _decimal_of(tag: str, raw: str) -> Decimal | None:
+    if tag == _INT:
+        try:
+            return Decimal(raw.replace("_", ""))
+        except InvalidOperation:
+            node = yaml.ScalarNode(_INT, raw)
+            return Decimal(cast(int, _constructor.construct_object(node)))
+    try:
+        value = Decimal(raw.replace("_", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+# -- the builder ----------------------------------------------------------------------------
+
+_TOP_KEYS = (
+    "kind",
+    "id",
+    "title",
+    "description",
+    "source",
+    "subject",
+    "model",
+    "total",
+    "rounding",
+    "missing",
+    "bands",
+    "indicators",
+    "deductions",
+    "downgrade",
+    "veto",
+    "quota",
+    "ranking",
+    "consequences",
+)
+_INDICATOR_KEYS = (
+    "id",
+    "title",
+    "description",
+    "weight",
+    "points",
+    "periods",
+    "raters",
+    "scorers",
+    "children",
+)
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.numbers = _number_texts(doc.text)
+        self.indicator_paths: dict[str, str] = {}
+
+    # -- helpers ----------------------------------------------------------------------------
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def mapping(self, value: Any, path: str, allowed: tuple[str, ...], what: str) -> dict[Any, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path, f"{what} must be a mapping, not {_kind(value)}")
+            return {}
+        for key in value:
+            if key not in allowed:
+                self.problem(
+                    join(path, key), f"unknown field {key!r}; allowed here: {', '.join(allowed)}"
+                )
+        return value
+
+    def text(self, value: Any, path: str, *, required: bool = False, what: str = "") -> str:
+        if value is None:
+            if required:
+                self.problem(path, f"missing {what or path.rsplit('.', 1)[-1]!s}")
+            return ""
+        if isinstance(value, (dict, list)) or isinstance(value, bool):
+            self.problem(path, f"expected text, not {_kind(value)}")
+            return ""
+        text = str(value)
+        if required and not text.strip():
+            self.problem(path, f"{what or 'value'} must not be empty")
+        return text
+
+    def ident(self, value: Any, path: str, what: str) -> str | None:
+        if value is None:
+            self.problem(path, f"missing {what} id")
+            return None
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+            self.problem(path, f"a {what} id must be non-empty text, not {value!r}")
+            return None
+        text = str(value)
+        if any(ch.isspace() for ch in text):
+            self.problem(path, f"a {what} id must not contain spaces: {text!r}")
+            return None
+        return text
+
+    def number(self, value: Any, path: str, what: str) -> Decimal | None:
+        if path in self.numbers:
+            parsed = _decimal_of(*self.numbers[path])
+            if parsed is None:
+                self.problem(path, f"{what} must be a finite number, not {value!r}")
+            return parsed
+        if isinstance(value, str):
+            try:
+                parsed = Decimal(value.strip())
+            except InvalidOperation:
+                parsed = None
+            if parsed is not None and parsed.is_finite():
+                return parsed
+        self.problem(path, f"{what} must be a number, not {value!r}")
+        return None
+
+    def positive(self, value: Any, path: str, what: str) -> Decimal | None:
+        parsed = self.number(value, path, what)
+        if parsed is not None and parsed <= 0:
+            self.problem(path, f"{what} must be greater than 0, not {_fmt(parsed)}")
+            return None
+        return parsed
+
+    def count(self, value: Any, path: str, what: str, default: int) -> int:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problem(path, f"{what} must be a whole number ≥ 0, not {value!r}")
+            return default
+        return value
+
+    def choice(self, value: Any, path: str, options: tuple[str, ...], default: str) -> str:
+        if value is None:
+            return default
+        if value not in options:
+            self.problem(path, f"unknown value {value!r}; expected one of: {', '.join(options)}")
+            return default
+        return str(value)
+
+    def sums_to(self, values: list[Decimal | None], target: Decimal, path: str, what: str) -> None:
+        if any(v is None for v in values) or not values:
+            return
+        total = sum((v for v in values if v is not None), Decimal(0))
+        if total != target:
+            self.problem(path, f"{what} sum to {_fmt(total)}, not {_fmt(target)}")
+
+    # -- sections ---------------------------------------------------------------------------
+    def build(self) -> ScoringScheme:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            raise TemplateError([self.doc.problem("", "a scoring scheme must be a mapping")])
+        self.mapping(data, "", _TOP_KEYS, "a scoring scheme")
+        kind = data.get("kind")
+        if kind != "scoring":
+            self.problem(
+                "kind",
+                "a scoring scheme needs `kind: scoring`"
+                + ("" if kind is None else f", not {kind!r}"),
+            )
+        scheme_id = self.ident(data.get("id"), "id", "scheme") or ""
+        title = self.text(data.get("title"), "title", required=True, what="title")
+        model = cast(Model, self.choice(data.get("model"), "model", _MODELS, "percent"))
+        total = _HUNDRED
+        if "total" in data:
+            if model == "percent":
+                self.problem("total", "`total` is for the points model; percent totals are 100")
+            else:
+                total = self.positive(data["total"], "total", "total") or _HUNDRED
+        subject = self.choice(data.get("subject"), "subject", ("units", "persons"), "units")
+        rounding = self.rounding(data.get("rounding"))
+        missing = cast(
+            MissingPolicy, self.choice(data.get("missing"), "missing", _MISSING, "block")
+        )
+        bands = self.bands(data.get("bands"))
+        band_ids = tuple(b.id for b in bands)
+        indicators = self.indicators(data.get("indicators"), model, total)
+        deductions = self.deductions(data["deductions"]) if "deductions" in data else None
+        downgrade = self.downgrade(data.get("downgrade"), band_ids)
+        veto = self.vetoes(data.get("veto"), band_ids)
+        quotas = self.quotas(data.get("quota"), band_ids)
+        ranking = self.ranking(data["ranking"]) if "ranking" in data else None
+        consequences = (
+            self.consequences(data["consequences"], band_ids) if "consequences" in data else None
+        )
+        if self.problems:
+            raise TemplateError(self.problems)
+        return ScoringScheme(
+            id=scheme_id,
+            title=title,
+            model=model,
+            total=total,
+            subject=cast(Literal["units", "persons"], subject),
+            rounding=rounding,
+            missing=missing,
+            bands=bands,
+            indicators=indicators,
+            deductions=deductions,
+            downgrade=downgrade,
+            veto=veto,
+            quotas=quotas,
+            ranking=ranking,
+            consequences=consequences,
+            description=self.text(data.get("description"), "description"),
+            source=self.text(data.get("source"), "source"),
+            file=self.doc.file,
+            text=self.doc.text,
+            sha256=hashlib.sha256(self.doc.text.encode("utf-8")).hexdigest(),
+        )
+
+    def rounding(self, raw: Any) -> Rounding:
+        spec = self.mapping(raw, "rounding", ("places", "mode"), "`rounding`")
+        places = spec.get("places")
+        if places is not None and (
+            isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 10
+        ):
+            self.problem(
+                "rounding.places",
+                f"places must be a whole number from 0 to 10, or null (exact), not {places!r}",
+            )
+            places = None
+        mode = self.choice(spec.get("mode"), "rounding.mode", _ROUNDING_MODES, "half_up")
+        return Rounding(places, cast(RoundingMode, mode))
+
+    def bands(self, raw: Any) -> tuple[Band, ...]:
+        if raw is None:
+            return DEFAULT_BANDS
+        if not isinstance(raw, list) or not raw:
+            self.problem("bands", "`bands` must be a non-empty list of {id, title, min}")
+            return DEFAULT_BANDS
+        out: list[Band] = []
+        seen: dict[str, str] = {}
+        previous: Decimal | None = None
+        for i, item in enumerate(raw):
+            path = join("bands", i)
+            spec = self.mapping(item, path, ("id", "title", "min"), "a band")
+            if not isinstance(item, dict):
+                continue
+            band_id = self.ident(spec.get("id"), join(path, "id") if "id" in spec else path, "band")
+            title = self.text(spec.get("title"), join(path, "title"), required=True, what="title")
+            last = i == len(raw) - 1
+            minimum: Decimal | None = None
+            if spec.get("min") is not None:
+                minimum = self.number(spec["min"], join(path, "min"), "a band's min")
+                if last and minimum is not None:
+                    self.problem(
+                        join(path, "min"),
+                        "the last band is the floor and takes every lower total; remove its min",
+                    )
+                    minimum = None
+                elif minimum is not None and previous is not None and minimum >= previous:
+                    self.problem(
+                        join(path, "min"),
+                        f"bands must be in descending order of min: {_fmt(minimum)} is not "
+                        f"below the previous band's {_fmt(previous)}",
+                    )
+                if minimum is not None:
+                    previous = minimum
+            elif not last:
+                self.problem(path, "every band but the last needs a `min`")
+            if band_id is not None:
+                if band_id in seen:
+                    self.problem(
+                        join(path, "id"), f"duplicate band id {band_id!r} (also at {seen[band_id]})"
+                    )
+                else:
+                    seen[band_id] = path
+                out.append(Band(band_id, title, minimum))
+        return tuple(out) if out else DEFAULT_BANDS
+
+    def indicators(self, raw: Any, model: Model, total: Decimal) -> tuple[Indicator, ...]:
+        if raw is None:
+            self.problem("", "missing `indicators` (a list of {id, title, weight|points})")
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.problem("indicators", "`indicators` must be a non-empty list")
+            return ()
+        nodes = [
+            self.indicator(item, join("indicators", i), model, ("office",), None)
+            for i, item in enumerate(raw)
+        ]
+        self.check_siblings(nodes, "indicators", model, total, "the root indicators")
+        return tuple(n for n in nodes if n is not None)
+
+    def check_siblings(
+        self,
+        nodes: list[Indicator | None],
+        path: str,
+        model: Model,
+        parent_points: Decimal | None,
+        what: str,
+    ) -> None:
+        if any(n is None for n in nodes):
+            return
+        real = [n for n in nodes if n is not None]
+        if model == "percent":
+            self.sums_to([n.weight for n in real], _HUNDRED, path, f"the weights of {what}")
+        elif parent_points is not None:
+            self.sums_to(
+                [n.points for n in real],
+                parent_points,
+                path,
+                f"the points of {what}" + ("" if "root" in what else " (the parent's points)"),
+            )
+
+    def indicator(
+        self,
+        raw: Any,
+        path: str,
+        model: Model,
+        inherited_scorers: tuple[str, ...],
+        periods_owner: str | None,
+    ) -> Indicator | None:
+        if not isinstance(raw, dict):
+            self.problem(path, f"an indicator must be a mapping, not {_kind(raw)}")
+            return None
+        spec = self.mapping(raw, path, _INDICATOR_KEYS, "an indicator")
+        ok = True
+        node_id = self.ident(spec.get("id"), join(path, "id") if "id" in spec else path, "indicator")
+        if node_id is None:
+            ok = False
+        elif node_id in self.indicator_paths:
+            self.problem(
+                join(path, "id"),
+                f"duplicate indicator id {node_id!r} (also at {self.indicator_paths[node_id]})",
+            )
+        else:
+            self.indicator_paths[node_id] = path
+        title = self.text(spec.get("title"), join(path, "title"), required=True, what="title")
+        weight = points = None
+        if model == "percent":
+            if "points" in spec:
+                self.problem(join(path, "points"), "the percent model uses `weight`, not `points`")
+            if "weight" not in spec:
+                self.problem(path, "missing `weight` (percent of the parent)")
+                ok = False
+            else:
+                weight = self.positive(spec["weight"], join(path, "weight"), "a weight")
+                ok = ok and weight is not None
+                if weight is not None and weight > _HUNDRED:
+                    self.problem(join(path, "weight"), f"a weight cannot exceed 100: {weight}")
+        else:
+            if "weight" in spec:
+                self.problem(join(path, "weight"), "the points model uses `points`, not `weight`")
+            if "points" not in spec:
+                self.problem(path, "missing `points`")
+                ok = False
+            else:
+                points = self.positive(spec["points"], join(path, "points"), "points")
+                ok = ok and points is not None
+        periods: tuple[Period, ...] = ()
+        if spec.get("periods") is not None:
+            if periods_owner is not None:
+                self.problem(
+                    join(path, "periods"),
+                    f"periods are already declared on {periods_owner!r} above; "
+                    "periods cannot be nested",
+                )
+            else:
+                periods = self.periods(spec["periods"], join(path, "periods"))
+                if node_id is not None and periods:
+                    periods_owner = node_id
+        scorers = inherited_scorers
+        if "scorers" in spec:
+            scorers = self.scorers(spec["scorers"], join(path, "scorers")) or inherited_scorers
+        children_raw = spec.get("children")
+        children: list[Indicator | None] = []
+        if children_raw is not None:
+            if not isinstance(children_raw, list) or not children_raw:
+                self.problem(
+                    join(path, "children"), "`children` must be a non-empty list of indicators"
+                )
+            else:
+                children = [
+                    self.indicator(
+                        item, join(join(path, "children"), i), model, scorers, periods_owner
+                    )
+                    for i, item in enumerate(children_raw)
+                ]
+                self.check_siblings(
+                    children,
+                    join(path, "children"),
+                    model,
+                    points,
+                    f"the children of {node_id!r}" if node_id else "the children",
+                )
+        raters: tuple[RaterGroup, ...] = ()
+        if spec.get("raters") is not None:
+            if children_raw is not None:
+                self.problem(
+                    join(path, "raters"),
+                    "only a leaf indicator (no children) can have raters",
+                )
+            raters = self.raters(spec["raters"], join(path, "raters"))
+        if not ok or node_id is None:
+            return None
+        return Indicator(
+            id=node_id,
+            title=title,
+            weight=weight,
+            points=points,
+            periods=periods,
+            raters=raters,
+            scorers=scorers,
+            children=tuple(c for c in children if c is not None),
+            description=self.text(spec.get("description"), join(path, "description")),
+            path=path,
+        )
+
+    def periods(self, raw: Any, path: str) -> tuple[Period, ...]:
+        if not isinstance(raw, dict) or not raw:
+            self.problem(path, "`periods` must be a mapping of period id → weight, e.g. {Q1: 25}")
+            return ()
+        out: list[Period] = []
+        weights: list[Decimal | None] = []
+        for key, value in raw.items():
+            pid = self.ident(key, join(path, key), "period")
+            weight = self.positive(value, join(path, key), "a period weight")
+            weights.append(weight)
+            if pid is not None and weight is not None:
+                out.append(Period(pid, weight))
+        self.sums_to(weights, _HUNDRED, path, "the period weights")
+        return tuple(out)
+
+    def raters(self, raw: Any, path: str) -> tuple[RaterGroup, ...]:
+        if not isinstance(raw, dict) or not raw:
+            self.problem(path, "`raters` must be a mapping of group id → {title, weight}")
+            return ()
+        out: list[RaterGroup] = []
+        weights: list[Decimal | None] = []
+        for key, value in raw.items():
+            gpath = join(path, key)
+            gid = self.ident(key, gpath, "rater group")
+            spec = self.mapping(value, gpath, ("title", "weight"), "a rater group")
+            if not isinstance(value, dict):
+                weights.append(None)
+                continue
+            title = self.text(spec.get("title"), join(gpath, "title"), required=True, what="title")
+            if "weight" not in spec:
+                self.problem(gpath, "missing `weight`")
+                weights.append(None)
+                continue
+            weight = self.positive(spec["weight"], join(gpath, "weight"), "a rater weight")
+            weights.append(weight)
+            if gid is not None and weight is not None:
+                out.append(RaterGroup(gid, title, weight))
+        self.sums_to(weights, _HUNDRED, path, "the rater group weights")
+        return tuple(out)
+
+    def scorers(self, raw: Any, path: str) -> tuple[str, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.problem(path, "`scorers` must be a non-empty list of role ids")
+            return ()
+        out: list[str] = []
+        for i, role in enumerate(raw):
+            rid = self.ident(role, join(path, i), "role")
+            if rid is None:
+                continue
+            if rid in out:
+                self.problem(join(path, i), f"role {rid!r} is listed twice")
+            else:
+                out.append(rid)
+        return tuple(out)
+
+    def deductions(self, raw: Any) -> Deductions:
+        spec = self.mapping(raw, "deductions", ("cap", "items"), "`deductions`")
+        cap: Decimal | None = None
+        if spec.get("cap") is not None:
+            cap = self.number(spec["cap"], "deductions.cap", "the deduction cap")
+            if cap is not None and cap < 0:
+                self.problem("deductions.cap", f"the deduction cap cannot be negative: {cap}")
+                cap = None
+        items: list[DeductionItem] = []
+        seen: set[str] = set()
+        raw_items = spec.get("items")
+        if raw_items is not None and not isinstance(raw_items, list):
+            self.problem("deductions.items", "`items` must be a list of {id, title}")
+            raw_items = None
+        for i, item in enumerate(raw_items or []):
+            path = join("deductions.items", i)
+            ispec = self.mapping(item, path, ("id", "title"), "a deduction item")
+            if not isinstance(item, dict):
+                continue
+            iid = self.ident(ispec.get("id"), join(path, "id"), "deduction item")
+            title = self.text(ispec.get("title"), join(path, "title"), required=True, what="title")
+            if iid is None:
+                continue
+            if iid in seen:
+                self.problem(join(path, "id"), f"duplicate deduction item {iid!r}")
+                continue
+            seen.add(iid)
+            items.append(DeductionItem(iid, title))
+        return Deductions(cap, tuple(items))
+
+    def rule(self, value: Any, path: str, band_ids: tuple[str, ...], default: str) -> str:
+        if value is None:
+            return default
+        if value in _RULE_WORDS or value in band_ids:
+            return str(value)
+        self.problem(
+            path,
+            f"unknown downgrade rule {value!r}; expected one of: {', '.join(_RULE_WORDS)}, "
+            f"or a band id ({', '.join(band_ids)})",
+        )
+        return default
+
+    def downgrade(self, raw: Any, band_ids: tuple[str, ...]) -> Downgrade:
+        spec = self.mapping(raw, "downgrade", ("unit_violation", "person_violation"), "`downgrade`")
+        return Downgrade(
+            self.rule(spec.get("unit_violation"), "downgrade.unit_violation", band_ids, "one_band"),
+            self.rule(
+                spec.get("person_violation"), "downgrade.person_violation", band_ids, "last_band"
+            ),
+        )
+
+    def band_ref(self, value: Any, path: str, band_ids: tuple[str, ...]) -> str | None:
+        if value not in band_ids:
+            self.problem(path, f"unknown band {value!r}; bands: {', '.join(band_ids)}")
+            return None
+        return str(value)
+
+    def vetoes(self, raw: Any, band_ids: tuple[str, ...]) -> tuple[Veto, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem("veto", "`veto` must be a list of {id, title, grade}")
+            return ()
+        out: list[Veto] = []
+        seen: set[str] = set()
+        for i, item in enumerate(raw):
+            path = join("veto", i)
+            spec = self.mapping(item, path, ("id", "title", "grade"), "a veto item")
+            if not isinstance(item, dict):
+                continue
+            vid = self.ident(spec.get("id"), join(path, "id"), "veto item")
+            title = self.text(spec.get("title"), join(path, "title"), required=True, what="title")
+            grade = band_ids[-1] if "grade" not in spec else None
+            if "grade" in spec:
+                grade = self.band_ref(spec["grade"], join(path, "grade"), band_ids)
+            if vid is None or grade is None:
+                continue
+            if vid in seen:
+                self.problem(join(path, "id"), f"duplicate veto item {vid!r}")
+                continue
+            seen.add(vid)
+            out.append(Veto(vid, title, grade))
+        return tuple(out)
+
+    def quotas(self, raw: Any, band_ids: tuple[str, ...]) -> tuple[Quota, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict):
+            self.problem("quota", "`quota` must be a mapping of quota name → {share, among …}")
+            return ()
+        out: list[Quota] = []
+        for name, value in raw.items():
+            path = join("quota", name)
+            spec = self.mapping(value, path, ("share", "among", "rounding", "ties"), "a quota")
+            if not isinstance(value, dict):
+                continue
+            share = self.share(spec.get("share"), join(path, "share"))
+            among: list[str] = []
+            raw_among = spec.get("among", [band_ids[0]])
+            if not isinstance(raw_among, list) or not raw_among:
+                self.problem(join(path, "among"), "`among` must be a non-empty list of band ids")
+            else:
+                for i, b in enumerate(raw_among):
+                    ref = self.band_ref(b, join(join(path, "among"), i), band_ids)
+                    if ref is not None:
+                        among.append(ref)
+            rounding = self.choice(
+                spec.get("rounding"), join(path, "rounding"), _QUOTA_ROUNDING, "down"
+            )
+            ties = self.choice(spec.get("ties"), join(path, "ties"), _TIES, "exclude")
+            if share is not None and among:
+                out.append(
+                    Quota(
+                        str(name),
+                        share,
+                        tuple(among),
+                        cast(QuotaRounding, rounding),
+                        cast(TieRule, ties),
+                    )
+                )
+        return tuple(out)
+
+    def share(self, value: Any, path: str) -> Decimal | None:
+        if value is None:
+            self.problem(path.rsplit(".", 1)[0], "missing `share` (a percentage such as 30%)")
+            return None
+        text = str(value).strip() if isinstance(value, str) else None
+        if text is None or not text.endswith("%"):
+            self.problem(path, f"a share must be a percentage such as \"30%\", not {value!r}")
+            return None
+        try:
+            share = Decimal(text[:-1].strip())
+        except InvalidOperation:
+            share = None
+        if share is None or not share.is_finite() or not 0 < share <= _HUNDRED:
+            self.problem(path, f"a share must be a percentage above 0% and at most 100%: {value!r}")
+            return None
+        return share
+
+    def ranking(self, raw: Any) -> Ranking:
+        keys = ("top", "bottom", "exposed", "ladder", "window", "beyond", "ties")
+        spec = self.mapping(raw, "ranking", keys, "`ranking`")
+        top = self.count(spec.get("top"), "ranking.top", "top", 8)
+        bottom = self.count(spec.get("bottom"), "ranking.bottom", "bottom", 5)
+        exposed = self.count(spec.get("exposed"), "ranking.exposed", "exposed", 8)
+        ladder = DEFAULT_LADDER
+        if "ladder" in spec:
+            ladder = self.ladder(spec["ladder"])
+        window = self.choice(spec.get("window"), "ranking.window", _WINDOWS, "campaign")
+        beyond = self.choice(spec.get("beyond"), "ranking.beyond", _BEYOND, "repeat_last")
+        ties = self.choice(spec.get("ties"), "ranking.ties", _TIES, "include")
+        return Ranking(
+            top=top,
+            bottom=bottom,
+            exposed=exposed,
+            ladder=ladder,
+            window=cast(Window, window),
+            beyond=cast(Beyond, beyond),
+            ties=cast(TieRule, ties),
+        )
+
+    def ladder(self, raw: Any) -> tuple[LadderStep, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.problem("ranking.ladder", "`ladder` must be a non-empty list of actions")
+            return DEFAULT_LADDER
+        out: list[LadderStep] = []
+        for i, item in enumerate(raw):
+            path = join("ranking.ladder", i)
+            if isinstance(item, str):
+                if item in _KNOWN_STEPS:
+                    out.append(_KNOWN_STEPS[item])
+                else:
+                    self.problem(
+                        path,
+                        f"unknown action {item!r}; known: {', '.join(_KNOWN_STEPS)} "
+                        "(or write {id, title, target})",
+                    )
+                continue
+            spec = self.mapping(item, path, ("id", "title", "target"), "a ladder step")
+            if not isinstance(item, dict):
+                continue
+            sid = self.ident(spec.get("id"), join(path, "id"), "action")
+            known = _KNOWN_STEPS.get(sid or "")
+            title = self.text(
+                spec.get("title", known.title if known else None),
+                join(path, "title"),
+                required=True,
+                what="title",
+            )
+            target = self.choice(
+                spec.get("target", known.target if known else "unit"),
+                join(path, "target"),
+                _TARGETS,
+                "unit",
+            )
+            if sid is not None:
+                out.append(LadderStep(sid, title, target))
+        return tuple(out) or DEFAULT_LADDER
+
+    def consequences(self, raw: Any, band_ids: tuple[str, ...]) -> Consequences:
+        keys = ("band", "report_within", "report_to", "talk_by")
+        spec = self.mapping(raw, "consequences", keys, "`consequences`")
+        band = band_ids[-1]
+        if "band" in spec:
+            band = self.band_ref(spec["band"], "consequences.band", band_ids) or band
+        within, unit = 10, "working_days"
+        if "report_within" in spec:
+            parsed = _duration(spec["report_within"])
+            if parsed is None:
+                self.problem(
+                    "consequences.report_within",
+                    f"expected 'N working days' or 'N days' (N个工作日 / N天), "
+                    f"not {spec['report_within']!r}",
+                )
+            else:
+                within, unit = parsed
+        return Consequences(
+            band=band,
+            report_within=within,
+            report_unit=cast(Literal["days", "working_days"], unit),
+            report_to=self.text(spec.get("report_to", "局长办公会议"), "consequences.report_to"),
+            talk_by=self.text(spec.get("talk_by", "局领导"), "consequences.talk_by"),
+        )
+
+
+def _duration(value: Any) -> tuple[int, str] | None:
+    try:
+        return parse_duration(value)
+    except DateExpressionError:
+        return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
