@@ -132,7 +132,7 @@ def _schedule(compiled: Any) -> Schedule:
     return Schedule(
         quiet_start=_dt(a + 1_000_000, zone),
         quiet_end=_dt(b, zone),
-        deadline=_dt(deadline, zone),
+        deadline=_dt(deadline + 1, zone),  # overdue once the due instant has passed
         deadline_steps=tuple(compiled.steps[s].id for s in steps),
         escalation=_dt(escalation, zone),
     )

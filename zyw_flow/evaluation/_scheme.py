@@ -45,8 +45,8 @@ __all__ = [
     "Period",
     "Quota",
     "QuotaRounding",
-    "RaterGroup",
     "Ranking",
+    "RaterGroup",
     "Rounding",
     "RoundingMode",
     "ScoringError",
@@ -594,7 +594,7 @@ class _Builder:
             if required:
                 self.problem(path, f"missing {what or path.rsplit('.', 1)[-1]!s}")
             return ""
-        if isinstance(value, (dict, list)) or isinstance(value, bool):
+        if isinstance(value, (dict, list, bool)):
             self.problem(path, f"expected text, not {_kind(value)}")
             return ""
         text = str(value)
@@ -700,7 +700,9 @@ class _Builder:
             self.consequences(data["consequences"], band_ids) if "consequences" in data else None
         )
         if self.problems:
-            raise TemplateError(self.problems)
+            raise TemplateError(
+                sorted(self.problems, key=lambda p: (p.line is None, p.line or 0))
+            )
         return ScoringScheme(
             id=scheme_id,
             title=title,
@@ -832,7 +834,9 @@ class _Builder:
             return None
         spec = self.mapping(raw, path, _INDICATOR_KEYS, "an indicator")
         ok = True
-        node_id = self.ident(spec.get("id"), join(path, "id") if "id" in spec else path, "indicator")
+        node_id = self.ident(
+            spec.get("id"), join(path, "id") if "id" in spec else path, "indicator"
+        )
         if node_id is None:
             ok = False
         elif node_id in self.indicator_paths:
@@ -1016,7 +1020,7 @@ class _Builder:
         self.problem(
             path,
             f"unknown downgrade rule {value!r}; expected one of: {', '.join(_RULE_WORDS)}, "
-            f"or a band id ({', '.join(band_ids)})",
+            f"or a band id ({', '.join(dict.fromkeys(band_ids))})",
         )
         return default
 
@@ -1031,7 +1035,8 @@ class _Builder:
 
     def band_ref(self, value: Any, path: str, band_ids: tuple[str, ...]) -> str | None:
         if value not in band_ids:
-            self.problem(path, f"unknown band {value!r}; bands: {', '.join(band_ids)}")
+            known = ", ".join(dict.fromkeys(band_ids))
+            self.problem(path, f"unknown band {value!r}; bands: {known}")
             return None
         return str(value)
 
@@ -1106,7 +1111,7 @@ class _Builder:
             return None
         text = str(value).strip() if isinstance(value, str) else None
         if text is None or not text.endswith("%"):
-            self.problem(path, f"a share must be a percentage such as \"30%\", not {value!r}")
+            self.problem(path, f'a share must be a percentage such as "30%", not {value!r}')
             return None
         try:
             share = Decimal(text[:-1].strip())
