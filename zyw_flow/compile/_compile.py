@@ -24,6 +24,7 @@ from zyw_flow.compile._machine import (
     step_machine,
 )
 from zyw_flow.dates import WorkCalendar, end_of_day
+from zyw_flow.evaluation import ScoringScheme, load_scheme_text
 from zyw_flow.resolve import ResolvedCampaign, ResolvedStep
 from zyw_flow.template import EscalationLevelDef, SanctionDef
 
@@ -81,6 +82,7 @@ class CompiledCampaign:
     phase_steps: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
     gate_steps: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
     zone: ZoneInfo = attrs.field(repr=False)
+    schemes: Mapping[str, ScoringScheme] = attrs.field(factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -176,4 +178,8 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
             tuple(index[s.id] for s in p.steps if s.blocks_next) for p in resolved.phases
         ),
         zone=ZoneInfo(resolved.timezone),
+        schemes={
+            subject: load_scheme_text(text, file=f"<{subject} scheme {template.scoring[subject]}>")
+            for subject, text in template.scheme_texts.items()
+        },
     )

@@ -700,9 +700,7 @@ class _Builder:
             self.consequences(data["consequences"], band_ids) if "consequences" in data else None
         )
         if self.problems:
-            raise TemplateError(
-                sorted(self.problems, key=lambda p: (p.line is None, p.line or 0))
-            )
+            raise TemplateError(sorted(self.problems, key=lambda p: (p.line is None, p.line or 0)))
         return ScoringScheme(
             id=scheme_id,
             title=title,

@@ -77,10 +77,13 @@ def load_template_text(
     *,
     file: str = "<string>",
     phase_texts: Mapping[str, str] | None = None,
+    scheme_texts: Mapping[str, str] | None = None,
 ) -> CampaignTemplate:
     """Load a campaign template from YAML text.
 
     Phase templates come from the registry, or from ``phase_texts`` (id → YAML text)
     when given.
     """
-    return build_template(read_yaml(text, file), params, phase_texts=phase_texts)
+    return build_template(
+        read_yaml(text, file), params, phase_texts=phase_texts, scheme_texts=scheme_texts
+    )

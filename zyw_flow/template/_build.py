@@ -111,8 +111,10 @@ class _Builder:
         doc: Document,
         params: Mapping[str, Any] | None,
         phase_texts: Mapping[str, str] | None = None,
+        scheme_texts: Mapping[str, str] | None = None,
     ) -> None:
         self.doc = doc
+        self.stored_schemes = dict(scheme_texts) if scheme_texts is not None else None
         self.stored_phases = dict(phase_texts) if phase_texts is not None else None
         self.bad_paths: set[str] = set()  # values already reported (e.g. unknown ${param})
         self.partial = False
@@ -609,6 +611,7 @@ class _Builder:
                     phases.append(built)
         self.check_unique_phases(phases)
         self.check_steps(phases, roles)
+        scoring, scheme_texts = self.scoring(body.get("scoring"), roles)
 
         if self.problems and not self.partial:
             raise TemplateError(_dedupe(self.problems))
@@ -634,7 +637,53 @@ class _Builder:
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             lines=self.doc.lines,
             phase_texts=self.phase_texts,
+            scoring=scoring,
+            scheme_texts=scheme_texts,
         )
+
+    def scoring(
+        self, raw: Any, roles: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The scoring schemes named by ``scoring:`` (ids) and their texts, checked."""
+        from zyw_flow.evaluation import find_scheme, load_scheme_text
+
+        ids: dict[str, str] = {}
+        texts: dict[str, str] = {}
+        if not isinstance(raw, dict):
+            return ids, texts
+        for subject, ref in raw.items():
+            path = join("scoring", subject)
+            try:
+                if self.stored_schemes is not None:
+                    text = self.stored_schemes[subject]
+                    file = f"<stored>/scoring/{ref}.yaml"
+                else:
+                    found = (
+                        self.near.parent / str(ref)
+                        if self.near is not None and (self.near.parent / str(ref)).is_file()
+                        else find_scheme(str(ref))
+                    )
+                    text, file = found.read_text("utf-8"), str(found)
+                scheme = load_scheme_text(text, file=file)
+            except TemplateError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            except (LookupError, OSError) as exc:
+                self.problem(path, f"scoring scheme {ref!r}: {exc}")
+                continue
+            for ind in scheme.indicators_flat():
+                for i, role in enumerate(ind.scorers):
+                    if role not in roles:
+                        self.problem(
+                            path,
+                            f"scheme {scheme.id!r} lets role {role!r} score {ind.id!r}, but "
+                            f"this template declares no such role",
+                        )
+                        break
+                    del i
+            ids[str(subject)] = str(ref)
+            texts[str(subject)] = text
+        return ids, texts
 
     def check_unique(self, ids: list[str], path: str, what: str) -> None:
         seen: set[str] = set()
@@ -691,6 +740,7 @@ def build_template(
     params: Mapping[str, Any] | None = None,
     *,
     phase_texts: Mapping[str, str] | None = None,
+    scheme_texts: Mapping[str, str] | None = None,
 ) -> CampaignTemplate:
     """Validate a campaign document and bind ``params``.
 
@@ -703,7 +753,7 @@ def build_template(
     Raises:
         TemplateError: with every problem found.
     """
-    builder = _Builder(doc, params, phase_texts)
+    builder = _Builder(doc, params, phase_texts, scheme_texts)
     builder.partial = True
     try:
         template = builder.build()

@@ -179,6 +179,8 @@ class CampaignTemplate:
     sha256: str = ""
     lines: Mapping[str, int] = attrs.field(factory=dict, eq=False, repr=False)
     phase_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    scoring: Mapping[str, str] = attrs.field(factory=dict)
+    scheme_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def year(self) -> int:
