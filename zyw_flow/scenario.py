@@ -29,7 +29,20 @@ __all__ = [
 ]
 
 #: ``do:`` verbs a script line may use.
-ACTIONS = ("enroll", "submit", "accept", "return", "waive", "finding", "verify", "sanction")
+ACTIONS = (
+    "enroll",
+    "submit",
+    "accept",
+    "return",
+    "waive",
+    "finding",
+    "verify",
+    "sanction",
+    "score",
+    "deduction",
+    "case",
+    "finalize",
+)
 
 
 @attrs.frozen
@@ -158,9 +171,16 @@ FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "finding": (("unit", "actor"), ("source", "description", "days")),
     "verify": (("unit", "step", "actor"), ()),
     "sanction": (("unit", "sanction", "actor"), ("person", "reason", "rectify_days")),
+    "score": (
+        ("unit", "indicator", "value", "actor"),
+        ("period", "rater_group", "rater", "evidence"),
+    ),
+    "deduction": (("unit", "item", "points", "actor"), ("description",)),
+    "case": (("unit", "kind", "actor"), ("item", "person", "description")),
+    "finalize": (("actor",), ("round",)),
 }
 _COMMON = ("do", "at", "key", "expect_error")
-_EXPECT_KEYS = ("phase", "steps", "sanctions")
+_EXPECT_KEYS = ("phase", "steps", "sanctions", "grade", "score", "restrictions")
 _STEP_FIELDS = ("status", "due", "late", "completed_at", "escalation")
 
 
@@ -215,6 +235,42 @@ def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
         )
     elif verb == "verify":
         campaign.verify_finding(unit, step, actor=actor, at=at, key=key)
+    elif verb == "score":
+        campaign.record_score(
+            unit,
+            str(line["indicator"]),
+            str(line["value"]),
+            actor=actor,
+            at=at,
+            period=line.get("period"),
+            rater_group=line.get("rater_group"),
+            rater=line.get("rater"),
+            evidence=line.get("evidence"),
+            key=key,
+        )
+    elif verb == "deduction":
+        campaign.record_deduction(
+            unit,
+            str(line["item"]),
+            str(line["points"]),
+            actor=actor,
+            at=at,
+            description=line.get("description"),
+            key=key,
+        )
+    elif verb == "case":
+        campaign.record_case(
+            unit,
+            str(line["kind"]),
+            actor=actor,
+            at=at,
+            item=line.get("item"),
+            person=line.get("person"),
+            description=line.get("description"),
+            key=key,
+        )
+    elif verb == "finalize":
+        campaign.finalize_evaluation(actor=actor, at=at, round=line.get("round"), key=key)
     elif verb == "sanction":
         campaign.issue_sanction(
             unit,
@@ -228,11 +284,16 @@ def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
         )
 
 
-def _check(report: Mapping[str, Any], expect: Any) -> list[str]:
+def _check(
+    report: Mapping[str, Any],
+    expect: Any,
+    campaign_restrictions: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[str]:
     failures: list[str] = []
     if not isinstance(expect, dict):
         return ["expect: must map unit ids to expectations"] if expect else []
     units = report["units"]
+    campaign_restrictions = campaign_restrictions or {}
     for unit, want in expect.items():
         if unit not in units:
             failures.append(f"{unit}: no such unit in the campaign")
@@ -252,6 +313,17 @@ def _check(report: Mapping[str, Any], expect: Any) -> list[str]:
                     failures.append(
                         f"{unit}.{step}.{field}: is {sgot.get(field)!r}, expected {value!r}"
                     )
+        for field in ("grade", "score"):
+            if field in want and got.get(field) != (
+                None if want[field] is None else str(want[field])
+            ):
+                failures.append(f"{unit}: {field} is {got.get(field)!r}, expected {want[field]!r}")
+        if "restrictions" in want:
+            have_r = list(campaign_restrictions.get(unit, ()))
+            if sorted(have_r) != sorted(want["restrictions"]):
+                failures.append(
+                    f"{unit}: restrictions are {have_r}, expected {list(want['restrictions'])}"
+                )
         if "sanctions" in want:
             have = [s["sanction"] for s in got["sanctions"]]
             wanted = want["sanctions"]
@@ -317,5 +389,6 @@ def run_scenario(path: str | Path) -> ScenarioResult:
                 )
     report = campaign.snapshot()
     if not failures:
-        failures.extend(_check(report, data.get("expect")))
+        restrictions = {u: campaign.restrictions(u) for u in campaign.units}
+        failures.extend(_check(report, data.get("expect"), restrictions))
     return ScenarioResult(campaign, report, tuple(failures))

@@ -19,6 +19,7 @@ import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -49,6 +50,9 @@ from zyw_flow.compile._machine import (
     SUBMITTED,
     WAIVED,
 )
+from zyw_flow.evaluation import Case, Deduction, ScoreInput
+from zyw_flow.runtime import _evaluation
+from zyw_flow.runtime._evaluation import Evaluation
 from zyw_flow.runtime._records import (
     Actor,
     Board,
@@ -207,6 +211,14 @@ class Campaign:
         self._finding_index: dict[str, _Finding] = {}
         self._unit_findings: dict[int, list[_Finding]] = {}
         self._sanctions: dict[int, list[dict[str, Any]]] = {}
+        # evaluation (zyw_flow.runtime._evaluation)
+        self._scores: dict[tuple[str, str, str | None, str | None, str | None], ScoreInput] = {}
+        self._deductions: list[Deduction] = []
+        self._cases: list[Case] = []
+        self._rounds: list[dict[str, Any]] = []
+        self._grades: dict[str, tuple[str | None, str | None]] = {}
+        self._key_units: set[str] = set()
+        self._ineligible: set[str] = set()
         self._actors: dict[str, Actor] = {}
         self._log: list[Event] = []  # in memory only without a journal
         self._recent: list[Event] = []  # events of the current call
@@ -478,6 +490,9 @@ class Campaign:
         if t == "phase_opened":
             self._phase = self.compiled.phase_ids.index(data["phase"])
             return
+        if t == "evaluation_finalized":
+            _evaluation.apply_final(self, data, at)
+            return
         assert row.unit is not None
         if t == "enrolled":
             self._add_unit(
@@ -492,6 +507,39 @@ class Campaign:
             due, esc = self.compiled.finding_due(at, days)
             self._add_finding(u, at, data.get("source", ""), data.get("description", ""), due, esc)
             self._last[u] = max(self._last[u], at)
+        elif t == "score_recorded":
+            entry = ScoreInput(
+                row.unit,
+                data["indicator"],
+                Decimal(data["value"]),
+                data.get("period"),
+                data.get("rater_group"),
+                data.get("rater"),
+            )
+            self._scores[
+                (row.unit, entry.indicator, entry.period, entry.rater_group, entry.rater)
+            ] = entry
+            self._last[u] = max(self._last[u], at)
+        elif t == "deduction_recorded":
+            self._deductions.append(
+                Deduction(
+                    row.unit, data["item"], Decimal(data["points"]), data.get("description", "")
+                )
+            )
+            self._last[u] = max(self._last[u], at)
+        elif t == "case_recorded":
+            self._cases.append(
+                Case(
+                    row.unit,
+                    data["kind"],
+                    data.get("item"),
+                    data.get("person"),
+                    data.get("description", ""),
+                )
+            )
+            self._last[u] = max(self._last[u], at)
+        elif t == "ranking_action":
+            pass
         elif t == "sanction_issued":
             record = {
                 "sanction": data["sanction"],
@@ -554,6 +602,13 @@ class Campaign:
         "_seq",
         "_jseq",
         "_chain",
+        "_scores",
+        "_deductions",
+        "_cases",
+        "_rounds",
+        "_grades",
+        "_key_units",
+        "_ineligible",
     )
 
     def _dump_state(self) -> bytes:
@@ -1521,13 +1576,127 @@ class Campaign:
         data = {k: v for k, v in record.items() if k not in ("at", "actor") and v is not None}
         return self._emit("sanction_issued", at, self._ids[u], None, actor, data, key, fingerprint)
 
+    # -- evaluation (scores, cases, grades: zyw_flow.runtime._evaluation) -------------
+    @_write
+    def record_score(
+        self,
+        unit: str,
+        indicator: str,
+        value: Decimal | int | str,
+        *,
+        actor: str,
+        at: At | None = None,
+        period: str | None = None,
+        rater_group: str | None = None,
+        rater: str | None = None,
+        evidence: str | None = None,
+        key: str | None = None,
+    ) -> Event:
+        """Record a score of a leaf indicator of the unit's scoring scheme (a later score for
+        the same indicator, period, rater group and rater corrects it).
+
+        Raises:
+            TransitionRefused: no scheme, or the input does not fit it (unknown indicator,
+                missing or wrong period or rater group, out of range).
+            PermissionRefused: the actor's roles may not score that indicator.
+        """
+        return _evaluation.record_score(
+            self,
+            unit,
+            indicator,
+            value,
+            actor=actor,
+            at=at,
+            period=period,
+            rater_group=rater_group,
+            rater=rater,
+            evidence=evidence,
+            key=key,
+        )
+
+    @_write
+    def record_deduction(
+        self,
+        unit: str,
+        item: str,
+        points: Decimal | int | str,
+        *,
+        actor: str,
+        at: At | None = None,
+        description: str | None = None,
+        key: str | None = None,
+    ) -> Event:
+        """Record points deducted from a unit (倒扣分, schemes with ``deductions:``)."""
+        return _evaluation.record_deduction(
+            self, unit, item, points, actor=actor, at=at, description=description, key=key
+        )
+
+    @_write
+    def record_case(
+        self,
+        unit: str,
+        kind: str,
+        *,
+        actor: str,
+        at: At | None = None,
+        item: str | None = None,
+        person: str | None = None,
+        description: str | None = None,
+        key: str | None = None,
+    ) -> Event:
+        """Record a case that lowers a grade: ``violation`` (违纪违法受到查处), ``accident``
+        (重大事故) or ``veto`` (一票否决; ``item`` names it). Roles: ``sanction``."""
+        return _evaluation.record_case(
+            self,
+            unit,
+            kind,
+            actor=actor,
+            at=at,
+            item=item,
+            person=person,
+            description=description,
+            key=key,
+        )
+
+    def evaluate(self, units: Iterable[str] | None = None) -> Evaluation:
+        """Scorecards of every unit and person with scores (or of ``units``), the ranking,
+        the grade distribution, the advanced within the quota, top and bottom lists."""
+        return _evaluation.evaluate(self, units)
+
+    @_write
+    def finalize_evaluation(
+        self, *, actor: str, at: At | None = None, round: str | None = None, key: str | None = None
+    ) -> Event:
+        """Make the grades final for a round and fire their consequences (诫勉: a written
+        report due as a step, an admonition talk, 重点整改单位, members lose 评优资格; the
+        bottom-N repeat ladder). Roles: ``score``."""
+        return _evaluation.finalize_evaluation(self, actor=actor, at=at, round=round, key=key)
+
+    def grade(self, unit: str) -> tuple[str | None, str | None]:
+        """``(score, band)`` of a unit: its last final round's, else its current one's."""
+        return _evaluation.grade(self, unit)
+
+    @property
+    def rounds(self) -> tuple[Mapping[str, Any], ...]:
+        """The finalised evaluation rounds, oldest first."""
+        return _evaluation.rounds(self)
+
     # -- queries --------------------------------------------------------------------
     def restrictions(self, unit: str) -> tuple[str, ...]:
-        """Restrictions in force for a unit: while any rectification (finding) is open,
-        ``no_transfer_or_promotion_of_principal`` (整改期间单位主要负责人不得调动或提拔)."""
+        """Restrictions in force for a unit: while any rectification (finding) is open, or
+        once graded 诫勉, ``no_transfer_or_promotion_of_principal`` (整改期间单位主要负责人不得
+        调动或提拔); ``key_rectification_unit`` (重点整改单位) after a 诫勉 grade; and
+        ``no_award_eligibility`` (取消评优资格) for a 诫勉 unit's members."""
         u = self._unit(unit, "query")
         open_findings = [f for f in self._unit_findings.get(u, ()) if f.status not in FINAL]
-        return ("no_transfer_or_promotion_of_principal",) if open_findings else ()
+        out: list[str] = []
+        if open_findings or unit in self._key_units:
+            out.append("no_transfer_or_promotion_of_principal")
+        if unit in self._key_units:
+            out.append("key_rectification_unit")
+        if unit in self._ineligible:
+            out.append("no_award_eligibility")
+        return tuple(out)
 
     def under_rectification(self, unit: str) -> bool:
         """Whether the unit has an open rectification (finding not yet verified)."""
@@ -1566,8 +1735,9 @@ class Campaign:
         return None if p < 0 else self.compiled.phase_ids[p]
 
     def unit_status(self, unit: str) -> UnitStatus:
-        """The unit's phase, every step's status, its sanctions and restrictions."""
+        """The unit's phase, every step's status, its sanctions, restrictions and grade."""
         u = self._unit(unit, "query")
+        score, grade = self.grade(unit)
         steps = {self.compiled.steps[s].id: self._step_status(u, s) for s in range(self._nsteps)}
         for f in self._unit_findings.get(u, ()):
             steps[f.id] = self._finding_status(f)
@@ -1581,6 +1751,8 @@ class Campaign:
             steps=steps,
             sanctions=tuple(self._sanctions.get(u, ())),
             restrictions=self.restrictions(unit),
+            score=score,
+            grade=grade,
         )
 
     def timeline(self, unit: str) -> list[Event]:

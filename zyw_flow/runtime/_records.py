@@ -130,13 +130,18 @@ class UnitStatus:
     steps: Mapping[str, StepStatus]
     sanctions: tuple[Mapping[str, Any], ...]
     restrictions: tuple[str, ...]
+    score: str | None = None
+    grade: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The contract form used by ``replay --json``."""
+        """The contract form used by ``replay --json`` (``score`` is an exact decimal
+        string; ``grade`` a band id of the unit's scoring scheme; both ``None`` unscored)."""
         return {
             "phase": self.phase,
             "steps": {k: v.to_json() for k, v in self.steps.items()},
             "sanctions": [dict(s) for s in self.sanctions],
+            "score": self.score,
+            "grade": self.grade,
         }
 
 

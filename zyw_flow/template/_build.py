@@ -641,9 +641,7 @@ class _Builder:
             scheme_texts=scheme_texts,
         )
 
-    def scoring(
-        self, raw: Any, roles: Mapping[str, str]
-    ) -> tuple[dict[str, str], dict[str, str]]:
+    def scoring(self, raw: Any, roles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """The scoring schemes named by ``scoring:`` (ids) and their texts, checked."""
         from zyw_flow.evaluation import find_scheme, load_scheme_text
 
