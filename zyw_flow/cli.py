@@ -1,6 +1,7 @@
 """The ``zyw-flow`` command line.
 
-Commands: ``templates``, ``validate``, ``show``, ``diagram``, ``replay``. Each prints to
+Commands: ``templates``, ``validate``, ``show``, ``diagram``, ``replay``, ``evaluate``,
+``campaign …``. Each prints to
 stdout and exits 0 on success, 1 on a checked failure (invalid template, failed
 expectation) and 2 on bad usage or input that cannot be read.
 """
@@ -186,6 +187,66 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _campaign_of(target: str) -> Any:
+    """A stored campaign (SQLite path or postgresql:// URL) or the result of a scenario."""
+    from zyw_flow.runtime import Campaign
+    from zyw_flow.scenario import find_scenario, run_scenario
+    from zyw_flow.store import is_postgres_url
+
+    if is_postgres_url(target):
+        return Campaign.open(target)
+    path = Path(target)
+    if path.suffix in (".yaml", ".yml") or not path.exists():
+        result = run_scenario(find_scenario(target))
+        if result.failures:
+            for line in result.failures:
+                print(f"  - {line}", file=sys.stderr)
+        return result.campaign
+    return Campaign.open(path)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from zyw_flow.evaluation import (
+        distribution_table,
+        plot_grade_distribution,
+        ranking_table,
+        scorecard_rows,
+        scorecard_table,
+        to_csv,
+    )
+
+    campaign = _campaign_of(args.target)
+    try:
+        evaluation = campaign.evaluate(args.unit or None)
+        unit_scheme = campaign.compiled.schemes.get("units")
+        if args.plot:
+            title = f"{campaign.id}: grade distribution"
+            plot_grade_distribution(
+                evaluation.distribution, Path(args.plot), scheme=unit_scheme, title=title
+            )
+            print(f"grade distribution written to {args.plot}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2))
+            return 0
+        if args.csv:
+            rows: list[dict[str, str]] = []
+            for uid, card in evaluation.cards.items():
+                rows.extend({"unit": uid, **r} for r in scorecard_rows(card))
+            print(to_csv(rows), end="")
+            return 0
+        console = _console()
+        for card in evaluation.cards.values():
+            console.print(scorecard_table(card))
+        if evaluation.ranking:
+            console.print(ranking_table(evaluation.ranking, unit_scheme))
+        console.print(distribution_table(evaluation.distribution, unit_scheme))
+        if evaluation.advanced:
+            console.print("先进 (advanced): " + ", ".join(evaluation.advanced))
+        return 0
+    finally:
+        campaign.close()
+
+
 def _print_report(report: dict[str, Any]) -> None:
     console = _console()
     table = Table(title=f"{report['campaign']} at {report['at']}")
@@ -247,6 +308,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--json", action="store_true", help="print the JSON report")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("evaluate", help="scorecards, ranking and grade distribution of a campaign")
+    p.add_argument("target", metavar="DB|SCENARIO", help="a stored campaign or a scenario")
+    p.add_argument("--unit", action="append", help="only these units (repeatable)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print JSON")
+    group.add_argument("--csv", action="store_true", help="print every scorecard line as CSV")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the grade distribution")
+    p.set_defaults(func=cmd_evaluate)
 
     from zyw_flow.store._cli import add_campaign_commands
 
