@@ -8,6 +8,7 @@ first and changes state only once it is sure to succeed.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import contextlib
 import csv
@@ -15,13 +16,14 @@ import functools
 import gc
 import heapq
 import json
-import pickle
+import sys
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Literal, TextIO, TypeVar
 
 import attrs
 
@@ -303,6 +305,9 @@ class Campaign:
             "template_text": template.text,
             "template_file": template.file,
             "template_sha256": template.sha256,
+            "scheme_texts": json.dumps(
+                dict(template.scheme_texts), ensure_ascii=False, sort_keys=True
+            ),
             "phase_texts": json.dumps(
                 dict(template.phase_texts), ensure_ascii=False, sort_keys=True
             ),
@@ -328,11 +333,16 @@ class Campaign:
         *,
         clock: Callable[[], datetime] | None = None,
         use_snapshot: bool = True,
+        verify: Literal["full", "tail"] = "full",
     ) -> Campaign:
         """Reopen a stored campaign: rebuild exactly its state from the journal.
 
-        The hash chain is checked on the way (from the newest snapshot, if any and
-        ``use_snapshot``); a changed, missing or reordered row refuses to open.
+        The state comes from the newest snapshot (if any and ``use_snapshot``) plus the rows
+        after it, or from every row. The hash chain is checked on the way: with
+        ``verify="full"`` (the default) every row, so a changed, missing or reordered row
+        anywhere refuses to open; with ``verify="tail"`` the snapshot's own hash, the row it
+        stands for and every row after it — faster on a long journal, leaving the older
+        history to ``verify()`` / ``zyw-flow campaign verify``.
 
         Raises:
             StoreError: no campaign there; JournalCorrupted: the journal was tampered with;
@@ -343,22 +353,27 @@ class Campaign:
         from zyw_flow.template import load_template_text
 
         journal = open_journal(store, create=False)
-        meta = journal.read_meta()
-        if not meta:
+        try:
+            meta = journal.read_meta()
+            if not meta:
+                raise StoreError(f"{journal.url}: holds no campaign (create one first)")
+            problem = meta_problem(meta)
+            if problem:
+                raise JournalCorrupted(f"{journal.url}: {problem}")
+            template = load_template_text(
+                meta["template_text"],
+                json.loads(meta["params"]),
+                file=meta.get("template_file", "<stored>"),
+                phase_texts=json.loads(meta["phase_texts"]),
+                scheme_texts=json.loads(meta["scheme_texts"]) if "scheme_texts" in meta else None,
+            )
+            campaign = cls(compile_campaign(resolve(template)), clock=clock)
+            campaign._attach(
+                journal, meta, load=True, use_snapshot=use_snapshot, full=verify == "full"
+            )
+        except BaseException:
             journal.close()
-            raise StoreError(f"{journal.url}: holds no campaign (create one first)")
-        text = meta["template_text"]
-        problem = meta_problem(meta)
-        if problem:
-            raise JournalCorrupted(f"{journal.url}: {problem}")
-        template = load_template_text(
-            text,
-            json.loads(meta["params"]),
-            file=meta.get("template_file", "<stored>"),
-            phase_texts=json.loads(meta["phase_texts"]),
-        )
-        campaign = cls(compile_campaign(resolve(template)), clock=clock)
-        campaign._attach(journal, meta, load=True, use_snapshot=use_snapshot)
+            raise
         return campaign
 
     def _attach(
@@ -368,6 +383,7 @@ class Campaign:
         *,
         load: bool = False,
         use_snapshot: bool = True,
+        full: bool = True,
     ) -> None:
         self._journal = journal
         self._genesis = campaign_genesis(meta)
@@ -375,13 +391,17 @@ class Campaign:
         if load:
             snap = journal.latest_snapshot() if use_snapshot else None
             if snap is not None:
-                # The state comes from the snapshot; the history it stands for is still
-                # checked, row by row, so an edited past is refused as on a full replay.
-                prefix = verify_rows(journal.rows(0, upto=snap[0]), self._genesis)
-                if not prefix.ok:
-                    raise JournalCorrupted(f"{journal.url}: {prefix}")
                 self._load_state(snap[1])
-                if prefix.rows != snap[0] or prefix.last_hash != self._chain:
+                if full:
+                    # The history the snapshot stands for is still checked row by row, so an
+                    # edited past is refused as on a full replay.
+                    prefix = verify_rows(journal.rows(0, upto=snap[0]), self._genesis)
+                    if not prefix.ok:
+                        raise JournalCorrupted(f"{journal.url}: {prefix}")
+                    anchored = prefix.rows == snap[0] and prefix.last_hash == self._chain
+                else:
+                    anchored = journal.hash_at(snap[0]) == self._chain
+                if not anchored:
                     raise JournalCorrupted(
                         f"{journal.url}: the snapshot at row {snap[0]} does not match the journal"
                     )
@@ -579,60 +599,85 @@ class Campaign:
         while heap and heap[0][0] <= self._now:
             heapq.heappop(heap)
 
-    _STATE = (
-        "_ids",
-        "_names",
-        "_parent",
-        "_kind",
-        "_enrolled",
-        "_last",
-        "_uphase",
-        "_status",
-        "_esc",
-        "_flags",
-        "_completed",
-        "_findings",
-        "_sanctions",
-        "_actors",
-        "_keys",
-        "_heap",
-        "_push_seq",
-        "_phase",
-        "_now",
-        "_seq",
-        "_jseq",
-        "_chain",
-        "_scores",
-        "_deductions",
-        "_cases",
-        "_rounds",
-        "_grades",
-        "_key_units",
-        "_ineligible",
-    )
+    _ARRAYS = ("_parent", "_enrolled", "_last", "_uphase")
+    _BYTES = ("_kind", "_status", "_esc", "_flags")
+    _PLAIN = ("_ids", "_names", "_rounds", "_push_seq", "_phase", "_now", "_seq", "_jseq", "_chain")
 
     def _dump_state(self) -> bytes:
-        state = {name: getattr(self, name) for name in self._STATE}
-        state["_findings"] = [attrs.astuple(f) for f in self._findings]
-        state["_actors"] = [attrs.astuple(a) for a in self._actors.values()]
-        state["template_sha256"] = self.compiled.resolved.template.sha256
-        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        """The state as compressed JSON (no pickle: a snapshot is data, never code)."""
+        state: dict[str, Any] = {
+            "format": 1,
+            "byteorder": sys.byteorder,
+            "template_sha256": self.compiled.resolved.template.sha256,
+        }
+        for name in self._PLAIN:
+            state[name] = getattr(self, name)
+        for name in (*self._ARRAYS, *self._BYTES):
+            raw = getattr(self, name)
+            state[name] = base64.b64encode(
+                bytes(raw) if isinstance(raw, bytearray) else raw.tobytes()
+            ).decode()
+        state["_completed"] = list(self._completed.items())
+        state["_findings"] = [list(attrs.astuple(f)) for f in self._findings]
+        state["_sanctions"] = [[u, records] for u, records in self._sanctions.items()]
+        state["_actors"] = [[a.id, sorted(a.roles), a.unit, a.name] for a in self._actors.values()]
+        state["_keys"] = [[k, fp, seq] for k, (fp, seq) in self._keys.items()]
+        state["_heap"] = [list(item) for item in self._heap]
+        state["_scores"] = [
+            [i.unit, i.indicator, str(i.value), i.period, i.rater_group, i.rater]
+            for i in self._scores.values()
+        ]
+        state["_deductions"] = [
+            [d.unit, d.item, str(d.points), d.description] for d in self._deductions
+        ]
+        state["_cases"] = [[c.unit, c.kind, c.item, c.person, c.description] for c in self._cases]
+        state["_grades"] = [[u, s, g] for u, (s, g) in self._grades.items()]
+        state["_key_units"] = sorted(self._key_units)
+        state["_ineligible"] = sorted(self._ineligible)
+        return zlib.compress(json.dumps(state, ensure_ascii=False).encode("utf-8"), 1)
 
     def _load_state(self, blob: bytes) -> None:
-        state = pickle.loads(blob)  # written by this library, checked against its hash
-        if state.pop("template_sha256") != self.compiled.resolved.template.sha256:
+        try:
+            state = json.loads(zlib.decompress(blob))
+        except (zlib.error, ValueError) as exc:
+            raise JournalCorrupted(f"the snapshot cannot be read: {exc}") from None
+        if state.get("format") != 1 or state.get("byteorder") != sys.byteorder:
+            raise JournalCorrupted("the snapshot was written in another format or byte order")
+        if state["template_sha256"] != self.compiled.resolved.template.sha256:
             raise JournalCorrupted("the snapshot was taken of another template")
-        findings = [_Finding(*f) for f in state.pop("_findings")]
-        actors = [Actor(*a) for a in state.pop("_actors")]
-        for name, value in state.items():
-            setattr(self, name, value)
+        for name in self._PLAIN:
+            setattr(self, name, state[name])
+        for name in self._ARRAYS:
+            arr = array(getattr(self, name).typecode)
+            arr.frombytes(base64.b64decode(state[name]))
+            setattr(self, name, arr)
+        for name in self._BYTES:
+            setattr(self, name, bytearray(base64.b64decode(state[name])))
         self._index = {uid: i for i, uid in enumerate(self._ids)}
+        self._completed = {int(i): int(us) for i, us in state["_completed"]}
+        findings = [
+            _Finding(f[0], f[1], f[2], f[3], f[4], f[5], tuple(f[6]), *f[7:])
+            for f in state["_findings"]
+        ]
         self._findings = findings
         self._finding_index = {f.id: f for f in findings}
         self._unit_findings = {}
         for f in findings:
             self._unit_findings.setdefault(f.unit, []).append(f)
-        self._actors = {a.id: a for a in actors}
+        self._sanctions = {int(u): list(records) for u, records in state["_sanctions"]}
+        self._actors = {a[0]: Actor(a[0], frozenset(a[1]), a[2], a[3]) for a in state["_actors"]}
+        self._keys = {k: (fp, int(seq)) for k, fp, seq in state["_keys"]}
+        self._heap = [tuple(item) for item in state["_heap"]]
+        heapq.heapify(self._heap)
+        self._scores = {}
+        for unit, ind, value, period, group, rater in state["_scores"]:
+            entry = ScoreInput(unit, ind, Decimal(value), period, group, rater)
+            self._scores[(unit, ind, period, group, rater)] = entry
+        self._deductions = [Deduction(u, i, Decimal(p), d) for u, i, p, d in state["_deductions"]]
+        self._cases = [Case(u, k, i, p, d) for u, k, i, p, d in state["_cases"]]
+        self._grades = {u: (sc, g) for u, sc, g in state["_grades"]}
+        self._key_units = set(state["_key_units"])
+        self._ineligible = set(state["_ineligible"])
 
     # -- basic properties -----------------------------------------------------------
     @property

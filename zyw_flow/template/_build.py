@@ -656,11 +656,12 @@ class _Builder:
                     text = self.stored_schemes[subject]
                     file = f"<stored>/scoring/{ref}.yaml"
                 else:
-                    found = (
-                        self.near.parent / str(ref)
-                        if self.near is not None and (self.near.parent / str(ref)).is_file()
-                        else find_scheme(str(ref))
+                    beside = (
+                        [self.near.parent / str(ref), self.near.parent / "scoring" / f"{ref}.yaml"]
+                        if self.near is not None
+                        else []
                     )
+                    found = next((p for p in beside if p.is_file()), None) or find_scheme(str(ref))
                     text, file = found.read_text("utf-8"), str(found)
                 scheme = load_scheme_text(text, file=file)
             except TemplateError as exc:
