@@ -178,3 +178,27 @@ class TestEvaluateCommand:
         assert main(["evaluate", self.SCENARIO]) == 0
         out = capsys.readouterr().out
         assert "ranking" in out and "诫勉" in out
+
+
+def test_excellent_people_by_external_ratio(tmp_path: Path) -> None:
+    """Excellent individuals are chosen among persons by the `excellent_ratio` parameter
+    (市效能办确定的优秀比例), never from a 诫勉 unit's members."""
+    text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "params:\n", "params:\n  excellent_ratio: {type: str, default: '0.5'}\n", 1
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    c = Campaign.create(load_template(path))
+    c.add_actor("office", ["office"])
+    c.add_actor("inspector", ["inspector"])  # 局督查组 scores internal management
+    c.enroll("unit")
+    for i, v in enumerate((95, 92, 70, 60)):
+        pid = f"p{i}"
+        c.enroll(pid, parent="unit", kind="person")
+        for q in ("Q1", "Q2", "Q3", "Q4"):
+            c.record_score(pid, "work_tasks", v, period=q, actor="office", at="2011-12-10")
+        c.record_score(pid, "internal_management", v, actor="inspector", at="2011-12-10")
+        for g in ("leadership", "staff"):
+            c.record_score(pid, "satisfaction", v, rater_group=g, actor="office", at="2011-12-10")
+    assert c.evaluate().excellent_people == ("p0", "p1")

@@ -30,6 +30,7 @@ from zyw_flow.evaluation import (
     score_unit,
     score_units,
     select_advanced,
+    select_excellent_people,
     top_bottom_publicity,
 )
 from zyw_flow.runtime._records import Event
@@ -69,6 +70,7 @@ class Evaluation:
     advanced: tuple[str, ...]
     top: tuple[str, ...]
     bottom: tuple[str, ...]
+    excellent_people: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (scores as exact decimal strings)."""
@@ -89,6 +91,7 @@ class Evaluation:
             "advanced": list(self.advanced),
             "top": list(self.top),
             "bottom": list(self.bottom),
+            "excellent_people": list(self.excellent_people),
         }
 
 
@@ -320,7 +323,22 @@ def evaluate(self: Campaign, units: Iterable[str] | None = None) -> Evaluation:
         if unit_scheme.ranking is not None:
             t, b = top_bottom_publicity(unit_scheme, list(ranking))
             top, bottom = tuple(t), tuple(b)
+    excellent: tuple[str, ...] = ()
+    ratio = self.compiled.resolved.template.params.get("excellent_ratio")
+    people = [c for c in cards.values() if c.is_person]
+    if ratio not in (None, "") and people:
+        try:
+            excellent = tuple(
+                select_excellent_people(
+                    people, Decimal(str(ratio)), ineligible=sorted(self._ineligible)
+                )
+            )
+        except (ScoringError, InvalidOperation) as exc:
+            raise TransitionRefused(
+                f"parameter excellent_ratio={ratio!r}: {exc}", event="evaluate"
+            ) from None
     return Evaluation(
+        excellent_people=excellent,
         cards=cards,
         ranking=ranking,
         distribution=grade_distribution(cards.values()),
