@@ -1646,17 +1646,7 @@ class Campaign:
             PermissionRefused: the actor's roles may not score that indicator.
         """
         return _evaluation.record_score(
-            self,
-            unit,
-            indicator,
-            value,
-            actor=actor,
-            at=at,
-            period=period,
-            rater_group=rater_group,
-            rater=rater,
-            evidence=evidence,
-            key=key,
+            self, unit, indicator, value, actor, at, period, rater_group, rater, evidence, key
         )
 
     @_write

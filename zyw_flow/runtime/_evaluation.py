@@ -119,35 +119,8 @@ def _inputs(self: Campaign) -> list[ScoreInput]:
     return list(self._scores.values())
 
 
-# -- recording ------------------------------------------------------------------
+# -- recording (the documented methods are on Campaign) ---------------------------
 def record_score(
-    self: Campaign,
-    unit: str,
-    indicator: str,
-    value: Decimal | int | str,
-    *,
-    actor: str,
-    at: At | None = None,
-    period: str | None = None,
-    rater_group: str | None = None,
-    rater: str | None = None,
-    evidence: str | None = None,
-    key: str | None = None,
-) -> Event:
-    """Record a score for a leaf indicator of the unit's scheme (a later score with the
-    same indicator, period, rater group and rater replaces it: a correction).
-
-    Raises:
-        TransitionRefused: no scheme, or the input does not fit it (unknown indicator,
-            missing or wrong period or rater group, out of range).
-        PermissionRefused: the actor's roles may not score that indicator.
-    """
-    return _record_score(
-        self, unit, indicator, value, actor, at, period, rater_group, rater, evidence, key
-    )
-
-
-def _record_score(
     self: Campaign,
     unit: str,
     indicator: str,
@@ -219,7 +192,7 @@ def record_deduction(
     description: str | None = None,
     key: str | None = None,
 ) -> Event:
-    """Record points deducted from a unit (倒扣分, schemes with ``deductions:``)."""
+    """Implements :meth:`Campaign.record_deduction`."""
     try:
         number = Decimal(str(points))
     except InvalidOperation:
@@ -259,8 +232,7 @@ def record_case(
     description: str | None = None,
     key: str | None = None,
 ) -> Event:
-    """Record a case that lowers a grade: ``violation`` (违纪违法受到查处), ``accident``
-    (重大事故) or ``veto`` (一票否决, ``item`` names it). Roles: ``sanction``."""
+    """Implements :meth:`Campaign.record_case`."""
     payload: dict[str, Any] = {"kind": kind}
     for name, v in (("item", item), ("person", person), ("description", description)):
         if v is not None:
@@ -283,12 +255,7 @@ def record_case(
 
 # -- computing --------------------------------------------------------------------
 def evaluate(self: Campaign, units: Iterable[str] | None = None) -> Evaluation:
-    """Score every unit and person that has scores recorded (or ``units``), rank the
-    units, count the grades, choose the advanced within the quota, list top and bottom.
-
-    Raises:
-        TransitionRefused: the template names no scoring scheme.
-    """
+    """Implements :meth:`Campaign.evaluate`."""
     schemes = self.compiled.schemes
     if not schemes:
         raise TransitionRefused("the template names no scoring scheme", event="evaluate")
@@ -356,14 +323,7 @@ def finalize_evaluation(
     round: str | None = None,
     key: str | None = None,
 ) -> Event:
-    """Make the current grades final for a round and fire their consequences.
-
-    For each unit graded 诫勉 (by the scheme's ``consequences``): a written report
-    (书面情况报告) becomes a step with its deadline, an admonition talk (诫勉谈话) is
-    issued, the unit becomes a key rectification unit (重点整改单位) and its members
-    lose award eligibility (评优资格). The bottom-N repeat ladder (后五位) counts this
-    round with the earlier ones and issues its actions. Roles: ``score``.
-    """
+    """Implements :meth:`Campaign.finalize_evaluation`."""
     name = round or f"round-{len(self._rounds) + 1}"
     payload = {"round": name}
     root = self._ids[0] if self._ids else None
