@@ -370,3 +370,22 @@ class TestToJson:
         """The document round-trips through json."""
         doc = load("tianshui-xiaoneng-2012").to_json()
         assert json.loads(json.dumps(doc, ensure_ascii=False)) == doc
+
+
+class TestQuarterAnchors:
+    def test_quarter_end_anchors(self) -> None:
+        """`quarters.Qn.end + N days`: within N days after a quarter ends; Q4 → next January."""
+        text = (
+            "id: quarterly\ntitle: 季度\nparams: {year: {type: int, default: 2011}}\n"
+            "phases:\n  - id: year\n    title: 全年\n    window: 1月1日—12月31日\n"
+            "    steps:\n"
+            "      q3_report: {title: 三季度报告, due: quarters.Q3.end + 10 days}\n"
+            "      q4_report: {title: 四季度报告, due: quarters.Q4.end + 10 days}\n"
+            "      q2_start: {title: 二季度开始, due: quarters.Q2.start + 5 working days}\n"
+        )
+        resolved = resolve(load_template_text(text))
+        assert resolved.step("q3_report").due.date().isoformat() == "2011-10-10"
+        assert resolved.step("q4_report").due.date().isoformat() == "2012-01-10"
+        # from Friday 2011-04-01: 04-02 (调休 Saturday) works, 04-03..05 are 清明 days off,
+        # then 04-06, 04-07, 04-08 and, after the weekend, 04-11 is the 5th working day
+        assert resolved.step("q2_start").due.date().isoformat() == "2011-04-11"

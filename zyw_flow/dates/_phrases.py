@@ -43,14 +43,16 @@ Fuzzy: TypeAlias = Literal["early", "mid", "late"]
 
 ANCHOR_PATTERN = (
     r"(?:phase\.(?:start|end)|campaign\.(?:start|end)"
-    r"|phases\.[A-Za-z0-9_-]+\.(?:start|end)|steps\.[A-Za-z0-9_-]+\.due)"
+    r"|phases\.[A-Za-z0-9_-]+\.(?:start|end)|steps\.[A-Za-z0-9_-]+\.due"
+    r"|quarters\.Q[1-4]\.(?:start|end))"
 )
 """Regular expression of the anchors a :class:`RelativeDate` may name."""
 
 _ANCHOR_RE = re.compile(ANCHOR_PATTERN + r"\Z")
 _ANCHORS_HELP = (
     "phase.start, phase.end, phases.<id>.start, phases.<id>.end, steps.<id>.due, "
-    "campaign.start or campaign.end"
+    "quarters.Q1.end (… Q4, .start or .end of the campaign year), campaign.start or "
+    "campaign.end"
 )
 
 _D = TypeVar("_D", bound=date)

@@ -251,6 +251,12 @@ class _Resolver:
                 )
             start, end = self.windows[parts[1]]
             return start if parts[2] == "start" else end
+        if parts[0] == "quarters":
+            q = int(parts[1][1])
+            if parts[2] == "start":
+                return dt.date(self.year, 3 * q - 2, 1)
+            month_after = dt.date(self.year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+            return month_after - dt.timedelta(days=1)
         if parts[0] == "steps":
             if parts[1] in self.failed:
                 raise _Reported
