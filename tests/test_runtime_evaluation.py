@@ -184,9 +184,7 @@ def test_excellent_people_by_external_ratio(tmp_path: Path) -> None:
     """Excellent individuals are chosen among persons by the `excellent_ratio` parameter
     (市效能办确定的优秀比例), never from a 诫勉 unit's members."""
     text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text(encoding="utf-8")
-    text = text.replace(
-        "params:\n", "params:\n  excellent_ratio: {type: str, default: '0.5'}\n", 1
-    )
+    text = text.replace("params:\n", "params:\n  excellent_ratio: {type: str, default: '0.5'}\n", 1)
     path = tmp_path / "t.yaml"
     path.write_text(text, encoding="utf-8")
     c = Campaign.create(load_template(path))
