@@ -106,6 +106,31 @@ class TestRounds:
         assert [r["round"] for r in ranked.rounds] == ["r1", "r2", "r3"]
         assert ranked.rounds[-1]["top"] == ["a"] and ranked.rounds[-1]["bottom"] == ["c"]
 
+    def test_year_window_counts_per_year(self, tmp_path: Path) -> None:
+        """With `window: year`, occurrences restart in a new calendar year."""
+        (tmp_path / "ranked.yaml").write_text(
+            RANKED_SCHEME.replace("window: campaign", "window: year"), encoding="utf-8"
+        )
+        text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text(encoding="utf-8")
+        text = text.replace(
+            "scoring: {units: bureau-unit, persons: bureau-individual}",
+            "scoring: {units: ranked.yaml}",
+        )
+        path = tmp_path / "campaign.yaml"
+        path.write_text(text, encoding="utf-8")
+        c = Campaign.create(load_template(path))
+        c.add_actor("office", ["office"])
+        for uid in ("a", "b"):
+            c.enroll(uid)
+        score_round(c, "2011-11-01", {"a": 90, "b": 50}, "r1")
+        score_round(c, "2011-12-01", {"a": 90, "b": 51}, "r2")
+        score_round(c, "2012-01-05", {"a": 90, "b": 52}, "r3")
+        assert [s["sanction"] for s in c.unit_status("b").sanctions] == [
+            "circulated_criticism",
+            "admonition_talk",
+            "circulated_criticism",
+        ]
+
     def test_a_round_is_final_once(self, ranked: Campaign) -> None:
         """Finalising the same round twice is refused."""
         score_round(ranked, "2011-10-01", {"a": 90, "b": 80, "c": 70}, "r1")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zyw_flow._errors import PermissionRefused, TransitionRefused
-from zyw_flow._time import At
+from zyw_flow._time import At, from_us
 from zyw_flow.evaluation import (
     Case,
     Deduction,
@@ -361,6 +361,7 @@ def finalize_evaluation(
                 )
     data = {
         "round": name,
+        "year": from_us(at_us, self.compiled.zone).year,
         "grades": grades,
         "ranking": [r.unit for r in result.ranking],
         "advanced": list(result.advanced),
@@ -391,7 +392,8 @@ def finalize_evaluation(
     unit_scheme = schemes.get("units")
     if unit_scheme is not None and unit_scheme.ranking is not None and result.ranking:
         rounds = [_round_rows(self, r) for r in self._rounds]
-        for action in bottom_actions(unit_scheme, rounds):
+        years = [int(r.get("year", 0)) for r in self._rounds]
+        for action in bottom_actions(unit_scheme, rounds, years=years):
             if action.round != len(rounds) - 1:
                 continue
             u = self._index[action.unit]
