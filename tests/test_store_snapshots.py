@@ -89,3 +89,35 @@ class TestFrozenAtCreation:
         again = Campaign.open(db)
         assert again.compiled.schemes["units"].id == "bureau-unit"
         again.close()
+
+
+class TestCalendarFrozen:
+    def test_holiday_data_upgrade_does_not_move_deadlines(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The working days are stored at creation: a changed holiday table (a package
+        upgrade) moves nothing in a running campaign, while a new campaign sees it."""
+        import datetime as dt
+
+        from chinese_calendar import constants
+
+        from zyw_flow.dates import _calendar
+
+        db = tmp_path / "c.db"
+        c = Campaign.create_stored(db, "zhiyong-2011")
+        before = c.compiled.escalation_us
+        c.close()
+        # "upgrade": the 调休 Saturday 2011-10-08 becomes a day off
+        workdays = dict(constants.workdays)
+        workdays.pop(dt.date(2011, 10, 8))
+        monkeypatch.setattr(constants, "workdays", workdays)
+        _calendar._cn_data.cache_clear()
+        try:
+            fresh = Campaign.create("zhiyong-2011")
+            assert fresh.compiled.escalation_us != before  # the upgrade is real
+            again = Campaign.open(db)
+            assert again.compiled.escalation_us == before
+            again.close()
+        finally:
+            monkeypatch.undo()
+            _calendar._cn_data.cache_clear()

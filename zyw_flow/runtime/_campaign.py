@@ -20,7 +20,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
@@ -299,7 +299,8 @@ class Campaign:
         if journal.read_meta():
             journal.close()
             raise StoreError(f"{journal.url}: already holds a campaign; open it with Campaign.open")
-        campaign = cls(compile_campaign(resolve(template)), clock=clock)
+        resolved = resolve(template)
+        campaign = cls(compile_campaign(resolved), clock=clock)
         meta = {
             "campaign_id": template.id,
             "template_text": template.text,
@@ -314,6 +315,7 @@ class Campaign:
             "params": json.dumps(dict(template.params), ensure_ascii=False, sort_keys=True),
             "zyw_flow_version": _version(),
             "chain_version": "2",
+            "calendar_years": json.dumps(_frozen_calendar(resolved), sort_keys=True),
         }
         journal.begin()
         try:
@@ -367,6 +369,15 @@ class Campaign:
                 phase_texts=json.loads(meta["phase_texts"]),
                 scheme_texts=json.loads(meta["scheme_texts"]) if "scheme_texts" in meta else None,
             )
+            if "calendar_years" in meta:  # the working days as they were at creation
+                frozen = {
+                    int(y): (tuple(days["holidays"]), tuple(days["workdays"]))
+                    for y, days in json.loads(meta["calendar_years"]).items()
+                }
+                years = {**template.calendar.years, **frozen}
+                template = attrs.evolve(
+                    template, calendar=attrs.evolve(template.calendar, years=years)
+                )
             campaign = cls(compile_campaign(resolve(template)), clock=clock)
             campaign._attach(
                 journal, meta, load=True, use_snapshot=use_snapshot, full=verify == "full"
@@ -1962,3 +1973,32 @@ def _version() -> str:
         return metadata.version("zyw_flow")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
         return "unknown"
+
+
+def _frozen_calendar(resolved: Any) -> dict[str, dict[str, list[str]]]:
+    """The official working days of the campaign's years (and the next, for escalations
+    and findings), as ``{year: {"holidays": weekdays off, "workdays": weekend days on}}``,
+    so a later upgrade of the holiday data cannot move a running campaign's deadlines."""
+    from zyw_flow._errors import CalendarError
+
+    calendar = resolved.calendar
+    dues = [s.due for s in resolved.steps if s.due is not None]
+    first = resolved.start.year
+    last = max([resolved.end, *dues]).year + 1
+    out: dict[str, dict[str, list[str]]] = {}
+    for year in range(first, last + 1):
+        day = date(year, 1, 1)
+        holidays: list[str] = []
+        workdays: list[str] = []
+        try:
+            while day.year == year:
+                working = calendar.is_workday(day)
+                if day.weekday() < 5 and not working:
+                    holidays.append(day.isoformat())
+                elif day.weekday() >= 5 and working:
+                    workdays.append(day.isoformat())
+                day += timedelta(days=1)
+        except CalendarError:  # beyond the data: left to the calendar's own policy
+            continue
+        out[str(year)] = {"holidays": holidays, "workdays": workdays}
+    return out

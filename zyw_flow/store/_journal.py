@@ -154,11 +154,12 @@ def campaign_genesis(meta: Mapping[str, str]) -> str:
 
     Campaigns created before chain version 2 (zyw_flow 0.1.0) started from the template
     hash and parameters only; they keep their genesis. Version 2 also covers the stored
-    phase templates and scoring schemes.
+    phase templates, scoring schemes and the frozen working-day calendar.
     """
     body = meta["template_sha256"] + meta["params"]
     if meta.get("chain_version") == "2":
         body += meta.get("phase_texts", "") + meta.get("scheme_texts", "")
+        body += meta.get("calendar_years", "")
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
