@@ -107,3 +107,22 @@ def test_phase_machine_gates() -> None:
     comp = derive_table(phase_machine(("a", "b"), "completion"))
     assert cal[("a", "advance")] == ("b", ("phase_opened",))
     assert comp[("a", "advance")] == ("b", ("phase_opened", "gate_met"))
+
+
+def test_graphviz_source_and_png_without_dot(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    """The DOT source names every phase and step state; `--png` without Graphviz says so."""
+    import shutil
+
+    from zyw_flow._plots import graphviz_source
+    from zyw_flow.cli import main
+
+    compiled = compile_campaign(resolve(load_template("zhiyong-2011")))
+    dot = graphviz_source(compiled)
+    assert dot.startswith("digraph campaign {") and dot.rstrip().endswith("}")
+    assert all(f'"{p}"' in dot for p in compiled.phase_ids)
+    assert all(f'"s_{s}"' in dot for s in STATUS_NAMES)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert main(["diagram", "zhiyong-2011", "--png", "x.png"]) == 2
+    assert "Graphviz" in capsys.readouterr().err
