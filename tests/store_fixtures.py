@@ -388,8 +388,8 @@ def semantic_replay(rows: Sequence[Row]) -> Campaign:
             assert r.unit is not None and r.step is not None
             c.waive(r.unit, r.step, actor=r.actor, at=at, reason=data.get("reason"), key=r.key)
         elif r.type == "finding_recorded":
-            if "source" not in data:
-                continue  # the rectification a sanction ordered
+            if data.get("source", "sanction") in ("sanction", "evaluation"):
+                continue  # the rectification a sanction (or a 诫勉 grade) ordered
             assert r.unit is not None
             c.record_finding(
                 r.unit,
@@ -406,7 +406,7 @@ def semantic_replay(rows: Sequence[Row]) -> Campaign:
             rectify = None
             if nxt is not None and nxt.type == "finding_recorded" and nxt.unit == r.unit:
                 follow = nxt.loaded() or {}
-                if "source" not in follow:
+                if follow.get("source", "sanction") == "sanction":
                     rectify = int(follow["days"])
             c.issue_sanction(
                 r.unit,

@@ -131,9 +131,23 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     if not isinstance(expect, dict):
         problems.append(f"{path}: expect: must map unit ids to expectations")
         expect = {}
+    actors = data.get("actors") or {}
+    if not isinstance(actors, dict):
+        problems.append(f"{path}: actors: must map actor ids to {{roles: [...], unit: ...}}")
+    else:
+        for actor, spec in actors.items():
+            if spec is not None and (
+                not isinstance(spec, dict) or not isinstance(spec.get("roles", []), list)
+            ):
+                problems.append(f"{path}: actors.{actor}: must be {{roles: [...], unit: ...}}")
+    if not isinstance(data.get("units") or [], list):
+        problems.append(f"{path}: units: must be a list of {{id, name, parent, kind}}")
     for unit, want in expect.items():
         if not isinstance(want, dict):
             problems.append(f"{path}: expect.{unit}: must be a mapping")
+            continue
+        if not isinstance(want.get("steps") or {}, dict):
+            problems.append(f"{path}: expect.{unit}.steps: must map step ids to statuses")
             continue
         extra = set(want) - set(_EXPECT_KEYS)
         if extra:

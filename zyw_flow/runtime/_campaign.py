@@ -28,6 +28,7 @@ from typing import Any, Literal, TextIO, TypeVar
 import attrs
 
 from zyw_flow._errors import (
+    CalendarError,
     DuplicateEventError,
     EnrolmentError,
     JournalCorrupted,
@@ -126,8 +127,10 @@ def _write(fn: _F) -> _F:
             self._notify(self._recent)
             return result
         journal.begin()
+        mark = (self._seq, self._jseq, self._now)
         try:
             self._catch_up_journal()
+            mark = (self._seq, self._jseq, self._now)
             self._depth += 1
             try:
                 result = fn(self, *args, **kwargs)
@@ -138,7 +141,8 @@ def _write(fn: _F) -> _F:
             journal.commit()
         except BaseException:
             journal.rollback()
-            if self._pending:
+            if self._pending or mark != (self._seq, self._jseq, self._now):
+                # Something changed in memory that the journal will not have: rebuild.
                 self._pending = []
                 self._reload()
             raise
@@ -1234,13 +1238,22 @@ class Campaign:
         Returns:
             (unit index, instant, the original event if this is a duplicate, fingerprint)
         """
+        for name, value in payload.items():
+            if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
+                raise TransitionRefused(
+                    f"{name} must be text or a number, not {type(value).__name__}",
+                    unit=str(unit),
+                    step=step,
+                    event=event,
+                )
         at_us = self._at(at)
         fingerprint = None
         if key is not None:
+            # A retry that takes its time from the injected clock is the same request.
             fingerprint = canonical_data(
                 {
                     "event": event,
-                    "at": at_us,
+                    "at": None if at is None else at_us,
                     "unit": unit,
                     "step": step,
                     "actor": actor,
@@ -1388,11 +1401,30 @@ class Campaign:
         ev = self._emit(f"step_{_PAST[event]}", at_us, unit, step, actor, data, key, fp)
         if auto_accept:
             self._emit("step_accepted", at_us, unit, step, actor, {"auto": True})
+        if final == RETURNED and at_us > _due_of(c, ref):
+            self._overdue_now(u, ref, at_us)  # sent back after its deadline: overdue at once
         if self._completion and final in FINAL and not isinstance(ref, _Finding):
             p = self._uphase[u]
             if p >= 0 and p + 1 <= self._phase and self._gate_met(u, p):
                 self._enter_phase(u, p + 1, at_us)
         return ev
+
+    def _overdue_now(self, u: int, ref: int | _Finding, at: int) -> None:
+        """A step sent back after its due instant is overdue from that moment, and climbs at
+        once to the escalation level already due (from the level it had reached)."""
+        if isinstance(ref, _Finding):
+            ref.status = OVERDUE
+            self._emit("step_overdue", at, self._ids[u], ref.id)
+            for k, level_at in enumerate(ref.esc_us):
+                if k >= ref.esc and level_at <= at:
+                    self._escalate_finding(ref, k, at)
+            return
+        i = u * self._nsteps + ref
+        self._status[i] = OVERDUE
+        self._emit("step_overdue", at, self._ids[u], self.compiled.steps[ref].id)
+        for k, level_at in enumerate(self.compiled.escalation_us[ref]):
+            if k >= self._esc[i] and level_at <= at:
+                self._escalate(u, ref, i, k, at)
 
     def _set(self, u: int, ref: int | _Finding, status: int, late: bool, done: int | None) -> None:
         if isinstance(ref, _Finding):
@@ -1509,10 +1541,25 @@ class Campaign:
             )
         self._authorise(actor, c.permissions.get("finding", ("inspector",)), u, "finding", None)
         n_days = c.resolved.template.findings.rectification_days if days is None else days
-        if n_days < 0:
-            raise TransitionRefused("days cannot be negative", unit=unit, event="finding")
+        deadline = self._finding_deadline(n_days, at_us, unit, "finding")
         self._advance(at_us)
-        return self._new_finding(u, at_us, actor, source, description, n_days, key, payload, fp)
+        return self._new_finding(u, at_us, actor, source, description, deadline, key, payload, fp)
+
+    def _finding_deadline(
+        self, days: object, at_us: int, unit: str, event: str
+    ) -> tuple[int, int, tuple[int, ...]]:
+        """Check ``days`` and work out the deadline before anything changes."""
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise TransitionRefused(
+                f"days must be a whole number of working days ≥ 0, not {days!r}",
+                unit=unit,
+                event=event,
+            )
+        try:
+            due, esc = self.compiled.finding_due(at_us, days)
+        except CalendarError as exc:
+            raise TransitionRefused(str(exc), unit=unit, event=event) from None
+        return days, due, esc
 
     def _new_finding(
         self,
@@ -1521,15 +1568,21 @@ class Campaign:
         actor: str,
         source: str,
         description: str,
-        days: int,
+        deadline: tuple[int, int, tuple[int, ...]],
         key: str | None,
         payload: Mapping[str, Any],
         fingerprint: str | None = None,
     ) -> Event:
-        due, esc = self.compiled.finding_due(at_us, days)
+        days, due, esc = deadline
         fid = self._add_finding(u, at_us, source, description, due, esc)
         self._last[u] = max(self._last[u], at_us)
-        data = {**payload, "days": days, "due": format_us(due, self._zone)}
+        data = {
+            "source": source,
+            "description": description,
+            **payload,
+            "days": days,
+            "due": format_us(due, self._zone),
+        }
         event = self._emit(
             "finding_recorded", at_us, self._ids[u], fid, actor, data, key, fingerprint
         )
@@ -1597,13 +1650,16 @@ class Campaign:
                 event="sanction",
             )
         self._authorise(actor, self.compiled.permissions.get("sanction", ()), u, "sanction", None)
+        deadline = (
+            None
+            if rectify_days is None
+            else self._finding_deadline(rectify_days, at_us, unit, "sanction")
+        )
         self._advance(at_us)
         ev = self._record_sanction(u, sanction, at_us, actor, person, reason, key, fp)
         self._last[u] = max(self._last[u], at_us)
-        if rectify_days is not None:
-            self._new_finding(
-                u, at_us, actor, "sanction", reason or sanction, rectify_days, None, {}
-            )
+        if deadline is not None:
+            self._new_finding(u, at_us, actor, "sanction", reason or sanction, deadline, None, {})
         return ev
 
     def _record_sanction(

@@ -324,20 +324,27 @@ def finalize_evaluation(
     key: str | None = None,
 ) -> Event:
     """Implements :meth:`Campaign.finalize_evaluation`."""
-    name = round or f"round-{len(self._rounds) + 1}"
-    payload = {"round": name}
+    payload = {"round": round} if round is not None else {}
     root = self._ids[0] if self._ids else None
     if root is None:
         raise TransitionRefused("no unit is enrolled", event="finalize")
     u0, at_us, dup, fp = self._prepare("finalize", root, None, actor, at, key, payload)
     if dup is not None:
         return dup
+    name = round or f"round-{len(self._rounds) + 1}"
     self._authorise(
         actor, self.compiled.permissions.get("score", ("office",)), u0, "finalize", None
     )
     if any(r["round"] == name for r in self._rounds):
         raise TransitionRefused(f"round {name!r} is already final", event="finalize")
     result = self.evaluate()
+    schemes = self.compiled.schemes
+    deadlines = {  # worked out before anything changes: a bad one refuses the call
+        uid: self._finding_deadline(int(cons.within or 0), at_us, uid, "finalize")
+        for uid, card in result.cards.items()
+        for cons in consequences(schemes["persons" if card.is_person else "units"], card)
+        if cons.kind == "written_report"
+    }
     self._advance(at_us)
     grades = {
         u: {"score": None if c.total is None else str(c.total), "grade": c.band}
@@ -376,14 +383,13 @@ def finalize_evaluation(
     for uid, cons in fired:
         u = self._index[uid]
         if cons.kind == "written_report":
-            days = int(cons.within or 0)
             self._new_finding(
                 u,
                 at_us,
                 _SYSTEM,
                 "evaluation",
                 f"{cons.title} → {cons.to or ''}".strip(" →"),
-                days,
+                deadlines[uid],
                 None,
                 {},
             )

@@ -152,20 +152,25 @@ class StatusTracker:
 
 def check_escalation_schedule(campaign: Campaign, events: Iterable[Event]) -> None:
     """Time-driven events happen at their scheduled instants: a template step goes overdue
-    at its due instant (under ``completion`` advance, or later when the unit enters the
-    phase late), and each escalation level is reached at its scheduled instant, or at the
-    instant the step went overdue if that came later."""
+    at its due instant (or later: when the unit enters the phase late under ``completion``
+    advance, or when the step is sent back after its deadline), and each escalation level
+    is reached at its scheduled instant, or at the instant the step went overdue if that
+    came later."""
     compiled = campaign.compiled
     completion = compiled.advance == "completion"
     overdue_at: dict[tuple[str, str], int] = {}
+    returned_at: dict[tuple[str, str], int] = {}
     for e in events:
         if e.unit is None or e.step is None:
             continue
+        if e.type == "step_returned":
+            returned_at[(e.unit, e.step)] = e.at_us
         if e.type == "step_overdue":
             overdue_at[(e.unit, e.step)] = e.at_us
             if e.step in compiled.step_index:
                 due = compiled.due_us[compiled.step_index[e.step]]
-                if e.at_us < due or (e.at_us != due and not completion):
+                late_return = returned_at.get((e.unit, e.step)) == e.at_us
+                if e.at_us < due or (e.at_us != due and not completion and not late_return):
                     raise InvariantViolation(
                         f"{e.unit}.{e.step} went overdue at {e.at.isoformat()}, not at its "
                         f"due instant"
