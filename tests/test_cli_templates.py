@@ -219,3 +219,13 @@ class TestDiagramCommand:
         assert out.startswith("stateDiagram-v2")
         assert "mobilization --> self_check" in out
         assert "supervision --> summary" in out
+
+
+def test_show_collapses_recurring_instances(capsys: pytest.CaptureFixture[str]) -> None:
+    """`show` lists a recurring step once with its count; `--all-instances` lists each."""
+    assert main(["show", "daqing-zuofeng-2011"]) == 0
+    out = capsys.readouterr().out
+    assert "46 instances: 2011-02-14 … 2011-12-26" in out
+    assert "weekly_report@2011-03-07" not in out
+    assert main(["show", "daqing-zuofeng-2011", "--all-instances"]) == 0
+    assert "weekly_report@2011-03-07" in capsys.readouterr().out

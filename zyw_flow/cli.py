@@ -121,7 +121,27 @@ def cmd_show(args: argparse.Namespace) -> int:
             "",
             "",
         )
+        shown: set[str] = set()
         for step in phase.steps:
+            if step.instance is not None and not args.all_instances:
+                if step.base in shown:
+                    continue
+                shown.add(step.base)
+                group = [s for s in phase.steps if s.base == step.base]
+                dues = [s.due for s in group if s.due is not None]
+                moved_n = sum(1 for s in group if s.moved)
+                table.add_row(
+                    "",
+                    f"{step.base}@…",
+                    step.title,
+                    step.opens.date().isoformat(),
+                    f"{len(group)} instances: {dues[0]:%Y-%m-%d} … {dues[-1]:%Y-%m-%d}"
+                    if dues
+                    else "—",
+                    "",
+                    f"{moved_n} moved" if moved_n else "",
+                )
+                continue
             due = step.due
             moved = ""
             if step.moved and step.nominal_due is not None:
@@ -296,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--gantt", metavar="FILE.png", help="also draw a Gantt chart")
+    p.add_argument(
+        "--all-instances", action="store_true", help="list every instance of a recurring step"
+    )
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("diagram", help="print the campaign's machines as Mermaid")
