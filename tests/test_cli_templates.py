@@ -104,11 +104,11 @@ class TestValidateCommand:
         assert "unknown calendar 'hk'" in out
 
     def test_missing_file(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-        """A file that does not exist is a failure, named in the output."""
+        """A file that does not exist is unusable input (exit 2), named on stderr."""
         missing = tmp_path / "absent.yaml"
-        code, out, _ = run(capsys, "validate", str(missing))
-        assert code == 1
-        assert str(missing) in out and "does not exist" in out
+        code, _, err = run(capsys, "validate", str(missing))
+        assert code == 2
+        assert str(missing) in err and "does not exist" in err
 
     def test_param(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--param is applied to each file; an unknown one fails validation."""
@@ -204,9 +204,11 @@ class TestShowCommand:
         assert "params: unknown parameter 'yaer'" in err
 
     def test_param_without_value(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """--param without NAME=VALUE is refused."""
-        with pytest.raises(SystemExit, match="NAME=VALUE"):
+        """--param without NAME=VALUE is refused with exit 2 and says what it expects."""
+        with pytest.raises(SystemExit) as info:
             main(["show", "zhiyong-2011", "--param", "year"])
+        assert info.value.code == 2
+        assert "NAME=VALUE" in capsys.readouterr().err
 
 
 class TestDiagramCommand:

@@ -133,3 +133,82 @@ class TestMalformedScenarios:
         path.write_text("template: zhiyong-2011\n" + body, encoding="utf-8")
         with pytest.raises(ScenarioError):
             run_scenario(path)
+
+
+class TestWalkthroughFindings:
+    """Found by a fresh-user walkthrough of the README and docs/cli.md."""
+
+    def test_validate_reports_escalations_beyond_the_calendar(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A December deadline whose escalation runs into a year without data fails
+        validation (naming the step), instead of `ok` then a failure at run time."""
+        from tests.conftest import ROOT
+        from zyw_flow.cli import main
+
+        template = str(ROOT / "templates" / "zhiyong-2011.yaml")
+        assert main(["validate", template, "--param", "year=2026"]) == 1
+        out = capsys.readouterr().out
+        assert "escalation level 'reminder'" in out and "2027" in out
+
+    def test_failed_init_leaves_no_file(self, tmp_path: Path) -> None:
+        """A template that cannot run creates no store."""
+        from zyw_flow import TemplateError
+
+        with pytest.raises(TemplateError):
+            Campaign.create_stored(tmp_path / "c.db", "zhiyong-2011", {"year": 2026})
+        assert not (tmp_path / "c.db").exists()
+
+    def test_phases_must_be_in_order(self) -> None:
+        """A phase that opens before the one listed before it is a template problem."""
+        from zyw_flow import TemplateError, load_template_text, resolve
+
+        text = (
+            "id: order\ntitle: 顺序\nparams: {year: {type: int, default: 2011}}\nphases:\n"
+            "  - {id: p1, title: 一, window: 9月1日—9月10日}\n"
+            "  - {id: p2, title: 二, window: 8月5日—8月20日}\n"
+        )
+        with pytest.raises(TemplateError, match="list phases in the order they open"):
+            resolve(load_template_text(text))
+
+    def test_csv_with_a_misspelt_column_is_refused(self) -> None:
+        """`parnet` is not silently ignored."""
+        import io
+
+        from zyw_flow import EnrolmentError
+
+        c = Campaign.create("zhiyong-2011")
+        with pytest.raises(EnrolmentError, match="parnet"):
+            c.enroll_csv(io.StringIO("id,name,parnet\na,甲,\n"))
+        assert len(c) == 0
+
+    def test_bare_on_key_in_a_recurrence(self) -> None:
+        """`repeat: {every: week, on: monday}` works as written in the docs."""
+        from zyw_flow import load_template_text, resolve
+
+        text = (
+            "id: weekly\ntitle: 周报\nparams: {year: {type: int, default: 2011}}\nphases:\n"
+            "  - id: p\n    title: 全年\n    window: 3月1日—3月31日\n    steps:\n"
+            "      weekly: {title: 周报, repeat: {every: week, on: monday}}\n"
+        )
+        ids = [s.id for s in resolve(load_template_text(text)).steps]
+        assert ids[0] == "weekly@2011-03-07"
+
+    def test_bad_instant_on_the_command_line(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """`--until "next week"` is a one-line error with exit 2, not a traceback."""
+        from zyw_flow.cli import main
+
+        db = str(tmp_path / "c.db")
+        assert main(["campaign", "init", db, "zhiyong-2011"]) == 0
+        assert main(["campaign", "tick", db, "--until", "next week"]) == 2
+        assert "not an ISO date" in capsys.readouterr().err
+
+    def test_a_misspelt_step_gets_a_suggestion(self) -> None:
+        """An unknown step id names the closest ones."""
+        from zyw_flow import UnknownStepError
+
+        c = people(Campaign.create("zhiyong-2011"))
+        with pytest.raises(UnknownStepError, match="did you mean work_plan"):
+            c.submit("county-1", "work_pln", actor="clerk-1", at="2011-09-05")

@@ -32,7 +32,8 @@ def _params(pairs: Sequence[str] | None) -> dict[str, str]:
     for pair in pairs or ():
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise SystemExit(f"zyw-flow: --param expects NAME=VALUE, not {pair!r}")
+            print(f"zyw-flow: --param expects NAME=VALUE, not {pair!r}", file=sys.stderr)
+            raise SystemExit(2)
         out[name.strip()] = value.strip()
     return out
 
@@ -81,7 +82,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from zyw_flow.resolve import resolve
     from zyw_flow.template import load_template
 
-    failed = 0
+    failed = missing = 0
     params = _params(args.param)
     for ref in args.files:
         try:
@@ -91,11 +92,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(str(p))
         except TemplateNotFound as exc:
-            failed += 1
-            print(f"{ref}: {exc}")
+            missing += 1
+            print(f"{ref}: {exc}", file=sys.stderr)
         else:
             print(f"{ref}: ok")
-    return 1 if failed else 0
+    return 2 if missing else 1 if failed else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -255,6 +256,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(to_csv(rows), end="")
             return 0
         console = _console()
+        if not evaluation.cards:
+            print(
+                f"{campaign.id}: no scores recorded yet (record them with do: score in a "
+                "scenario or Campaign.record_score)",
+                file=sys.stderr,
+            )
         for card in evaluation.cards.values():
             console.print(scorecard_table(card))
         if evaluation.ranking:
@@ -354,12 +361,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except (TemplateError, ScenarioError) as exc:
-        problems = getattr(exc, "problems", ())
-        for p in problems:
+    except TemplateError as exc:  # a template with problems: a checked failure
+        for p in exc.problems:
             print(str(p), file=sys.stderr)
         return 1
+    except ScenarioError as exc:  # a scenario that cannot be read: unusable input
+        for line in exc.problems:
+            print(str(line), file=sys.stderr)
+        return 2
     except ZywFlowError as exc:
+        print(f"zyw-flow: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as exc:  # e.g. --at that is not an ISO date
         print(f"zyw-flow: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into `head`

@@ -484,6 +484,7 @@ class _Resolver:
                 self.windows[phase.id] = got
         if len(self.windows) < len(self.t.phases):
             raise TemplateError(self.problems)
+        self.check_order()
         phases: list[ResolvedPhase] = []
         for index, phase in enumerate(self.t.phases):
             start, end = self.windows[phase.id]
@@ -533,6 +534,41 @@ class _Resolver:
             except CalendarError as exc:
                 self.problem("calendar", str(exc))
                 return
+        # Escalation levels counted in working days after the last deadlines must be
+        # countable too; name the first step and level that would run off the data.
+        paths = {s.id: s.path for p in self.t.phases for s in p.steps}
+        for phase in phases:
+            for step in phase.steps:
+                if step.due is None:
+                    continue
+                for level in self.t.escalation:
+                    if level.unit != "working_days":
+                        continue
+                    try:
+                        self.calendar.add_workdays(step.due.date(), level.amount)
+                    except CalendarError as exc:
+                        self.problem(
+                            join(paths.get(step.base, phase.id), "due"),
+                            f"escalation level {level.id!r} ({level.title}) of step "
+                            f"{step.id!r}, {level.amount} working days after "
+                            f"{step.due.date()}, runs beyond the calendar: {exc}",
+                        )
+                        return
+
+    def check_order(self) -> None:
+        """Phases must open in the order they are written."""
+        previous: tuple[str, dt.date] | None = None
+        for phase in self.t.phases:
+            if phase.id not in self.windows:
+                continue
+            start = self.windows[phase.id][0]
+            if previous is not None and start <= previous[1]:
+                self.problem(
+                    join(phase.path, "window"),
+                    f"phase {phase.id!r} opens on {start}, not after phase {previous[0]!r} "
+                    f"(which opens on {previous[1]}); list phases in the order they open",
+                )
+            previous = (phase.id, start)
 
 
 def resolve(template: CampaignTemplate) -> ResolvedCampaign:

@@ -12,6 +12,7 @@ import base64
 import bisect
 import contextlib
 import csv
+import difflib
 import functools
 import gc
 import heapq
@@ -299,12 +300,15 @@ class Campaign:
 
         if not isinstance(template, CampaignTemplate):
             template = load_template(template, params)
+        resolved = resolve(template)  # a template that cannot run creates no store
+        campaign = cls(compile_campaign(resolved), clock=clock)
         journal = open_journal(store)
         if journal.read_meta():
             journal.close()
-            raise StoreError(f"{journal.url}: already holds a campaign; open it with Campaign.open")
-        resolved = resolve(template)
-        campaign = cls(compile_campaign(resolved), clock=clock)
+            raise StoreError(
+                f"{journal.url}: already holds a campaign; open it (Campaign.open, or the "
+                "`zyw-flow campaign` commands) instead of creating one"
+            )
         meta = {
             "campaign_id": template.id,
             "template_text": template.text,
@@ -937,6 +941,12 @@ class Campaign:
         reader = csv.DictReader(source)
         if reader.fieldnames is None or "id" not in reader.fieldnames:
             raise EnrolmentError("the CSV needs a header with at least an `id` column")
+        unknown = [f for f in reader.fieldnames if f not in ("id", "name", "parent", "kind")]
+        if unknown:
+            raise EnrolmentError(
+                f"unknown CSV column(s) {', '.join(map(repr, unknown))}; "
+                "the header takes id, name, parent and kind"
+            )
         return self.enroll_many(
             (
                 {
@@ -1175,8 +1185,14 @@ class Campaign:
         f = self._finding_index.get(step)
         if f is not None and f.unit == u:
             return f
+        known = [*self.compiled.step_index, *(f.id for f in self._unit_findings.get(u, ()))]
+        close = difflib.get_close_matches(str(step), known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownStepError(
-            "the campaign has no such step for this unit", unit=self._ids[u], step=step, event=event
+            f"the campaign has no such step for this unit{hint}",
+            unit=self._ids[u],
+            step=step,
+            event=event,
         )
 
     def _phase_at(self, u: int, at: int) -> int:

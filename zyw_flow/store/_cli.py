@@ -79,6 +79,14 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     if rows and "id" not in rows[0]:
         print("zyw-flow: the CSV needs a header with at least an `id` column", file=sys.stderr)
         return 2
+    unknown = [f for f in (rows[0] if rows else {}) if f not in ("id", "name", "parent", "kind")]
+    if unknown:
+        print(
+            f"zyw-flow: {args.csv}: unknown CSV column(s) {', '.join(map(repr, unknown))}; "
+            "the header takes id, name, parent and kind",
+            file=sys.stderr,
+        )
+        return 2
     batch = max(1, args.batch)
     with _progress() as progress:
         task = progress.add_task("enrolling", total=len(rows))

@@ -173,7 +173,12 @@ def _plain(
                     )
                 )
                 continue
-            key = _plain(key_node, path, depth + 1, file, {}, problems, counter)
+            if key_node.tag == "tag:yaml.org,2002:bool" and isinstance(key_node, yaml.ScalarNode):
+                # YAML 1.1 reads a bare `on`/`off`/`yes`/`no` key as a boolean; as a mapping
+                # key it is always meant as the word (`repeat: {every: week, on: monday}`).
+                key: Any = key_node.value
+            else:
+                key = _plain(key_node, path, depth + 1, file, {}, problems, counter)
             if isinstance(key, (dict, list)):
                 problems.append(
                     Problem(file, key_node.start_mark.line + 1, path, "a key must be a scalar")
