@@ -63,10 +63,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_actor(args: argparse.Namespace) -> int:
     c = _open(args.db)
+    before = c.actors.get(args.actor)
     actor = c.add_actor(args.actor, args.role, unit=args.unit, name=args.name)
     print(
         f"actor {actor.id}: roles {', '.join(sorted(actor.roles))}"
         + (f", unit {actor.unit}" if actor.unit else "")
+        + (
+            f" (replaces roles {', '.join(sorted(before.roles))}"
+            + (f", unit {before.unit}" if before.unit else "")
+            + ")"
+            if before is not None and before != actor
+            else ""
+        )
     )
     c.close()
     return 0
@@ -188,8 +196,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(snap, ensure_ascii=False, indent=2))
         else:
+            labels = {
+                "at": "not started (no tick or action yet)",
+                "phase": "before the first phase",
+            }
             for k, v in snap.items():
-                console.print(f"{k}: {v}")
+                console.print(f"{k}: {labels.get(k, '—') if v is None else v}")
     c.close()
     return 0
 
