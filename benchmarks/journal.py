@@ -578,7 +578,7 @@ def task_verify(store: str) -> tuple[float, str]:
 
     c = Campaign.open(store)
     t0 = time.perf_counter()
-    report = c.verify()
+    report = c.verify_journal()
     seconds = time.perf_counter() - t0
     c.close()
     return seconds, str(report)

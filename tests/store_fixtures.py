@@ -196,17 +196,26 @@ def event_number(row: Row) -> int | None:
     return row.seq if eseq is None else int(eseq)
 
 
+def events_in(row: Row) -> int:
+    """How many events a row stands for (a batch row over many units holds several)."""
+    if row.kind != "event":
+        return 0
+    n = getattr(row, "n", None)
+    return 1 if n is None else int(n)
+
+
 def expected_cursor(rows: Sequence[Row]) -> int:
     """The cursor a campaign holding exactly ``rows`` must report."""
     if any(getattr(r, "eseq", None) is not None for r in rows):
-        return max((event_number(r) or 0) for r in rows)
+        return max((event_number(r) or 0) + events_in(r) - 1 for r in rows)
     return rows[-1].seq if rows else 0
 
 
 def event_row(rows: Sequence[Row], seq: int) -> Row:
-    """The row of event number ``seq``."""
+    """The row holding event number ``seq``."""
     for r in rows:
-        if event_number(r) == seq:
+        first = event_number(r)
+        if first is not None and first <= seq < first + events_in(r):
             return r
     raise AssertionError(f"no row holds event {seq}")
 
@@ -240,7 +249,7 @@ def in_memory(steps: Sequence[Step] = ()) -> Campaign:
 
 def state(c: Campaign) -> str:
     """Everything observable (the replay --json report), as canonical JSON."""
-    return json.dumps(c.snapshot(), sort_keys=True, ensure_ascii=False)
+    return json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
 
 
 def comparable(c: Campaign) -> str:
@@ -248,7 +257,7 @@ def comparable(c: Campaign) -> str:
 
     A stored campaign numbers its actor and clock rows too, an in-memory one only events.
     """
-    snap = c.snapshot()
+    snap = c.report()
     for e in snap["events"]:
         del e["seq"]
     return json.dumps(snap, sort_keys=True, ensure_ascii=False)
@@ -370,8 +379,14 @@ def semantic_replay(rows: Sequence[Row]) -> Campaign:
             c.add_actor(r.actor, roles=data.get("roles", ()), unit=r.unit, name=data.get("name"))
         elif r.kind == "clock":
             c.tick(at)
+        elif r.type == "enrolled" and r.unit is None:  # a batch: enroll_many
+            ids = data["ids"]
+            k = len(ids)
+            names = data.get("names", [None] * k)
+            parents = data.get("parents", [None] * k)
+            kinds = data.get("kinds", ["unit"] * k)
+            c.enroll_many(list(zip(ids, names, parents, kinds, strict=True)), at=at)
         elif r.type == "enrolled":
-            assert r.unit is not None
             c.enroll(r.unit, data.get("name"), data.get("parent"), data.get("kind", "unit"), at=at)
         elif r.actor in (None, "system") or data.get("auto"):
             continue  # derived: phases, overdue, escalation, auto-accept, system sanction

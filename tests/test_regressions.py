@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zyw_flow import Campaign, ScenarioError, TransitionRefused, run_scenario
+from zyw_flow import CalendarHorizonError, Campaign, ScenarioError, TransitionRefused, run_scenario
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -23,7 +23,7 @@ def people(c: Campaign) -> Campaign:
 
 
 def state(c: Campaign) -> str:
-    return json.dumps(c.snapshot(), sort_keys=True)
+    return json.dumps(c.report(), sort_keys=True)
 
 
 class TestNothingChangesOnBadInput:
@@ -41,17 +41,26 @@ class TestNothingChangesOnBadInput:
         assert state(again) == before
         again.close()
 
-    @pytest.mark.parametrize("days", [-5, 2.5, "abc", True, 5000])
-    def test_bad_rectification_days_are_refused(self, days: object) -> None:
+    @pytest.mark.parametrize(
+        ("days", "error"),
+        [
+            (-5, TransitionRefused),
+            (2.5, TransitionRefused),
+            ("abc", TransitionRefused),
+            (True, TransitionRefused),
+            (5000, CalendarHorizonError),  # beyond the calendar data: the same error everywhere
+        ],
+    )
+    def test_bad_rectification_days_are_refused(self, days: object, error: type) -> None:
         """`rectify_days` and finding `days` must be whole working days within the data."""
         c = people(Campaign.create("zhiyong-2011"))
         c.tick("2011-10-10")
         before = state(c)
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(error):
             c.issue_sanction(
                 "county-1", "interview", actor="rectify", at="2011-10-11", rectify_days=days
             )  # type: ignore[arg-type]
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(error):
             c.record_finding("county-1", actor="inspector", at="2011-10-11", days=days)  # type: ignore[arg-type]
         assert state(c) == before
 

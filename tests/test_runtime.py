@@ -43,7 +43,7 @@ def make(compiled: CompiledCampaign, units: int = 2) -> Campaign:
 
 def state(c: Campaign) -> str:
     """Everything observable, as canonical JSON."""
-    return json.dumps(c.snapshot(), sort_keys=True, ensure_ascii=False)
+    return json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
 
 
 class TestDesignExample:
@@ -53,7 +53,7 @@ class TestDesignExample:
         c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-08 10:00")
         c.accept("county-1", "work_plan", actor="office", at="2011-09-09")
         c.tick("2011-10-12")
-        report = c.snapshot()
+        report = c.report()
         assert report["campaign"] == "zhiyong-2011"
         assert report["at"] == "2011-10-12T00:00:00+08:00"
         unit = report["units"]["county-1"]

@@ -167,12 +167,12 @@ class TestDurable:
                 c.record_case(line["unit"], line["kind"], actor=line["actor"], at=line["at"])
             else:
                 c.finalize_evaluation(actor=line["actor"], at=line["at"], round=line["round"])
-        live = json.dumps(c.snapshot(), sort_keys=True)
+        live = json.dumps(c.report(), sort_keys=True)
         c.save_snapshot()
         c.close()
         for use_snapshot in (True, False):
             again = Campaign.open(db, use_snapshot=use_snapshot)
-            assert json.dumps(again.snapshot(), sort_keys=True) == live
+            assert json.dumps(again.report(), sort_keys=True) == live
             assert again.grade("county-3") == ("60", "admonish")
             assert "key_rectification_unit" in again.restrictions("county-3")
             again.close()

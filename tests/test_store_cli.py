@@ -178,7 +178,7 @@ class TestCampaignCommands:
 
         exported = json.loads(ok(capsys, "export", t))
         assert list(exported) == ["campaign", "at", "units", "events"]
-        assert exported == json.loads(json.dumps(c.snapshot()))
+        assert exported == json.loads(json.dumps(c.report()))
         assert json.loads(ok(capsys, "export", t, "--format", "json")) == exported
 
         out_file = tmp_path / "state.csv"

@@ -24,7 +24,7 @@ def stored(tmp_path: Path) -> tuple[Path, str]:
     c.tick("2011-09-30")
     c.save_snapshot()
     c.accept("u1", "work_plan", actor="office", at="2011-10-08")
-    live = json.dumps(c.snapshot(), sort_keys=True)
+    live = json.dumps(c.report(), sort_keys=True)
     c.close()
     return db, live
 
@@ -35,7 +35,7 @@ class TestReopenModes:
         """`verify="full"` and `verify="tail"` rebuild the same state."""
         db, live = stored(tmp_path)
         c = Campaign.open(db, verify=verify)  # type: ignore[arg-type]
-        assert json.dumps(c.snapshot(), sort_keys=True) == live
+        assert json.dumps(c.report(), sort_keys=True) == live
         c.close()
 
     def test_tail_mode_still_checks_the_tail(self, tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ class TestReopenModes:
         with pytest.raises(JournalCorrupted):
             Campaign.open(db)
         c = Campaign.open(db, verify="tail")  # documented: older history left to verify()
-        assert not c.verify().ok
+        assert not c.verify_journal().ok
         c.close()
 
 

@@ -4,6 +4,7 @@ engine double."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from zyw_flow import Campaign, CompiledCampaign, TemplateError, load_template_text, resolve
 from zyw_flow.compile import STATUS_NAMES, STEP_EVENTS
+from zyw_flow.runtime._events import StepsEscalated, StepsOverdue
+from zyw_flow.runtime._state import K_DUE, K_PHASE
+from zyw_flow.runtime._timed import decide_item
 from zyw_flow.testing import (
     InvariantViolation,
     StatusTracker,
@@ -54,15 +58,18 @@ def hunt(engine: type[Campaign], source: Any = "zhiyong-2011", **options: Any) -
 
 
 # -- broken engine doubles --------------------------------------------------------------
+# Each plants one bug in the event-sourced engine (zyw_flow.runtime): the state, the
+# schedule, the one writer (`_write`) or the time-driven pass (`_advance`).
 class EarlyForLateComers(Campaign):
     """Units enrolled after the start are shown in the next phase a day before it opens."""
 
     def unit_status(self, unit: str) -> Any:
         status = super().unit_status(unit)
-        u = self._index[unit]
+        state = self._state
+        u = state.index[unit]
         now = self.now
         starts = self.compiled.resolved.phases
-        if now is not None and self._enrolled[u] > self.compiled.phase_start_us[0]:
+        if now is not None and state.enrolled[u] > self.compiled.phase_start_us[0]:
             for p in starts:
                 if p.start - dt.timedelta(days=1) <= now < p.start:
                     return attrs.evolve(status, phase=p.id)
@@ -72,18 +79,27 @@ class EarlyForLateComers(Campaign):
 class SkippingEscalation(Campaign):
     """The second escalation level is never announced (催办 → 红牌)."""
 
-    def _escalate(self, u: int, s: int, i: int, k: int, at: int) -> None:
-        if k == 1:
-            self._esc[i] = k + 1
+    def _write(self, event: Any) -> None:
+        if isinstance(event, StepsEscalated) and event.level == 2:
+            for u in event.units:
+                self._state.esc[event.step][self._state.slot(event.step, u)] = 2
             return
-        super()._escalate(u, s, i, k, at)
+        super()._write(event)
 
 
 class OverdueADayEarly(Campaign):
     """Deadlines fire a day early (while the reported due dates stay right)."""
 
-    def _push(self, at: int, kind: int, a: int, b: int) -> None:
-        super()._push(at - 86_400_000_000 if kind == 1 else at, kind, a, b)
+    def __init__(self, compiled: CompiledCampaign, **kw: Any) -> None:
+        super().__init__(compiled, **kw)
+        day = 86_400_000_000
+        shifted = [
+            (at - day if kind == K_DUE else at, o, seq, kind, a, b)
+            for at, o, seq, kind, a, b in self._state.schedule
+        ]
+        heapq.heapify(shifted)
+        self._state.schedule = shifted
+        self._static = sorted(item for item in shifted if item[3] != K_PHASE)
 
 
 class LeakyRefusal(Campaign):
@@ -108,14 +124,13 @@ class AcceptFromPending(Campaign):
 class StampedAtTickEnd(Campaign):
     """Time-driven events are stamped with the tick's end, not their scheduled instant."""
 
-    def _emit(self, type_: str, at: int, *args: Any, **kw: Any) -> Any:
-        if type_ in ("step_overdue", "step_escalated") and self._now > at:
-            at = self._now
-        return super()._emit(type_, at, *args, **kw)
-
-    def _advance(self, until: int) -> None:
-        self._now = max(self._now, until)
-        super()._advance(until)
+    def _advance(self, until: int, units: Any = None) -> None:
+        state = self._state
+        while state.schedule and state.schedule[0][0] <= until:
+            item = heapq.heappop(state.schedule)
+            for e in decide_item(state, item, units):
+                late = isinstance(e, (StepsOverdue, StepsEscalated)) and e.at < until
+                self._write(attrs.evolve(e, at=until) if late else e)
 
 
 class TestInvariantsCatchBrokenEngines:
@@ -228,7 +243,7 @@ class TestInvariantsAlone:
         c.enroll("a", at="2011-09-01")
         c.tick("2011-09-30")
         check_reopen_matches(c)
-        c._status[0] = 5  # memory no longer matches the journal
+        c._state.status[0][0] = 5  # memory no longer matches the journal
         with pytest.raises(InvariantViolation, match="reopening"):
             check_reopen_matches(c)
         c.close()

@@ -62,7 +62,7 @@ def act(c: Campaign, kind: str, unit: str, step: str, at: dt.datetime) -> str:
 
 
 def dump(c: Campaign) -> str:
-    return json.dumps(c.snapshot(), sort_keys=True, ensure_ascii=False)
+    return json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
 
 
 @given(st.lists(action, max_size=25))

@@ -168,6 +168,10 @@ class PermissionRefused(CampaignError, PermissionError):
     """The actor's roles do not allow this event on this unit."""
 
 
+class ClockMissing(CampaignError, TypeError):
+    """A call gave no ``at`` and the campaign has no clock to take the time from."""
+
+
 class TimeOrderError(CampaignError, ValueError):
     """The event's time is earlier than the unit's (or campaign's) last event."""
 

@@ -401,7 +401,7 @@ def run_scenario(path: str | Path) -> ScenarioResult:
                 failures.append(
                     f"{where} ({line.get('do')}): expected {expected_error}, but it was accepted"
                 )
-    report = campaign.snapshot()
+    report = campaign.report()
     if not failures:
         restrictions = {u: campaign.restrictions(u) for u in campaign.units}
         failures.extend(_check(report, data.get("expect"), restrictions))

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from zyw_flow.compile._compile import CompiledCampaign, compile_campaign, escalation_instants
+from zyw_flow.compile._compile import (
+    CompiledCampaign,
+    compile_campaign,
+    compile_template,
+    escalation_instants,
+)
 from zyw_flow.compile._diagram import mermaid
 from zyw_flow.compile._machine import (
     GUARDS,
@@ -13,6 +18,7 @@ from zyw_flow.compile._machine import (
     phase_machine,
     step_machine,
 )
+from zyw_flow.compile._stored import compile_stored, stored_meta
 
 __all__ = [
     "GUARDS",
@@ -21,9 +27,12 @@ __all__ = [
     "STEP_TRANSITIONS",
     "CompiledCampaign",
     "compile_campaign",
+    "compile_stored",
+    "compile_template",
     "derive_table",
     "escalation_instants",
     "mermaid",
     "phase_machine",
     "step_machine",
+    "stored_meta",
 ]

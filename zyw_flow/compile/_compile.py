@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -25,10 +26,10 @@ from zyw_flow.compile._machine import (
 )
 from zyw_flow.dates import WorkCalendar, end_of_day
 from zyw_flow.evaluation import ScoringScheme, load_scheme_text
-from zyw_flow.resolve import ResolvedCampaign, ResolvedStep
+from zyw_flow.resolve import ResolvedCampaign, ResolvedStep, resolve
 from zyw_flow.template import EscalationLevelDef, SanctionDef
 
-__all__ = ["CompiledCampaign", "compile_campaign", "escalation_instants"]
+__all__ = ["CompiledCampaign", "compile_campaign", "compile_template", "escalation_instants"]
 
 
 def escalation_instants(
@@ -124,12 +125,18 @@ class CompiledCampaign:
         """Role id → title."""
         return self.resolved.template.roles
 
-    def finding_due(self, at_us: int, days: int) -> tuple[int, tuple[int, ...]]:
-        """Deadline and escalation instants of a finding recorded at ``at_us``."""
+    def finding_due(
+        self, at_us: int, days: int, *, calendar_days: bool = False
+    ) -> tuple[int, tuple[int, ...]]:
+        """Deadline and escalation instants of a finding recorded at ``at_us``: the end of
+        the day ``days`` working days later (calendar days with ``calendar_days``)."""
         local = (
             dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)
         ).astimezone(self.zone)
-        day = self.calendar.add_workdays(local.date(), days) if days else local.date()
+        if calendar_days:
+            day = local.date() + dt.timedelta(days=days)
+        else:
+            day = self.calendar.add_workdays(local.date(), days) if days else local.date()
         due = end_of_day(day, self.timezone)
         return to_us(due), escalation_instants(due, self.escalation, self.calendar, self.timezone)
 
@@ -183,3 +190,23 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
             for subject, text in template.scheme_texts.items()
         },
     )
+
+
+def compile_template(template: Any, params: Mapping[str, Any] | None = None) -> CompiledCampaign:
+    """Load (a bundled id or a path), resolve and compile a template in one go.
+
+    ``template`` may also be an already loaded :class:`~zyw_flow.template.CampaignTemplate`
+    or a :class:`~zyw_flow.resolve.ResolvedCampaign`.
+
+    Raises:
+        TemplateNotFound, TemplateError: as :func:`zyw_flow.template.load_template`.
+    """
+    from zyw_flow.template import CampaignTemplate, load_template
+
+    if isinstance(template, CompiledCampaign):
+        return template
+    if isinstance(template, ResolvedCampaign):
+        return compile_campaign(template)
+    if not isinstance(template, CampaignTemplate):
+        template = load_template(template, params)
+    return compile_campaign(resolve(template))

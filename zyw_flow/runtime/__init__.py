@@ -1,16 +1,21 @@
-"""The campaign runtime: units, actions, ticks, queries."""
+"""The campaign runtime: an event-sourced engine (typed events, decide then apply)."""
 
 from __future__ import annotations
 
-from zyw_flow.runtime._campaign import SYSTEM_ACTOR, Campaign
+from zyw_flow.runtime._campaign import Campaign
+from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._records import Actor, Board, Event, OverdueItem, StepStatus, UnitStatus
+from zyw_flow.runtime._scoring import Evaluation
+from zyw_flow.runtime._state import SYSTEM_ACTOR
 
 __all__ = [
     "SYSTEM_ACTOR",
     "Actor",
     "Board",
     "Campaign",
+    "Evaluation",
     "Event",
+    "EventList",
     "OverdueItem",
     "StepStatus",
     "UnitStatus",

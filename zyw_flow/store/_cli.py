@@ -273,7 +273,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     try:
         if args.format == "json":
-            json.dump(c.snapshot(), out, ensure_ascii=False, indent=2)
+            json.dump(c.report(), out, ensure_ascii=False, indent=2)
             out.write("\n")
         else:
             writer = csv.writer(out)

@@ -28,8 +28,13 @@ __all__ = [
     "verify_rows",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: The most events one row stands for (a batch of 10,000 units, two events each).
+_MAX_BATCH = 10_000
 GENESIS = "0" * 64
+#: The chain version new campaigns are written with: 3 also covers each row's event
+#: number and event count (a batch row stands for many events).
+CHAIN_VERSION = "3"
 
 
 @attrs.frozen(slots=True)
@@ -53,6 +58,14 @@ class Row:
     fingerprint: str | None
     hash: str
     eseq: int | None = None
+    n: int | None = None
+
+    @property
+    def events(self) -> int:
+        """How many public events the row stands for (rows before schema 3 hold one)."""
+        if self.kind != "event":
+            return 0
+        return 1 if self.n is None else self.n
 
     def fields(self) -> tuple[Any, ...]:
         """The stored columns, in order."""
@@ -104,6 +117,18 @@ def chain_hash(
     return _sha256((prev + body).encode("utf-8")).hexdigest()
 
 
+def chain_hash_v3(prev: str, row_fields: Sequence[Any]) -> str:
+    """The chain-version-3 hash: every stored column but the hash itself."""
+    return _sha256((prev + _ENCODE(list(row_fields))).encode("utf-8")).hexdigest()
+
+
+def row_hash(version: str, prev: str, row: Row) -> str:
+    """The hash ``row`` must carry after ``prev`` in a chain of ``version``."""
+    if version == CHAIN_VERSION:
+        return chain_hash_v3(prev, (*row.hashed(), row.eseq, row.n))
+    return chain_hash(prev, *row.hashed())
+
+
 # One encoder for every row (``json.dumps`` with options builds a new one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _sha256 = hashlib.sha256
@@ -118,6 +143,7 @@ class VerifyReport:
     first_bad: int | None = None
     reason: str = ""
     last_hash: str = ""
+    events: int | None = None
 
     def __str__(self) -> str:
         if self.ok:
@@ -125,27 +151,48 @@ class VerifyReport:
         return f"BROKEN at row {self.first_bad}: {self.reason} ({self.rows} rows checked)"
 
 
-def verify_rows(rows: Iterable[Row], prev: str = GENESIS, start: int = 0) -> VerifyReport:
-    """Walk the chain; report the first row whose sequence or hash is wrong."""
+def verify_rows(
+    rows: Iterable[Row],
+    prev: str = GENESIS,
+    start: int = 0,
+    *,
+    version: str = "2",
+    events: int | None = None,
+) -> VerifyReport:
+    """Walk the chain; report the first row whose sequence, hash or event number is wrong.
+
+    ``events`` is the count of public events before ``start`` (known from row 0, or from a
+    snapshot); without it numbering is checked only from the start of the journal."""
     expected = start + 1
     count = 0
-    events = 0
+    if events is None and start == 0:
+        events = 0
     for row in rows:
         count += 1
-        if row.seq != expected:
-            return VerifyReport(
-                False, count, expected, f"row {expected} is missing (found {row.seq} next)"
-            )
-        h = chain_hash(prev, *row.hashed())
-        if h != row.hash:
-            return VerifyReport(False, count, row.seq, "hash mismatch: the row was changed")
-        if row.kind == "event":
-            events += 1
-            if start == 0 and row.eseq != events:
-                return VerifyReport(False, count, row.seq, "event numbering is broken")
-        prev = h
+        problem = check_row(row, expected, prev, version, events)
+        if problem:
+            return VerifyReport(False, count, row.seq if row.seq == expected else expected, problem)
+        if events is not None:
+            events += row.events
+        prev = row.hash
         expected += 1
-    return VerifyReport(True, count, last_hash=prev)
+    return VerifyReport(True, count, last_hash=prev, events=events)
+
+
+def check_row(row: Row, seq: int, prev: str, version: str, events: int | None) -> str | None:
+    """Why ``row`` cannot be row ``seq`` after hash ``prev`` (``None``: it can)."""
+    if row.seq != seq:
+        return f"row {seq} is missing (found {row.seq} next)"
+    if row_hash(version, prev, row) != row.hash:
+        return "hash mismatch: the row was changed"
+    if row.kind == "event":
+        if events is not None and row.eseq != events + 1:
+            return "event numbering is broken"
+        if row.events < 1:
+            return "an event row must stand for at least one event"
+    elif row.eseq is not None or row.n not in (None, 0):
+        return "event numbering is broken (a non-event row carries an event number)"
+    return None
 
 
 def campaign_genesis(meta: Mapping[str, str]) -> str:
@@ -157,10 +204,30 @@ def campaign_genesis(meta: Mapping[str, str]) -> str:
     phase templates, scoring schemes and the frozen working-day calendar.
     """
     body = meta["template_sha256"] + meta["params"]
-    if meta.get("chain_version") == "2":
+    if meta.get("chain_version") == CHAIN_VERSION:
+        body = json.dumps({k: meta.get(k, "") for k in sorted(GENESIS_FIELDS)}, sort_keys=True)
+    elif meta.get("chain_version") == "2":
         body += meta.get("phase_texts", "") + meta.get("scheme_texts", "")
         body += meta.get("calendar_years", "")
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+#: The stored fields a chain-version-3 genesis covers (every field that changes meaning).
+GENESIS_FIELDS = frozenset(
+    {
+        "campaign_id",
+        "store_campaign",
+        "template_text",
+        "template_file",
+        "template_sha256",
+        "scheme_texts",
+        "phase_texts",
+        "params",
+        "zyw_flow_version",
+        "chain_version",
+        "calendar_years",
+    }
+)
 
 
 def meta_problem(meta: Mapping[str, str]) -> str | None:
@@ -186,6 +253,10 @@ class Journal(ABC):
         self.url = url
         self.campaign = campaign or "default"
         self._in_tx = False
+        # The chain as far as this connection has read or written it.
+        self.chain_version = "2"
+        self._pos: tuple[int, str, int] = (0, GENESIS, 0)  # (row, hash, events)
+        self._mark = self._pos
 
     # -- connection primitives (per backend) -----------------------------------------
     @abstractmethod
@@ -239,7 +310,7 @@ class Journal(ABC):
                 "CREATE TABLE IF NOT EXISTS zyw_journal (campaign TEXT NOT NULL, "
                 f"seq {i} NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL, at_us {i} NOT NULL, "
                 "unit TEXT, step TEXT, actor TEXT, data TEXT, key TEXT, fingerprint TEXT, "
-                f"hash TEXT NOT NULL, eseq {i}, PRIMARY KEY (campaign, seq))"
+                f"hash TEXT NOT NULL, eseq {i}, n {i}, PRIMARY KEY (campaign, seq))"
             )
 
             self._execute(
@@ -263,6 +334,7 @@ class Journal(ABC):
         """Bring an older schema up to :data:`SCHEMA_VERSION`, one step per version.
 
         - 1 → 2: events get their own number (``eseq``), apart from actor and clock rows.
+        - 2 → 3: a row may stand for several events (``n``: a batch over many units).
         """
         if from_version == 0:
             self._execute(
@@ -279,9 +351,12 @@ class Journal(ABC):
                 "WHERE kind = 'event') AS numbered WHERE zyw_journal.campaign = numbered.c "
                 "AND zyw_journal.seq = numbered.s"
             )
-            # Snapshots of schema 1 number events differently: drop them (the journal
-            # still rebuilds everything; save a new snapshot when convenient).
-            self._execute("DELETE FROM zyw_snapshot")
+        if from_version < 3:
+            self._execute(f"ALTER TABLE zyw_journal ADD COLUMN n {self.int_type}")
+            self._execute("UPDATE zyw_journal SET n = 1 WHERE kind = 'event'")
+        # Snapshots of older schemas hold the state in another layout: drop them (the
+        # journal still rebuilds everything; save a new snapshot when convenient).
+        self._execute("DELETE FROM zyw_snapshot")
         self._execute(
             self._sql("UPDATE zyw_schema SET version = ? WHERE component = ?"),
             [SCHEMA_VERSION, "journal"],
@@ -309,6 +384,7 @@ class Journal(ABC):
             raise StoreError("a journal transaction is already open")
         self._begin()
         self._in_tx = True
+        self._mark = self._pos
         self._lock()
 
     def _lock(self) -> None:  # noqa: B027 - optional hook; SQLite's BEGIN IMMEDIATE locks
@@ -322,11 +398,12 @@ class Journal(ABC):
             self._in_tx = False
 
     def rollback(self) -> None:
-        """Abandon the transaction."""
+        """Abandon the transaction (the position goes back to where it began)."""
         try:
             self._rollback()
         finally:
             self._in_tx = False
+            self._pos = self._mark
 
     # -- rows ------------------------------------------------------------------------
     def last(self) -> tuple[int, str]:
@@ -366,8 +443,8 @@ class Journal(ABC):
     ) -> Iterator[Row]:
         """Rows after ``after`` (up to ``upto``) in order, optionally of one kind or unit."""
         sql = (
-            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash, eseq "
-            "FROM zyw_journal WHERE campaign = ? AND seq > ?"
+            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash, eseq, "
+            "n FROM zyw_journal WHERE campaign = ? AND seq > ?"
         )
         params: list[Any] = [self.campaign, after]
         if kind is not None:
@@ -384,23 +461,24 @@ class Journal(ABC):
             yield _row(r)
 
     def events_after(self, eseq: int, *, unit: str | None = None) -> Iterator[Row]:
-        """Event rows with an event number above ``eseq``, in order."""
+        """Event rows holding an event numbered above ``eseq``, in order (with ``unit``:
+        that unit's rows and the batch rows, which may hold it)."""
         sql = (
-            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash, eseq "
-            "FROM zyw_journal WHERE campaign = ? AND eseq > ?"
+            "SELECT seq, kind, type, at_us, unit, step, actor, data, key, fingerprint, hash, eseq, "
+            "n FROM zyw_journal WHERE campaign = ? AND eseq > ? AND eseq + COALESCE(n, 1) > ?"
         )
-        params: list[Any] = [self.campaign, eseq]
+        params: list[Any] = [self.campaign, eseq - 2 * _MAX_BATCH, eseq + 1]
         if unit is not None:
-            sql += " AND unit = ?"
+            sql += " AND (unit = ? OR unit IS NULL)"
             params.append(unit)
         sql += " ORDER BY eseq"
         for r in self._iter(self._sql(sql), params):
             yield _row(r)
 
     def event_row(self, eseq: int) -> Row | None:
-        """The row of event number ``eseq``."""
+        """The row holding event number ``eseq``."""
         for r in self.events_after(eseq - 1):
-            return r if r.eseq == eseq else None
+            return r if r.eseq is not None and r.eseq <= eseq < r.eseq + r.events else None
         return None
 
     def row(self, seq: int) -> Row | None:
@@ -417,17 +495,103 @@ class Journal(ABC):
             )[0][0]
         )
 
-    def append(self, rows: Sequence[Row]) -> None:
-        """Append rows inside the current transaction."""
+    # -- the chain, written and checked here only ---------------------------------------
+    def start_chain(self, meta: Mapping[str, str]) -> None:
+        """Position at the start of a campaign's chain (its genesis)."""
+        self.chain_version = meta.get("chain_version", "1")
+        self._pos = self._mark = (0, campaign_genesis(meta), 0)
+
+    @property
+    def position(self) -> tuple[int, str, int]:
+        """``(row, hash, events)`` of the last row read or written by this connection."""
+        return self._pos
+
+    def seek(self, seq: int, *, verify: bool) -> None:
+        """Position after row ``seq`` (a snapshot's row). With ``verify`` every row up to it
+        is checked from the genesis; without, only that row's hash is read.
+
+        Raises:
+            JournalCorrupted: the chain is broken before ``seq``, or there is no such row.
+        """
+        if verify:
+            report = verify_rows(self.rows(0, upto=seq), self._pos[1], version=self.chain_version)
+            if not report.ok:
+                raise JournalCorrupted(f"{self.url}: {report}")
+            if report.rows != seq:
+                raise JournalCorrupted(
+                    f"{self.url}: the snapshot at row {seq} does not match the journal "
+                    f"(it has {report.rows} rows)"
+                )
+            self._pos = (seq, report.last_hash, report.events or 0)
+            return
+        row = self.row(seq) if seq else None
+        if seq and row is None:
+            raise JournalCorrupted(
+                f"{self.url}: the snapshot at row {seq} does not match the journal (no such row)"
+            )
+        if row is not None:
+            events = self._execute(
+                self._sql(
+                    "SELECT COALESCE(MAX(eseq + COALESCE(n, 1) - 1), 0) FROM zyw_journal "
+                    "WHERE campaign = ? AND seq <= ? AND kind = 'event'"
+                ),
+                [self.campaign, seq],
+            )[0][0]
+            self._pos = (seq, row.hash, int(events))
+
+    def read_new(self) -> Iterator[Row]:
+        """Rows after the position, each checked against the chain before it is yielded.
+
+        Raises:
+            JournalCorrupted: a row is missing, changed or misnumbered.
+        """
+        seq, prev, events = self._pos
+        for row in self.rows(seq):
+            problem = check_row(row, seq + 1, prev, self.chain_version, events)
+            if problem:
+                if problem.startswith("hash mismatch"):
+                    problem = f"({row.type}) was changed: its hash does not match the chain"
+                else:
+                    problem = f": {problem}"
+                raise JournalCorrupted(f"{self.url}: row {seq + 1} {problem}".replace(" :", ":"))
+            seq, prev, events = row.seq, row.hash, events + row.events
+            # rows others committed: a rollback of this connection's transaction keeps them
+            self._pos = self._mark = (seq, prev, events)
+            yield row
+
+    def append(self, records: Sequence[Sequence[Any]]) -> list[Row]:
+        """Append records ``(kind, type, at_us, unit, step, actor, data, key, fingerprint,
+        n)`` (``data`` a mapping or ``None``) after the position, inside the current
+        transaction: numbered, event-numbered and hashed here.
+
+        Returns:
+            The rows written.
+        """
         if not self._in_tx:
             raise StoreError("append outside a transaction")
+        seq, prev, events = self._pos
+        out: list[Row] = []
+        version = self.chain_version
+        for kind, type_, at, unit, step, actor, data, key, fp, n in records:
+            seq += 1
+            eseq = events + 1 if kind == "event" else None
+            text = canonical_data(data)
+            row = Row(seq, kind, type_, at, unit, step, actor, text, key, fp, "", eseq,
+                      n if kind == "event" else None)  # fmt: skip
+            row = attrs.evolve(row, hash=row_hash(version, prev, row))
+            prev = row.hash
+            events += n
+            out.append(row)
         self._executemany(
             self._sql(
                 "INSERT INTO zyw_journal (campaign, seq, kind, type, at_us, unit, step, actor, "
-                "data, key, fingerprint, hash, eseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "data, key, fingerprint, hash, eseq, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?)"
             ),
-            [(self.campaign, *r.fields()) for r in rows],
+            [(self.campaign, *r.fields()) for r in out],
         )
+        self._pos = (seq, prev, events)
+        return out
 
     def verify(self) -> VerifyReport:
         """Check the stored template and the whole hash chain of this campaign."""
@@ -435,7 +599,9 @@ class Journal(ABC):
         problem = meta_problem(meta) if meta else "no campaign is stored here"
         if problem:
             return VerifyReport(False, 0, 0, problem)
-        return verify_rows(self.rows(0), campaign_genesis(meta))
+        return verify_rows(
+            self.rows(0), campaign_genesis(meta), version=meta.get("chain_version", "1")
+        )
 
     # -- snapshots -------------------------------------------------------------------
     def save_snapshot(self, seq: int, state: bytes) -> None:
@@ -483,4 +649,5 @@ def _row(r: Sequence[Any]) -> Row:
         r[9],
         r[10],
         None if r[11] is None else int(r[11]),
+        None if len(r) < 13 or r[12] is None else int(r[12]),
     )

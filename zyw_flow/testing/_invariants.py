@@ -34,9 +34,19 @@ class InvariantViolation(AssertionError):
 def observable_state(campaign: Campaign, *, events: bool = True) -> str:
     """Everything a host can observe as canonical text: the JSON report with its events, or
     (``events=False``, cheaper) the report without them plus the event cursor."""
-    report = campaign.snapshot(events=events)
+    report = campaign.report(events=events)
     report["cursor"] = campaign.cursor
     return json.dumps(report, sort_keys=True, ensure_ascii=False)
+
+
+def first_difference(a: str, b: str) -> str:
+    """Where two observable states (from :func:`observable_state`) first differ."""
+    import difflib
+
+    left = json.dumps(json.loads(a), indent=1, sort_keys=True, ensure_ascii=False).splitlines()
+    right = json.dumps(json.loads(b), indent=1, sort_keys=True, ensure_ascii=False).splitlines()
+    diff = [line for line in difflib.unified_diff(left, right, lineterm="", n=2)][2:14]
+    return "\n".join(diff)
 
 
 def check_phase_entry(campaign: Campaign) -> None:

@@ -32,6 +32,7 @@ from zyw_flow.testing._invariants import (
     check_refusal_changed_nothing,
     check_reopen_matches,
     check_status_matches_deadlines,
+    first_difference,
     observable_state,
 )
 
@@ -257,12 +258,13 @@ def campaign_machine(
                     self.campaign.submit(
                         unit, "no-such-step", actor=f"member-{unit}", at=self.clock
                     )
-                else:
-                    now = self.campaign.now
-                    if now is None:
+                else:  # time is ordered per unit: before the unit's last event
+                    timeline = self.campaign.timeline(unit)
+                    if not timeline:
                         return
+                    last = max(e.at for e in timeline)
                     self.campaign.submit(
-                        unit, step, actor=f"member-{unit}", at=now - dt.timedelta(seconds=1)
+                        unit, step, actor=f"member-{unit}", at=last - dt.timedelta(seconds=1)
                     )
             except ZywFlowError as exc:
                 check_refusal_changed_nothing(before, self.campaign, exc)
@@ -289,9 +291,11 @@ def campaign_machine(
             try:
                 if self.campaign.now is not None:
                     self.shadow.tick(self.campaign.now)
-                    if observable_state(self.shadow) != observable_state(self.campaign):
+                    ref, got = observable_state(self.shadow), observable_state(self.campaign)
+                    if ref != got:
                         raise InvariantViolation(
-                            "ticking in steps and ticking only when acting gave different states"
+                            "ticking in steps and ticking only when acting gave different "
+                            f"states:\n{first_difference(ref, got)}"
                         )
                 check_escalation_schedule(self.campaign, self.campaign.events(0))
                 check_reopen_matches(self.campaign)

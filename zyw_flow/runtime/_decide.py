@@ -1,0 +1,495 @@
+"""Decide functions: validate and authorise a command against the state; return its events.
+
+Nothing here writes state. Every command goes through :func:`prepare` (identifiers,
+idempotency, the unit, the unit's own time order, the actor) and :func:`authorise` (the
+actor's roles, and a member's unit scope), with the roles passed in as data.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from zyw_flow._errors import (
+    DuplicateEventError,
+    EnrolmentError,
+    PermissionRefused,
+    TimeOrderError,
+    TransitionRefused,
+    UnknownActorError,
+    UnknownStepError,
+    UnknownUnitError,
+)
+from zyw_flow._time import format_us
+from zyw_flow.compile import STEP_EVENTS
+from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, STATUS_NAMES
+from zyw_flow.runtime._codec import canonical
+from zyw_flow.runtime._events import (
+    ActorAdded,
+    DomainEvent,
+    FindingRecorded,
+    SanctionIssued,
+    StepAccepted,
+    StepAction,
+    StepReturned,
+    StepSubmitted,
+    StepWaived,
+    UnitsEnrolled,
+)
+from zyw_flow.runtime._state import KINDS, SYSTEM_ACTOR, State
+from zyw_flow.runtime._timed import enter_phases, overdue_from
+
+__all__ = [
+    "ACTIONS",
+    "Prepared",
+    "authorise",
+    "decide_actor",
+    "decide_enrolment",
+    "decide_finding",
+    "decide_gate",
+    "decide_sanction",
+    "decide_step_action",
+    "finding_deadline",
+    "prepare",
+    "step_of",
+]
+
+UNIT_SCOPED_ROLES = frozenset({"member"})
+_EV = {name: i for i, name in enumerate(STEP_EVENTS)}
+
+#: Step actions: the event class and the payload field each takes.
+ACTIONS: Mapping[str, type[StepAction]] = {
+    "submit": StepSubmitted,
+    "accept": StepAccepted,
+    "return": StepReturned,
+    "waive": StepWaived,
+}
+
+#: ``(unit index, instant, duplicate event number or None, fingerprint)``
+Prepared = tuple[int, int, int | None, str | None]
+
+
+def _ident(value: object, name: str, event: str, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if type(value) is not str or not value:
+        raise TransitionRefused(
+            f"{name} must be a non-empty string, not {value!r} ({type(value).__name__})",
+            event=event,
+        )
+
+
+def prepare(
+    state: State,
+    event: str,
+    unit: str,
+    step: str | None,
+    actor: str,
+    at: int,
+    at_given: bool,
+    key: str | None,
+    payload: Mapping[str, Any],
+) -> Prepared:
+    """The checks every recorded command shares.
+
+    Raises:
+        TransitionRefused: an identifier or payload value of the wrong type.
+        DuplicateEventError: the key was used for a different event.
+        UnknownUnitError, TimeOrderError, UnknownActorError, PermissionRefused.
+    """
+    if type(unit) is not str:
+        _ident(unit, "unit", event)
+    if type(actor) is not str:
+        _ident(actor, "actor", event)
+    if step is not None and type(step) is not str:
+        _ident(step, "step", event)
+    if key is not None and type(key) is not str:
+        _ident(key, "key", event)
+    for name, value in payload.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
+            raise TransitionRefused(
+                f"{name} must be text or a number, not {type(value).__name__}",
+                unit=str(unit),
+                step=step,
+                event=event,
+            )
+    fingerprint = None
+    if key is not None:
+        # A retry that takes its time from the injected clock is the same request.
+        fingerprint = canonical(
+            {
+                "event": event,
+                "at": at if at_given else None,
+                "unit": unit,
+                "step": step,
+                "actor": actor,
+                "payload": dict(payload),
+            }
+        )
+        seen = state.keys.get(key)
+        if seen is not None:
+            if seen[0] == fingerprint:
+                return state.index.get(unit, -1), at, seen[1], fingerprint
+            raise DuplicateEventError(
+                f"idempotency key {key!r} was used for a different event (#{seen[1]})",
+                unit=unit,
+                step=step,
+                event=event,
+            )
+    u = state.index.get(unit)
+    if u is None:
+        raise UnknownUnitError("no such unit is enrolled", unit=unit, step=step, event=event)
+    if at < state.last[u]:
+        raise TimeOrderError(
+            f"the unit's last event is at {format_us(state.last[u], state.zone)}; cannot "
+            f"record an event at {format_us(at, state.zone)}",
+            unit=unit,
+            step=step,
+            event=event,
+        )
+    if actor not in state.actors:
+        if actor == SYSTEM_ACTOR:
+            raise PermissionRefused(
+                f"{SYSTEM_ACTOR!r} is the library's own actor for time-driven events; "
+                "register an actor with roles (add_actor) for automated callers",
+                unit=unit,
+                step=step,
+                event=event,
+            )
+        raise UnknownActorError(
+            f"actor {actor!r} is not registered (add_actor)", unit=unit, step=step, event=event
+        )
+    return u, at, None, fingerprint
+
+
+def authorise(
+    state: State, actor: str, allowed: Sequence[str], u: int, event: str, step: str | None
+) -> None:
+    """The actor must hold one of ``allowed``; a member acts only for its own unit."""
+    who = state.actors[actor]
+    roles = who.roles
+    usable = [r for r in allowed if r in roles]
+    uid = state.ids[u]
+    if not usable:
+        raise PermissionRefused(
+            f"actor {actor!r} (roles: {', '.join(sorted(roles)) or 'none'}) may not "
+            f"{event}; allowed roles: {', '.join(allowed) or 'none'}",
+            unit=uid,
+            step=step,
+            event=event,
+        )
+    if who.unit != uid and all(r in UNIT_SCOPED_ROLES for r in usable):
+        raise PermissionRefused(
+            f"actor {actor!r} acts only for unit {who.unit!r}", unit=uid, step=step, event=event
+        )
+
+
+def step_of(state: State, u: int, step: str, event: str) -> int:
+    """The step table row of ``step`` for unit ``u`` (template step or its finding)."""
+    s = state.step_index.get(step) if type(step) is str else None
+    if s is not None and state.owns(s, u):
+        return s
+    known = [state.defs[k].id for k in state.unit_steps(u)]
+    close = difflib.get_close_matches(str(step), known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownStepError(
+        f"the campaign has no such step for this unit{hint}",
+        unit=state.ids[u],
+        step=str(step),
+        event=event,
+    )
+
+
+def _refuse(state: State, u: int, step: str, event: str, status: int, why: str = "") -> Exception:
+    return TransitionRefused(
+        why or f"cannot {event} a step that is {STATUS_NAMES[status]}",
+        unit=state.ids[u],
+        step=step,
+        event=event,
+    )
+
+
+def decide_step_action(
+    state: State,
+    action: str,
+    u: int,
+    step: str,
+    actor: str,
+    at: int,
+    data: Mapping[str, Any] | None,
+    key: str | None,
+    fingerprint: str | None,
+) -> list[DomainEvent]:
+    """submit / accept / return / waive one step of one unit."""
+    s = step_of(state, u, step, action)
+    d = state.defs[s]
+    status = state.status_at(s, u, at)
+    c = state.compiled
+    if action == "submit":
+        allowed = d.submit
+    elif action == "waive":
+        allowed = c.permissions.get("waive", ("office",))
+    else:
+        allowed = d.review
+        if not allowed:
+            raise _refuse(
+                state, u, step, action, status,
+                "this step needs no review: a submission is accepted at once",
+            )  # fmt: skip
+    authorise(state, actor, allowed, u, action, step)
+    if c.table[status][_EV[action]] < 0:
+        if status == NOT_OPEN:
+            opens = format_us(d.opens, state.zone)
+            raise _refuse(state, u, step, action, status, f"the step is not open (opens {opens})")
+        raise _refuse(state, u, step, action, status)
+    late = False
+    if action == "submit":
+        if at > d.closes:
+            closed = format_us(d.closes, state.zone)
+            raise _refuse(state, u, step, action, status, f"the step closed at {closed}")
+        st = state.status
+        missing = [state.defs[x].id for x in d.deps if st[x][u] not in FINAL]
+        if missing:
+            needs = f"first needs {', '.join(missing)} accepted or waived"
+            raise _refuse(state, u, step, action, status, needs)
+        late = status == OVERDUE or at > d.due
+    events: list[DomainEvent] = [ACTIONS[action](at, u, s, actor, data, key, fingerprint, late)]
+    if action == "submit" and not d.review:
+        events.append(StepAccepted(at, u, s, actor, {"auto": True}))
+    elif action == "return" and at > d.due:
+        # sent back after its deadline: overdue at once, climbing to the level already due
+        events.extend(overdue_from(state, s, (u,), at, max(at, state.now)))
+    return events
+
+
+def decide_gate(state: State, u: int, s: int, at: int) -> list[DomainEvent]:
+    """Completion advance after a step of unit ``u`` became final: the next phase(s)."""
+    if not state.completion or s >= state.n:
+        return []
+    p = state.uphase[u]
+    if p >= 0 and p + 1 <= state.phase and state.gate_met(u, p):
+        return enter_phases(state, (u,), p + 1, at, state.phase)
+    return []
+
+
+# -- findings and sanctions -------------------------------------------------------------------
+def finding_deadline(
+    state: State, days: object, day_unit: str, at: int, unit: str, event: str
+) -> tuple[int, int, tuple[int, ...]]:
+    """``(days, due, escalation instants)`` of a rectification ordered at ``at``.
+
+    Raises:
+        TransitionRefused: ``days`` is not a whole number ≥ 0.
+        CalendarHorizonError: the deadline falls beyond the calendar data.
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise TransitionRefused(
+            f"days must be a whole number of working days ≥ 0, not {days!r}",
+            unit=unit,
+            event=event,
+        )
+    due, esc = state.compiled.finding_due(at, days, calendar_days=day_unit == "days")
+    return days, due, esc
+
+
+def new_finding(
+    state: State,
+    u: int,
+    at: int,
+    actor: str,
+    source: str,
+    description: str,
+    deadline: tuple[int, int, tuple[int, ...]],
+    day_unit: str,
+    *,
+    offset: int = 0,
+    key: str | None = None,
+    fingerprint: str | None = None,
+) -> FindingRecorded:
+    """The event of a finding (``offset``: findings decided earlier in the same call)."""
+    days, due, esc = deadline
+    fid = f"finding-{state.findings_count() + 1 + offset}"
+    return FindingRecorded(
+        at, u, fid, actor, source, description, days, day_unit, due, esc, None, key, fingerprint
+    )
+
+
+def _rectification(state: State) -> tuple[int, str]:
+    findings = state.compiled.resolved.template.findings
+    return findings.rectification_days, getattr(findings, "rectification_unit", "working_days")
+
+
+def decide_finding(
+    state: State,
+    u: int,
+    at: int,
+    actor: str,
+    source: str,
+    description: str,
+    days: int | None,
+    key: str | None,
+    fingerprint: str | None,
+) -> list[DomainEvent]:
+    """record_finding: a finding and its rectification step."""
+    uid = state.ids[u]
+    sources = state.compiled.resolved.template.findings.sources
+    if source not in sources:
+        raise TransitionRefused(
+            f"unknown finding source {source!r}; the template allows {', '.join(sources)}",
+            unit=uid,
+            event="finding",
+        )
+    for name, text in (("source", source), ("description", description)):
+        if type(text) is not str:
+            raise TransitionRefused(f"{name} must be text", unit=uid, event="finding")
+    authorise(state, actor, state.compiled.permissions.get("finding", ("inspector",)), u,
+              "finding", None)  # fmt: skip
+    default_days, day_unit = _rectification(state)
+    if days is not None:
+        day_unit = "working_days"
+    deadline = finding_deadline(
+        state, default_days if days is None else days, day_unit, at, uid, "finding"
+    )
+    return [
+        new_finding(state, u, at, actor, source, description, deadline, day_unit, key=key,
+                    fingerprint=fingerprint)
+    ]  # fmt: skip
+
+
+def sanction_event(
+    state: State,
+    u: int,
+    sanction: str,
+    at: int,
+    actor: str,
+    person: str | None,
+    reason: str | None,
+    key: str | None = None,
+    fingerprint: str | None = None,
+) -> SanctionIssued:
+    """The event of a sanction from the ladder (its title and level recorded)."""
+    ladder = state.compiled.sanctions
+    level = next(i for i, x in enumerate(ladder) if x.id == sanction)
+    return SanctionIssued(
+        at, u, sanction, ladder[level].title, level + 1, actor, person, reason, None, key,
+        fingerprint,
+    )  # fmt: skip
+
+
+def decide_sanction(
+    state: State,
+    u: int,
+    at: int,
+    actor: str,
+    sanction: str,
+    person: str | None,
+    reason: str | None,
+    rectify_days: int | None,
+    key: str | None,
+    fingerprint: str | None,
+) -> list[DomainEvent]:
+    """issue_sanction: the sanction, and a rectification step if ordered."""
+    uid = state.ids[u]
+    ladder = [x.id for x in state.compiled.sanctions]
+    if sanction not in ladder:
+        raise TransitionRefused(
+            f"unknown sanction {sanction!r}; the ladder is {' → '.join(ladder)}",
+            unit=uid,
+            event="sanction",
+        )
+    authorise(state, actor, state.compiled.permissions.get("sanction", ()), u, "sanction", None)
+    deadline = (
+        None
+        if rectify_days is None
+        else finding_deadline(state, rectify_days, "working_days", at, uid, "sanction")
+    )
+    events: list[DomainEvent] = [
+        sanction_event(state, u, sanction, at, actor, person, reason, key, fingerprint)
+    ]
+    if deadline is not None:
+        events.append(
+            new_finding(state, u, at, actor, "sanction", reason or sanction, deadline,
+                        "working_days")
+        )  # fmt: skip
+    return events
+
+
+# -- enrolment and actors -----------------------------------------------------------------
+def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
+    """``(id, name, parent, kind)`` of one item given to ``enroll_many``."""
+    if isinstance(item, Mapping):
+        return item.get("id"), item.get("name"), item.get("parent"), item.get("kind") or "unit"
+    if isinstance(item, (tuple, list)) and 1 <= len(item) <= 4:
+        padded = [*item, None, None, None][:4]
+        return padded[0], padded[1], padded[2], padded[3] or "unit"
+    if isinstance(item, str):
+        return item, None, None, "unit"
+    raise EnrolmentError(
+        f"item {i}: expected a mapping or (id, name, parent[, kind]), not {item!r}"
+    )
+
+
+def decide_enrolment(
+    state: State, rows: Sequence[tuple[Any, Any, Any, Any]], at: int
+) -> UnitsEnrolled:
+    """enroll / enroll_many: all or nothing."""
+    index = state.index
+    batch: set[str] = set()
+    for uid, name, parent, kind in rows:
+        if type(uid) is not str or not uid:
+            raise EnrolmentError(f"a unit id must be a non-empty string, not {uid!r}")
+        if uid in index or uid in batch:
+            raise EnrolmentError("unit is already enrolled", unit=uid, event="enrolled")
+        if parent is not None:
+            if type(parent) is not str:
+                raise EnrolmentError(
+                    f"parent must be a unit id (text), not {parent!r}", unit=uid, event="enrolled"
+                )
+            if parent == uid:
+                raise EnrolmentError("a unit cannot be its own parent", unit=uid, event="enrolled")
+            if parent not in index and parent not in batch:
+                raise EnrolmentError(
+                    f"parent {parent!r} is not enrolled (enrol parents first)",
+                    unit=uid,
+                    event="enrolled",
+                )
+        if name is not None and type(name) is not str:
+            raise EnrolmentError(f"name must be text, not {name!r}", unit=uid, event="enrolled")
+        if kind not in KINDS:
+            raise EnrolmentError(
+                f"kind must be one of {', '.join(KINDS)}, not {kind!r}", unit=uid, event="enrolled"
+            )
+        batch.add(uid)
+    return UnitsEnrolled(
+        at,
+        tuple(r[0] for r in rows),
+        tuple(r[1] for r in rows),
+        tuple(r[2] for r in rows),
+        tuple(r[3] for r in rows),
+    )
+
+
+def decide_actor(
+    state: State, actor: str, roles: Iterable[str], unit: str | None, name: str | None, at: int
+) -> ActorAdded:
+    """add_actor: roles the template declares; text identifiers."""
+    _ident(actor, "actor id", "actor")
+    _ident(unit, "unit", "actor", optional=True)
+    if name is not None and type(name) is not str:
+        raise TransitionRefused(f"name must be text, not {name!r}", event="actor")
+    if actor == SYSTEM_ACTOR:
+        raise PermissionRefused(f"{SYSTEM_ACTOR!r} is reserved for the library's own events")
+    if isinstance(roles, str):
+        raise TransitionRefused("roles must be a list of role ids, not a string", event="actor")
+    roles = tuple(sorted(set(roles)))
+    for r in roles:
+        if type(r) is not str:
+            raise TransitionRefused(f"role ids must be text, not {r!r}", event="actor")
+    unknown = sorted(set(roles) - set(state.compiled.roles))
+    if unknown:
+        raise PermissionRefused(
+            f"unknown role(s) {', '.join(unknown)}; the template declares "
+            f"{', '.join(state.compiled.roles)}"
+        )
+    return ActorAdded(at, actor, roles, unit, name)

@@ -1,0 +1,346 @@
+"""Typed domain events: what the runtime records, one frozen class per event type.
+
+An event is a fact. It is produced by a decide function (:mod:`._decide`, :mod:`._time`,
+:mod:`._scoring`), written by the one writer (:func:`zyw_flow.runtime._apply.apply`) and
+kept in the journal. Units and steps are referred to by their indices in the campaign's
+state (a unit's enrolment order; a step's place in the step table), so a time-driven batch
+over 10^6 units is one compact record, not 10^6.
+
+Each event has a journal ``kind``: ``event`` for the campaign's events (those a host sees
+through ``Campaign.events``), ``actor`` for an actor registered and ``clock`` for the clock
+moved with nothing due. A batch event stands for several public events (:func:`count`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+import attrs
+
+__all__ = [
+    "EVENT_TYPES",
+    "ActorAdded",
+    "CaseRecorded",
+    "ClockMoved",
+    "DeductionRecorded",
+    "DomainEvent",
+    "EvaluationFinalized",
+    "EventType",
+    "FindingRecorded",
+    "PhaseOpened",
+    "PhasesEntered",
+    "RankingAction",
+    "SanctionIssued",
+    "ScoreRecorded",
+    "StepAccepted",
+    "StepAction",
+    "StepReturned",
+    "StepSubmitted",
+    "StepWaived",
+    "StepsEscalated",
+    "StepsOverdue",
+    "UnitsEnrolled",
+    "count",
+]
+
+#: The public event types (``Event.type``), as a type: a typo is a type error.
+EventType = Literal[
+    "enrolled",
+    "phase_opened",
+    "phase_entered",
+    "step_submitted",
+    "step_accepted",
+    "step_returned",
+    "step_waived",
+    "step_overdue",
+    "step_escalated",
+    "finding_recorded",
+    "sanction_issued",
+    "score_recorded",
+    "deduction_recorded",
+    "case_recorded",
+    "evaluation_finalized",
+    "ranking_action",
+]
+JournalKind = Literal["event", "actor", "clock"]
+
+
+@attrs.frozen(slots=True)
+class DomainEvent:
+    """Base of every event: the instant (µs since the epoch)."""
+
+    at: int
+    TYPE: ClassVar[str] = ""
+    KIND: ClassVar[JournalKind] = "event"
+
+    def count(self) -> int:
+        """How many public events this stands for (0 for actor and clock records)."""
+        return 1
+
+
+# -- registration and time -------------------------------------------------------------
+@attrs.frozen(slots=True)
+class ActorAdded(DomainEvent):
+    """An actor registered (or replaced) with roles, a unit for members, a name."""
+
+    actor: str
+    roles: tuple[str, ...]
+    unit: str | None
+    name: str | None
+    TYPE: ClassVar[str] = "actor_added"
+    KIND: ClassVar[JournalKind] = "actor"
+
+    def count(self) -> int:
+        return 0
+
+
+@attrs.frozen(slots=True)
+class ClockMoved(DomainEvent):
+    """The campaign clock moved with nothing due (a quiet tick)."""
+
+    TYPE: ClassVar[str] = "clock"
+    KIND: ClassVar[JournalKind] = "clock"
+
+    def count(self) -> int:
+        return 0
+
+
+@attrs.frozen(slots=True)
+class UnitsEnrolled(DomainEvent):
+    """Units (or persons) enrolled at one instant; parents are ids enrolled before."""
+
+    ids: tuple[str, ...]
+    names: tuple[str | None, ...]
+    parents: tuple[str | None, ...]
+    kinds: tuple[str, ...]
+    TYPE: ClassVar[str] = "enrolled"
+
+    def count(self) -> int:
+        return len(self.ids)
+
+
+@attrs.frozen(slots=True)
+class PhaseOpened(DomainEvent):
+    """A phase opened for the campaign (its start instant)."""
+
+    phase: int
+    TYPE: ClassVar[str] = "phase_opened"
+
+
+@attrs.frozen(slots=True)
+class PhasesEntered(DomainEvent):
+    """Units entered a phase (completion advance)."""
+
+    phase: int
+    units: tuple[int, ...]
+    TYPE: ClassVar[str] = "phase_entered"
+
+    def count(self) -> int:
+        return len(self.units)
+
+
+# -- steps -----------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class StepAction(DomainEvent):
+    """Base of the four actions on one step of one unit."""
+
+    unit: int
+    step: int
+    actor: str
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    late: bool = False
+
+
+@attrs.frozen(slots=True)
+class StepSubmitted(StepAction):
+    """A unit did or handed in a step (``late`` when after its deadline)."""
+
+    TYPE: ClassVar[str] = "step_submitted"
+
+
+@attrs.frozen(slots=True)
+class StepAccepted(StepAction):
+    """A reviewer accepted a submitted step (``data.auto`` when no review is needed)."""
+
+    TYPE: ClassVar[str] = "step_accepted"
+
+
+@attrs.frozen(slots=True)
+class StepReturned(StepAction):
+    """A reviewer sent a submitted step back."""
+
+    TYPE: ClassVar[str] = "step_returned"
+
+
+@attrs.frozen(slots=True)
+class StepWaived(StepAction):
+    """An authorised role waived a step for a unit."""
+
+    TYPE: ClassVar[str] = "step_waived"
+
+
+@attrs.frozen(slots=True)
+class StepsOverdue(DomainEvent):
+    """A step went overdue for these units (at its due instant, or when sent back late)."""
+
+    step: int
+    units: tuple[int, ...]
+    TYPE: ClassVar[str] = "step_overdue"
+
+    def count(self) -> int:
+        return len(self.units)
+
+
+@attrs.frozen(slots=True)
+class StepsEscalated(DomainEvent):
+    """A step of these units climbed to escalation ``level`` (1-based); a level with a
+    sanction issues it to each unit (recorded here, not re-derived on replay)."""
+
+    step: int
+    level: int
+    level_id: str
+    title: str
+    sanction: str | None
+    sanction_title: str | None
+    sanction_level: int | None
+    units: tuple[int, ...]
+    TYPE: ClassVar[str] = "step_escalated"
+
+    def count(self) -> int:
+        return len(self.units) * (2 if self.sanction is not None else 1)
+
+
+@attrs.frozen(slots=True)
+class FindingRecorded(DomainEvent):
+    """A finding against a unit, and the rectification step it opens (its own deadline
+    and escalation instants, recorded so that replay never recomputes them)."""
+
+    unit: int
+    finding: str
+    actor: str
+    source: str
+    description: str
+    days: int
+    day_unit: str
+    due: int
+    escalations: tuple[int, ...]
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "finding_recorded"
+
+
+@attrs.frozen(slots=True)
+class SanctionIssued(DomainEvent):
+    """An accountability action (问责) from the template's ladder."""
+
+    unit: int
+    sanction: str
+    title: str | None
+    level: int | None
+    actor: str
+    person: str | None = None
+    reason: str | None = None
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "sanction_issued"
+
+
+# -- evaluation ------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class ScoreRecorded(DomainEvent):
+    """A score of a leaf indicator (a later one for the same key corrects it)."""
+
+    unit: int
+    actor: str
+    indicator: str
+    value: str
+    period: str | None
+    rater_group: str | None
+    rater: str | None
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "score_recorded"
+
+
+@attrs.frozen(slots=True)
+class DeductionRecorded(DomainEvent):
+    """Points deducted from a unit."""
+
+    unit: int
+    actor: str
+    item: str
+    points: str
+    description: str
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "deduction_recorded"
+
+
+@attrs.frozen(slots=True)
+class CaseRecorded(DomainEvent):
+    """A case that lowers a grade (violation, accident, veto)."""
+
+    unit: int
+    actor: str
+    case: str
+    item: str | None
+    person: str | None
+    description: str
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "case_recorded"
+
+
+@attrs.frozen(slots=True)
+class EvaluationFinalized(DomainEvent):
+    """A round made final: grades, ranking, selections and consequences as data."""
+
+    actor: str
+    data: Mapping[str, Any]
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "evaluation_finalized"
+
+
+@attrs.frozen(slots=True)
+class RankingAction(DomainEvent):
+    """A bottom-N ladder action that is not a sanction (e.g. 通报)."""
+
+    unit: int
+    data: Mapping[str, Any]
+    TYPE: ClassVar[str] = "ranking_action"
+
+
+EVENT_TYPES: tuple[type[DomainEvent], ...] = (
+    ActorAdded,
+    ClockMoved,
+    UnitsEnrolled,
+    PhaseOpened,
+    PhasesEntered,
+    StepSubmitted,
+    StepAccepted,
+    StepReturned,
+    StepWaived,
+    StepsOverdue,
+    StepsEscalated,
+    FindingRecorded,
+    SanctionIssued,
+    ScoreRecorded,
+    DeductionRecorded,
+    CaseRecorded,
+    EvaluationFinalized,
+    RankingAction,
+)
+
+
+def count(event: DomainEvent) -> int:
+    """How many public events ``event`` stands for (0 for actor and clock records)."""
+    return event.count()

@@ -1,0 +1,245 @@
+"""The campaign's state: units as rows in compact arrays, one step table, a schedule.
+
+Only :func:`zyw_flow.runtime._apply.apply` writes it. Everything else reads it.
+
+The step table holds the template's steps and the rectification steps that findings and
+sanctions open, with one definition each (:class:`StepDef`: deadline, escalation instants,
+roles). Its cells are columns of bytes: ``status[s][j]``, ``esc[s][j]``, ``flags[s][j]``
+where ``j`` is the unit's index for a template step (every unit has a cell) and ``0`` for a
+rectification step (one unit has it, :attr:`StepDef.owner`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from zyw_flow._time import NEVER
+from zyw_flow.compile import CompiledCampaign
+from zyw_flow.compile._machine import ACCEPTED, NOT_OPEN, OVERDUE, PENDING, RETURNED
+from zyw_flow.evaluation import Case, Deduction, ScoreInput
+from zyw_flow.runtime._records import Actor
+
+__all__ = [
+    "KINDS",
+    "K_DUE",
+    "K_ESC",
+    "K_PHASE",
+    "LATE",
+    "SYSTEM_ACTOR",
+    "State",
+    "StepDef",
+]
+
+SYSTEM_ACTOR = "system"
+KINDS = ("unit", "person")
+LATE = 1
+K_PHASE, K_DUE, K_ESC = range(3)
+
+
+@attrs.frozen(slots=True)
+class StepDef:
+    """One row of the step table: a template step, or a finding's rectification step."""
+
+    id: str
+    title: str
+    opens: int
+    due: int
+    closes: int
+    escalations: tuple[int, ...]
+    submit: tuple[str, ...]
+    review: tuple[str, ...]
+    deps: tuple[int, ...] = ()
+    phase: int = -1
+    owner: int = -1  # the unit of a rectification step; -1: every unit
+    source: str = ""
+    description: str = ""
+
+
+def template_defs(c: CompiledCampaign) -> list[StepDef]:
+    """The step definitions of a compiled campaign's template steps."""
+    return [
+        StepDef(
+            id=s.id,
+            title=s.title,
+            opens=c.opens_us[i],
+            due=c.due_us[i],
+            closes=c.closes_us[i],
+            escalations=c.escalation_us[i],
+            submit=s.submit,
+            review=s.review,
+            deps=c.deps[i],
+            phase=c.step_phase[i],
+        )
+        for i, s in enumerate(c.steps)
+    ]
+
+
+class State:
+    """Everything a campaign knows, in compact columns. Written only by ``apply``."""
+
+    def __init__(self, compiled: CompiledCampaign) -> None:
+        self.compiled = compiled
+        self.zone = compiled.zone
+        self.completion = compiled.advance == "completion"
+        self.n = len(compiled.steps)
+        # units
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.names: list[str | None] = []
+        self.parent = array("i")
+        self.kind = bytearray()
+        self.enrolled = array("q")
+        self.last = array("q")
+        self.uphase = array("b")
+        # the step table
+        self.defs: list[StepDef] = template_defs(compiled)
+        self.step_index: dict[str, int] = dict(compiled.step_index)
+        self.status: list[bytearray] = [bytearray() for _ in range(self.n)]
+        self.esc: list[bytearray] = [bytearray() for _ in range(self.n)]
+        self.flags: list[bytearray] = [bytearray() for _ in range(self.n)]
+        self.completed: list[dict[int, int]] = [{} for _ in range(self.n)]
+        self.unit_findings: dict[int, list[int]] = {}
+        self.sanctions: dict[int, list[dict[str, Any]]] = {}
+        # evaluation
+        self.scores: dict[tuple[str, str, str | None, str | None, str | None], ScoreInput] = {}
+        self.deductions: list[Deduction] = []
+        self.cases: list[Case] = []
+        self.rounds: list[dict[str, Any]] = []
+        self.grades: dict[str, tuple[str | None, str | None]] = {}
+        self.key_units: set[str] = set()
+        self.ineligible: set[str] = set()
+        # who, idempotency, time
+        self.actors: dict[str, Actor] = {}
+        self.keys: dict[str, tuple[str, int]] = {}
+        self.eseq = 0  # the last public event's number
+        self.phase = -1
+        self.now = -NEVER
+        self.schedule: list[tuple[int, int, int, int, int, int]] = []
+        self.push_seq = 0
+        for p, start in enumerate(compiled.phase_start_us):
+            self.push(start, K_PHASE, p, 0)
+        for s, d in enumerate(self.defs):
+            self.push_step(s, d)
+
+    # -- the schedule (an index of what falls due, kept in step with the state) ----------
+    def push(self, at: int, kind: int, a: int, b: int) -> None:
+        """Schedule a time-driven transition. At one instant deadlines (stamped a
+        microsecond earlier) come first, then the rest in the order scheduled."""
+        self.push_seq += 1
+        heapq.heappush(self.schedule, (at, 0 if kind == K_DUE else 1, self.push_seq, kind, a, b))
+
+    def push_step(self, s: int, d: StepDef) -> None:
+        """Schedule a step's deadline (overdue once it has passed) and escalation levels."""
+        if d.due < NEVER:
+            self.push(d.due + 1, K_DUE, s, 0)
+            for k, at in enumerate(d.escalations):
+                self.push(at, K_ESC, s, k)
+
+    def drop_past(self) -> None:
+        """Forget scheduled transitions at or before the clock (they have been applied)."""
+        heap = self.schedule
+        while heap and heap[0][0] <= self.now:
+            heapq.heappop(heap)
+
+    # -- cells ----------------------------------------------------------------------------
+    def slot(self, s: int, u: int) -> int:
+        """The cell of unit ``u`` in step ``s``'s columns."""
+        return u if s < self.n else 0
+
+    def owns(self, s: int, u: int) -> bool:
+        """Whether unit ``u`` owes step ``s``."""
+        owner = self.defs[s].owner
+        return owner < 0 or owner == u
+
+    def unit_steps(self, u: int) -> list[int]:
+        """The steps unit ``u`` owes: the template's, then its rectification steps."""
+        return [*range(self.n), *self.unit_findings.get(u, ())]
+
+    def owners(self, s: int) -> range | tuple[int, ...]:
+        """The units with a cell in step ``s`` (by cell order)."""
+        owner = self.defs[s].owner
+        return range(len(self.ids)) if owner < 0 else (owner,)
+
+    def unit_of(self, s: int, j: int) -> int:
+        """The unit of cell ``j`` of step ``s``."""
+        owner = self.defs[s].owner
+        return j if owner < 0 else owner
+
+    # -- prospective reads (no mutation) ----------------------------------------------------
+    def gate_met(self, u: int, p: int) -> bool:
+        """Whether unit ``u`` has every gate step of phase ``p`` accepted or waived."""
+        if p < 0:
+            return True
+        status = self.status
+        return all(status[s][u] >= ACCEPTED for s in self.compiled.gate_steps[p])  # or waived
+
+    def phase_at(self, u: int, at: int) -> int:
+        """The phase unit ``u`` would be in at ``at`` (given no further actions)."""
+        starts = self.compiled.phase_start_us
+        if not self.completion:
+            p = self.phase
+            while p + 1 < len(starts) and starts[p + 1] <= at:
+                p += 1
+            while p >= 0 and starts[p] > at:
+                p -= 1
+            return p
+        p = self.uphase[u]
+        if p < 0:
+            return 0 if starts[0] <= at else -1
+        while p + 1 < len(starts) and starts[p + 1] <= at and self.gate_met(u, p):
+            p += 1
+        return p
+
+    def status_at(self, s: int, u: int, at: int) -> int:
+        """The status of unit ``u``'s step ``s`` as of ``at``."""
+        d = self.defs[s]
+        st = self.status[s][self.slot(s, u)]
+        if st == PENDING:
+            if d.opens > at:
+                return NOT_OPEN
+            if self.completion and d.phase >= 0 and self.phase_at(u, at) < d.phase:
+                return NOT_OPEN
+            if d.due < at:
+                return OVERDUE
+        elif st == RETURNED and d.due < at:
+            return OVERDUE
+        return st
+
+    def effective(self, s: int, u: int, j: int) -> int:
+        """The status shown now: a pending step not yet open is ``not_open``."""
+        st = self.status[s][j]
+        if st == PENDING:
+            d = self.defs[s]
+            if d.opens > self.now:
+                return NOT_OPEN
+            if self.completion and d.phase >= 0 and self.uphase[u] < d.phase:
+                return NOT_OPEN
+        return st
+
+    def findings_count(self) -> int:
+        """How many rectification steps exist."""
+        return len(self.defs) - self.n
+
+    def actor(self, actor_id: str) -> Actor | None:
+        """A registered actor."""
+        return self.actors.get(actor_id)
+
+    def score_inputs(self) -> list[ScoreInput]:
+        """Every score recorded (the latest per key)."""
+        return list(self.scores.values())
+
+
+def decimal_of(text: str) -> Decimal:
+    """A recorded decimal (a score or points), read back exactly."""
+    return Decimal(text)
+
+
+def as_mapping(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A mutable copy of optional event data."""
+    return dict(data) if data else {}
