@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -124,12 +125,22 @@ class CompiledCampaign:
         """Role id → title."""
         return self.resolved.template.roles
 
-    def finding_due(self, at_us: int, days: int) -> tuple[int, tuple[int, ...]]:
-        """Deadline and escalation instants of a finding recorded at ``at_us``."""
+    def finding_due(
+        self, at_us: int, days: int, unit: Literal["days", "working_days"] = "working_days"
+    ) -> tuple[int, tuple[int, ...]]:
+        """Deadline and escalation instants of a finding recorded at ``at_us``.
+
+        ``days`` counts working days, or calendar days when ``unit`` is ``"days"`` (pass
+        the template's ``findings.rectification_unit`` with its ``rectification_days``).
+        The deadline is the end of that day, local time; ``0`` means the same day.
+        """
         local = (
             dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)
         ).astimezone(self.zone)
-        day = self.calendar.add_workdays(local.date(), days) if days else local.date()
+        if unit == "days":
+            day = local.date() + dt.timedelta(days=days)
+        else:
+            day = self.calendar.add_workdays(local.date(), days) if days else local.date()
         due = end_of_day(day, self.timezone)
         return to_us(due), escalation_instants(due, self.escalation, self.calendar, self.timezone)
 

@@ -592,13 +592,16 @@ class _Builder:
         findings = FindingsDef()
         if isinstance(body.get("findings"), dict):
             fraw = body["findings"]
-            days = findings.rectification_days
-            if "rectification_days" in fraw:
+            days, days_unit = findings.rectification_days, findings.rectification_unit
+            raw_days = fraw.get("rectification_days")
+            if isinstance(raw_days, int) and not isinstance(raw_days, bool) and raw_days >= 0:
+                days = raw_days  # a bare number counts working days (the documented default)
+            elif "rectification_days" in fraw:
                 try:
-                    days, unit = parse_duration(fraw["rectification_days"])
+                    days, days_unit = parse_duration(raw_days)
                 except DateExpressionError as exc:
                     self.problem("findings.rectification_days", f"bad delay: {exc.reason}")
-            findings = FindingsDef(days, tuple(fraw.get("sources", findings.sources)))
+            findings = FindingsDef(days, tuple(fraw.get("sources", findings.sources)), days_unit)
 
         phases: list[PhaseDef] = []
         default_review = perms.get("accept", ("office",))

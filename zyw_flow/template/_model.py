@@ -106,6 +106,9 @@ class FindingsDef:
 
     rectification_days: int = 10
     sources: tuple[str, ...] = ("inspection", "complaint", "self_check", "covert_visit")
+    #: What ``rectification_days`` counts: ``"working_days"`` (a bare number, ``"10 working
+    #: days"``, ``"10个工作日"``) or calendar ``"days"`` (``"30 days"``, ``"30天"``).
+    rectification_unit: Literal["days", "working_days"] = "working_days"
 
 
 @attrs.frozen
