@@ -380,6 +380,42 @@ class TestRectificationDays:
         assert working_due == to_us(end_of.add(days=7))  # 10-08, 10-09 (调休), 10-10
 
 
+class TestLayeredChecks:
+    """The template layer checks what it can see; `zyw_flow.load_template` adds dates."""
+
+    TEXT = HEAD + textwrap.dedent(
+        """\
+        phases:
+          - id: work
+            title: 工作
+            window: 9月11日—9月20日
+            steps:
+              report: {title: 报告, submit: [clerk], due: 9月5日前}
+        """
+    )
+
+    def test_template_layer_reports_its_own_problems(self) -> None:
+        """`zyw_flow.template.load_template_text` reports the unknown role only."""
+        assert [p[1] for p in problems_of(self.TEXT)] == ["phases[0].steps.report.submit[0]"]
+
+    def test_full_loader_adds_the_date_problems(self) -> None:
+        """`zyw_flow.load_template_text` reports the deadline before the phase as well."""
+        from zyw_flow import load_template_text as load_all
+
+        with pytest.raises(TemplateError) as info:
+            load_all(self.TEXT)
+        assert [p.path for p in info.value.problems] == [
+            "phases[0].steps.report.submit[0]",
+            "phases[0].steps.report.due",
+        ]
+
+    def test_full_loader_of_a_good_template(self) -> None:
+        """Both loaders give the same template when there is no problem."""
+        from zyw_flow import load_template as load_all
+
+        assert load_all("zhiyong-2011") == load_template("zhiyong-2011")
+
+
 class TestPhaseMerging:
     """`use:` merges a phase template; the campaign retitles, drops, overrides and adds."""
 

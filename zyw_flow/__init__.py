@@ -25,7 +25,7 @@ from zyw_flow._errors import (
 )
 from zyw_flow.compile import CompiledCampaign, compile_campaign
 from zyw_flow.dates import WorkCalendar
-from zyw_flow.resolve import ResolvedCampaign, resolve
+from zyw_flow.resolve import ResolvedCampaign, load_template, load_template_text, resolve
 from zyw_flow.runtime import (
     Actor,
     Board,
@@ -36,7 +36,7 @@ from zyw_flow.runtime import (
     UnitStatus,
 )
 from zyw_flow.scenario import ScenarioResult, run_scenario
-from zyw_flow.template import CampaignTemplate, load_template, load_template_text
+from zyw_flow.template import CampaignTemplate
 
 __version__ = "0.1.0"
 

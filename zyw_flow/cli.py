@@ -46,14 +46,14 @@ def _console() -> Console:
 
 
 def _load(ref: str, params: dict[str, str]) -> Any:
-    from zyw_flow.resolve import resolve
-    from zyw_flow.template import load_template
+    from zyw_flow.resolve import load_template, resolve
 
     return resolve(load_template(ref, params))
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from zyw_flow.template import iter_template_sources, load_template
+    from zyw_flow.resolve import load_template
+    from zyw_flow.template import iter_template_sources
 
     table = Table(title="Bundled and installed campaign templates")
     for col in ("id", "title", "phases", "origin"):
@@ -79,8 +79,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from zyw_flow.resolve import resolve
-    from zyw_flow.template import load_template
+    from zyw_flow.resolve import load_template, resolve
 
     failed = missing = 0
     params = _params(args.param)

@@ -13,8 +13,7 @@ from typing import Any
 
 import attrs
 
-from zyw_flow import _errors
-from zyw_flow._errors import ScenarioError, TemplateNotFound, ZywFlowError
+from zyw_flow._errors import ScenarioError, TemplateError, TemplateNotFound, ZywFlowError
 from zyw_flow.runtime import Campaign
 from zyw_flow.template import read_yaml
 
@@ -99,7 +98,7 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         doc = read_yaml(path.read_bytes(), str(path))
-    except _errors.TemplateError as exc:
+    except TemplateError as exc:
         raise ScenarioError([str(p) for p in exc.problems]) from None
     data = doc.data
     problems = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -24,7 +23,7 @@ from zyw_flow.compile._machine import (
     phase_machine,
     step_machine,
 )
-from zyw_flow.dates import WorkCalendar, end_of_day
+from zyw_flow.dates import DurationUnit, WorkCalendar, end_of_day
 from zyw_flow.evaluation import ScoringScheme, load_scheme_text
 from zyw_flow.resolve import ResolvedCampaign, ResolvedStep
 from zyw_flow.template import EscalationLevelDef, SanctionDef
@@ -126,7 +125,7 @@ class CompiledCampaign:
         return self.resolved.template.roles
 
     def finding_due(
-        self, at_us: int, days: int, unit: Literal["days", "working_days"] = "working_days"
+        self, at_us: int, days: int, unit: DurationUnit = "working_days"
     ) -> tuple[int, tuple[int, ...]]:
         """Deadline and escalation instants of a finding recorded at ``at_us``.
 

@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 import attrs
 import yaml
 
+from zyw_flow._bundled import bundled_dir
 from zyw_flow._errors import (
     DateExpressionError,
     Problem,
@@ -26,9 +27,8 @@ from zyw_flow._errors import (
     TemplateNotFound,
     ZywFlowError,
 )
-from zyw_flow.template._build import parse_duration
-from zyw_flow.template._registry import bundled_dir
-from zyw_flow.template._yaml import Document, join, read_yaml
+from zyw_flow._yaml import Document, join, read_yaml
+from zyw_flow.dates import parse_duration
 
 __all__ = [
     "DEFAULT_BANDS",
