@@ -119,6 +119,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "STEP_EVENTS",
         "STEP_TRANSITIONS",
         "compile_campaign",
+        "compile_source",
         "derive_table",
         "escalation_instants",
         "mermaid",

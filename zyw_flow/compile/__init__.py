@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from zyw_flow.compile._compile import CompiledCampaign, compile_campaign, escalation_instants
+from zyw_flow.compile._compile import (
+    CompiledCampaign,
+    compile_campaign,
+    compile_source,
+    escalation_instants,
+)
 from zyw_flow.compile._diagram import mermaid
 from zyw_flow.compile._machine import (
     GUARDS,
@@ -21,6 +26,7 @@ __all__ = [
     "STEP_TRANSITIONS",
     "CompiledCampaign",
     "compile_campaign",
+    "compile_source",
     "derive_table",
     "escalation_instants",
     "mermaid",

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 from transitions import Machine
 
+from zyw_flow._errors import ParameterError
 from zyw_flow._time import NEVER, to_us
 from zyw_flow.compile._machine import (
     STATUS_NAMES,
@@ -25,8 +28,8 @@ from zyw_flow.compile._machine import (
 )
 from zyw_flow.dates import DurationUnit, WorkCalendar, end_of_day
 from zyw_flow.evaluation import ScoringScheme, load_scheme_text
-from zyw_flow.resolve import ResolvedCampaign, ResolvedStep
-from zyw_flow.template import EscalationLevelDef, SanctionDef
+from zyw_flow.resolve import ResolvedCampaign, ResolvedStep, load_template, resolve
+from zyw_flow.template import CampaignTemplate, EscalationLevelDef, SanctionDef
 
 __all__ = ["CompiledCampaign", "compile_campaign", "escalation_instants"]
 
@@ -193,3 +196,32 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
             for subject, text in template.scheme_texts.items()
         },
     )
+
+
+def compile_source(
+    source: str | Path | CampaignTemplate | ResolvedCampaign | CompiledCampaign,
+    params: Mapping[str, Any] | None = None,
+) -> CompiledCampaign:
+    """Load, resolve and compile whatever stage of a template is given.
+
+    A template id or path is loaded with ``params`` (every problem, date problems included,
+    in one :class:`~zyw_flow.TemplateError`); a :class:`CampaignTemplate` is resolved; a
+    :class:`ResolvedCampaign` is compiled; a :class:`CompiledCampaign` is returned as is.
+
+    Raises:
+        TemplateNotFound: no template by that id or path.
+        TemplateError: the template (with these parameters) has problems.
+        ParameterError: ``params`` given with a template whose parameters are already bound.
+    """
+    if isinstance(source, CompiledCampaign | ResolvedCampaign | CampaignTemplate):
+        if params:
+            raise ParameterError(
+                f"params apply to a template id or path; this {type(source).__name__} has its "
+                "parameters bound already (load it again with the new params)"
+            )
+        if isinstance(source, CompiledCampaign):
+            return source
+        if isinstance(source, ResolvedCampaign):
+            return compile_campaign(source)
+        return compile_campaign(resolve(source))
+    return compile_campaign(resolve(load_template(source, params)))
