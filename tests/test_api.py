@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+from types import ModuleType
+
+import pytest
 
 import zyw_flow
 from tests.conftest import ROOT
@@ -20,7 +25,9 @@ PUBLIC = [
     "DuplicateEventError",
     "EnrolmentError",
     "Event",
+    "InstantError",
     "JournalCorrupted",
+    "NoClockError",
     "OverdueItem",
     "ParameterError",
     "PermissionRefused",
@@ -29,6 +36,7 @@ PUBLIC = [
     "ScenarioError",
     "ScenarioResult",
     "SchemaVersionError",
+    "ScoringError",
     "StepStatus",
     "StoreError",
     "TemplateError",
@@ -98,6 +106,192 @@ CAMPAIGN_METHODS = [
 ]
 
 
+#: ``__all__`` of each public module but the root and ``zyw_flow.runtime`` (pinned above
+#: and with the runtime). Sorted; a change here is a deliberate change of the public API.
+MODULE_ALL: dict[str, list[str]] = {
+    "zyw_flow.cli": [
+        "build_parser",
+        "main",
+    ],
+    "zyw_flow.compile": [
+        "CompiledCampaign",
+        "GUARDS",
+        "STATUS_NAMES",
+        "STEP_EVENTS",
+        "STEP_TRANSITIONS",
+        "compile_campaign",
+        "compile_source",
+        "compile_stored",
+        "derive_table",
+        "escalation_instants",
+        "mermaid",
+        "phase_machine",
+        "step_machine",
+        "stored_meta",
+    ],
+    "zyw_flow.runtime": [
+        "Actor",
+        "Board",
+        "Campaign",
+        "Evaluation",
+        "Event",
+        "EventList",
+        "OverdueItem",
+        "SYSTEM_ACTOR",
+        "StepStatus",
+        "UnitStatus",
+    ],
+    "zyw_flow.dates": [
+        "AbsoluteDate",
+        "DateExpr",
+        "DaySpan",
+        "DurationUnit",
+        "NonWorkdayPolicy",
+        "Recurrence",
+        "RelativeDate",
+        "WorkCalendar",
+        "end_of_day",
+        "parse_date",
+        "parse_duration",
+        "parse_recurrence",
+        "parse_window",
+        "start_of_day",
+    ],
+    "zyw_flow.evaluation": [
+        "Band",
+        "BottomAction",
+        "CASE_KINDS",
+        "Case",
+        "Consequence",
+        "Consequences",
+        "DEFAULT_BANDS",
+        "DEFAULT_LADDER",
+        "Deduction",
+        "DeductionItem",
+        "Deductions",
+        "Downgrade",
+        "Indicator",
+        "IndicatorScore",
+        "LadderStep",
+        "MissingInput",
+        "Period",
+        "Quota",
+        "RankRow",
+        "Ranking",
+        "RaterGroup",
+        "Rounding",
+        "ScoreInput",
+        "Scorecard",
+        "ScoringError",
+        "ScoringScheme",
+        "Veto",
+        "apply_cases",
+        "bottom_actions",
+        "bottom_units",
+        "bundled_schemes",
+        "consequences",
+        "distribution_rows",
+        "distribution_table",
+        "find_scheme",
+        "grade_distribution",
+        "load_scheme",
+        "load_scheme_text",
+        "plot_grade_distribution",
+        "quota_size",
+        "rank",
+        "ranking_rows",
+        "ranking_table",
+        "score_unit",
+        "score_units",
+        "scorecard_rows",
+        "scorecard_table",
+        "scoring_dir",
+        "select_advanced",
+        "select_excellent_people",
+        "to_csv",
+        "to_decimal",
+        "top_bottom_publicity",
+    ],
+    "zyw_flow.resolve": [
+        "ResolvedCampaign",
+        "ResolvedPhase",
+        "ResolvedStep",
+        "load_template",
+        "load_template_text",
+        "make_calendar",
+        "resolve",
+    ],
+    "zyw_flow.scenario": [
+        "ACTIONS",
+        "FIELDS",
+        "ScenarioResult",
+        "bundled_scenarios",
+        "find_scenario",
+        "load_scenario",
+        "run_scenario",
+    ],
+    "zyw_flow.store": [
+        "CHAIN_VERSION",
+        "GENESIS",
+        "Journal",
+        "Row",
+        "SCHEMA_VERSION",
+        "SQLiteJournal",
+        "VerifyReport",
+        "chain_hash",
+        "is_postgres_url",
+        "meta_problem",
+        "open_journal",
+        "verify_rows",
+    ],
+    "zyw_flow.template": [
+        "CalendarDef",
+        "CampaignTemplate",
+        "DEFAULT_PERMISSIONS",
+        "DEFAULT_ROLES",
+        "DEFAULT_SANCTIONS",
+        "Document",
+        "ENTRY_POINT_GROUP",
+        "EscalationLevelDef",
+        "FindingsDef",
+        "ParamDef",
+        "PhaseDef",
+        "SanctionDef",
+        "StepDef",
+        "TemplateSource",
+        "build_template",
+        "bundled_dir",
+        "find_template",
+        "iter_template_sources",
+        "load_template",
+        "load_template_text",
+        "parse_duration",
+        "read_yaml",
+        "schema",
+    ],
+    "zyw_flow.testing": [
+        "InvariantViolation",
+        "StatusTracker",
+        "actors",
+        "awkward_instants",
+        "campaign_machine",
+        "campaign_test",
+        "check_escalation_schedule",
+        "check_phase_entry",
+        "check_refusal_changed_nothing",
+        "check_reopen_matches",
+        "check_status_matches_deadlines",
+        "check_tick_equivalence",
+        "compile_source",
+        "invalid_templates",
+        "observable_state",
+        "template_texts",
+        "unit_trees",
+        "units",
+    ],
+}
+
+
 class TestPublicApi:
     def test_all_is_pinned(self) -> None:
         """`zyw_flow.__all__` is exactly the documented list."""
@@ -142,3 +336,51 @@ class TestPublicApi:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == "False"
+
+
+def _all_modules() -> list[str]:
+    """Every module of the package (``__main__`` modules left out: they run the CLI)."""
+    names = ["zyw_flow"]
+    for info in pkgutil.walk_packages(zyw_flow.__path__, "zyw_flow."):
+        if not info.name.endswith("__main__"):
+            names.append(info.name)
+    return sorted(names)
+
+
+def _is_public(name: str) -> bool:
+    return not any(part.startswith("_") for part in name.split("."))
+
+
+class TestModuleSurfaces:
+    """Every public module declares and keeps its `__all__`."""
+
+    def test_pins_are_sorted_literals(self) -> None:
+        """Each pinned list is sorted and has no duplicates (so diffs stay readable)."""
+        for module, names in MODULE_ALL.items():
+            assert names == sorted(set(names)), module
+
+    @pytest.mark.parametrize("module", sorted(MODULE_ALL))
+    def test_all_is_pinned(self, module: str) -> None:
+        """The module's `__all__` is exactly its pinned list."""
+        mod = importlib.import_module(module)
+        assert sorted(mod.__all__) == MODULE_ALL[module]
+        assert len(set(mod.__all__)) == len(mod.__all__)
+
+    def test_every_public_module_is_pinned_or_owned(self) -> None:
+        """Each public module has a pin here (the root and the runtime are pinned apart)."""
+        public = {m for m in _all_modules() if _is_public(m)}
+        assert public == {*MODULE_ALL, "zyw_flow", "zyw_flow.runtime"}
+
+    def test_every_public_module_has_all(self) -> None:
+        """Every public module declares `__all__`."""
+        for name in _all_modules():
+            if _is_public(name):
+                mod: ModuleType = importlib.import_module(name)
+                assert isinstance(getattr(mod, "__all__", None), list), name
+
+    def test_every_name_in_every_all_exists(self) -> None:
+        """Each name of each module's `__all__` (private modules too) is an attribute."""
+        for name in _all_modules():
+            mod = importlib.import_module(name)
+            for attr in getattr(mod, "__all__", ()):
+                assert hasattr(mod, attr), f"{name}.{attr}"

@@ -22,7 +22,7 @@ WEEKENDS = WorkCalendar(name="weekends")
 # way stays covered.
 covered_days = st.dates(min_value=date(2004, 6, 1), max_value=date(2026, 6, 30))
 offsets = st.integers(min_value=-60, max_value=60)
-nonzero_offsets = offsets.filter(lambda n: n != 0)
+nonzero_offsets = st.one_of(st.integers(-60, -1), st.integers(1, 60))
 calendars = st.sampled_from([CN, WEEKENDS])
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from zyw_flow.evaluation import (
@@ -89,18 +89,29 @@ slot_values = st.lists(
 )
 
 
-@given(
-    policy=st.sampled_from(POLICIES),
-    values=slot_values,
-    index=st.integers(0, len(SLOTS) - 1),
-    raise_to=percent_values,
-)
+@st.composite
+def raised_slot(draw: st.DrawFn) -> tuple[list[D | None], int, D]:
+    """Slot values, the index of one given slot, and a value at least as high as it.
+
+    Built so that every draw is valid (no filtering): the raised slot always holds a
+    value and ``raise_to`` is drawn from ``[old, 100]``.
+    """
+    values = draw(slot_values)
+    index = draw(st.integers(0, len(SLOTS) - 1))
+    old = draw(percent_values)
+    values[index] = old
+    raise_to = draw(st.decimals(min_value=old, max_value=100, places=3))
+    return values, index, raise_to
+
+
+@given(policy=st.sampled_from(POLICIES), case=raised_slot())
 def test_raising_an_input_never_lowers_the_total(
-    policy: str, values: list[D | None], index: int, raise_to: D
+    policy: str, case: tuple[list[D | None], int, D]
 ) -> None:
     scheme = SCHEMES[(policy, "exclude")]
+    values, index, raise_to = case
     old = values[index]
-    assume(old is not None and raise_to >= old)
+    assert old is not None and raise_to >= old
     higher = list(values)
     higher[index] = raise_to
     before = score_unit(scheme, "u", make_inputs("u", values))

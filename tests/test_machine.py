@@ -126,3 +126,25 @@ def test_graphviz_source_and_png_without_dot(
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert main(["diagram", "zhiyong-2011", "--png", "x.png"]) == 2
     assert "Graphviz" in capsys.readouterr().err
+
+
+class TestCompileSource:
+    """`compile_source` takes a template at any stage."""
+
+    def test_every_stage_gives_the_same_tables(self) -> None:
+        """An id, a path, a template, a resolved and a compiled campaign compile alike."""
+        from zyw_flow import ParameterError, TemplateError
+        from zyw_flow.compile import compile_source
+        from zyw_flow.template import bundled_dir
+
+        compiled = compile_source("zhiyong-2011")
+        template = compiled.resolved.template
+        for source in (bundled_dir() / "zhiyong-2011.yaml", template, compiled.resolved):
+            assert compile_source(source).table == compiled.table
+            assert compile_source(source).due_us == compiled.due_us
+        assert compile_source(compiled) is compiled
+        assert compile_source("health-zhiyong", {"year": 2015}).resolved.template.year == 2015
+        with pytest.raises(ParameterError, match="bound already"):
+            compile_source(template, {"year": 2012})
+        with pytest.raises(TemplateError, match="unknown parameter 'yaer'"):
+            compile_source("zhiyong-2011", {"yaer": 2012})

@@ -80,6 +80,32 @@ class TestReplayCommand:
         assert main(["replay", str(bad)]) == 1
         assert "PermissionRefused" in capsys.readouterr().err
 
+    @pytest.mark.parametrize(
+        ("expected", "ok"),
+        [
+            ("InstantError", True),
+            ("ValueError", True),  # the builtin it also is (scenarios written before it)
+            ("ZywFlowError", False),  # a zyw_flow base class is too wide
+            ("TransitionRefused", False),
+        ],
+    )
+    def test_expect_error_names(self, tmp_path: Path, expected: str, ok: bool) -> None:
+        """`expect_error:` names the exact class or a builtin it also is."""
+        path = tmp_path / "bad-instant.yaml"
+        path.write_text(
+            "template: zhiyong-2011\n"
+            "units: [{id: a}]\n"
+            "actors: {clerk: {roles: [member], unit: a}}\n"
+            "script:\n"
+            '  - {at: "2011-09-31", do: submit, unit: a, step: work_plan, actor: clerk, '
+            f"expect_error: {expected}}}\n",
+            encoding="utf-8",
+        )
+        result = run_scenario(path)
+        assert result.ok is ok
+        if not ok:
+            assert "InstantError: not an ISO date or date-time: '2011-09-31'" in result.failures[0]
+
     def test_malformed_scenario(self, tmp_path: Path) -> None:
         """A scenario without a script is refused with a ScenarioError."""
         bad = tmp_path / "empty.yaml"

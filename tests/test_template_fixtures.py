@@ -21,9 +21,9 @@ from typing import Any
 import attrs
 import pytest
 
+from zyw_flow import load_template
 from zyw_flow._errors import Problem, TemplateError
 from zyw_flow.resolve import ResolvedCampaign, resolve
-from zyw_flow.template import load_template
 
 FIXTURES = Path(__file__).parent / "templates"
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pendulum
 import pytest
 
 from zyw_flow._errors import TemplateError, TemplateNotFound
@@ -322,6 +323,97 @@ class TestParameters:
         """${name} of an undeclared parameter is a problem at the string."""
         problems = problems_of(HEAD + 'description: "第${round}轮"\n' + ONE_PHASE)
         assert problems == [(5, "description", "unknown parameter 'round' in '第${round}轮'")]
+
+
+class TestRectificationDays:
+    """`findings.rectification_days` keeps its unit: working days or calendar days."""
+
+    @pytest.mark.parametrize(
+        ("written", "days", "unit"),
+        [
+            ("30 days", 30, "days"),
+            ("30天", 30, "days"),
+            ("10 working days", 10, "working_days"),
+            ("10个工作日", 10, "working_days"),
+            ("1 working day", 1, "working_days"),
+            (12, 12, "working_days"),
+            (0, 0, "working_days"),
+        ],
+    )
+    def test_unit_kept(self, written: object, days: int, unit: str) -> None:
+        """Calendar days stay calendar days; a bare number counts working days."""
+        text = HEAD + f"findings:\n  rectification_days: {written}\n" + ONE_PHASE
+        findings = load_template_text(text).findings
+        assert (findings.rectification_days, findings.rectification_unit) == (days, unit)
+
+    def test_default_is_ten_working_days(self) -> None:
+        """Without a `findings` section the default is 10 working days."""
+        findings = load_template_text(HEAD + ONE_PHASE).findings
+        assert (findings.rectification_days, findings.rectification_unit) == (10, "working_days")
+
+    @pytest.mark.parametrize("written", ["30 weeks", "thirty days", "-3", "-3 days", "3.5 days"])
+    def test_invalid_unit_is_a_problem_at_its_path(self, written: str) -> None:
+        """A delay that is not N (working) days is reported at findings.rectification_days."""
+        text = HEAD + f'findings:\n  rectification_days: "{written}"\n' + ONE_PHASE
+        problems = problems_of(text)
+        assert len(problems) == 1
+        line, path, message = problems[0]
+        assert (line, path) == (6, "findings.rectification_days")
+        assert message.startswith("bad delay:")
+
+    def test_negative_number_is_a_problem(self) -> None:
+        """A negative bare number is refused at its path."""
+        text = HEAD + "findings:\n  rectification_days: -3\n" + ONE_PHASE
+        assert [p[1] for p in problems_of(text)] == ["findings.rectification_days"]
+
+    def test_compiled_deadline_counts_the_unit(self) -> None:
+        """`finding_due` counts calendar days or working days as asked."""
+        from zyw_flow import compile_campaign
+        from zyw_flow._time import to_us
+
+        compiled = compile_campaign(resolve(load_template("zhiyong-2011")))
+        at = to_us(pendulum.datetime(2011, 9, 30, 10, tz="Asia/Shanghai"))  # a Friday
+        calendar_due, _ = compiled.finding_due(at, 3, "days")
+        working_due, _ = compiled.finding_due(at, 3)  # across the National Day holiday
+        end_of = pendulum.datetime(2011, 10, 3, 23, 59, 59, 999999, tz="Asia/Shanghai")
+        assert calendar_due == to_us(end_of)
+        assert working_due == to_us(end_of.add(days=7))  # 10-08, 10-09 (调休), 10-10
+
+
+class TestLayeredChecks:
+    """The template layer checks what it can see; `zyw_flow.load_template` adds dates."""
+
+    TEXT = HEAD + textwrap.dedent(
+        """\
+        phases:
+          - id: work
+            title: 工作
+            window: 9月11日—9月20日
+            steps:
+              report: {title: 报告, submit: [clerk], due: 9月5日前}
+        """
+    )
+
+    def test_template_layer_reports_its_own_problems(self) -> None:
+        """`zyw_flow.template.load_template_text` reports the unknown role only."""
+        assert [p[1] for p in problems_of(self.TEXT)] == ["phases[0].steps.report.submit[0]"]
+
+    def test_full_loader_adds_the_date_problems(self) -> None:
+        """`zyw_flow.load_template_text` reports the deadline before the phase as well."""
+        from zyw_flow import load_template_text as load_all
+
+        with pytest.raises(TemplateError) as info:
+            load_all(self.TEXT)
+        assert [p.path for p in info.value.problems] == [
+            "phases[0].steps.report.submit[0]",
+            "phases[0].steps.report.due",
+        ]
+
+    def test_full_loader_of_a_good_template(self) -> None:
+        """Both loaders give the same template when there is no problem."""
+        from zyw_flow import load_template as load_all
+
+        assert load_all("zhiyong-2011") == load_template("zhiyong-2011")
 
 
 class TestPhaseMerging:

@@ -7,12 +7,15 @@ from zyw_flow._errors import (
     DateExpressionError,
     DuplicateEventError,
     EnrolmentError,
+    InstantError,
     JournalCorrupted,
+    NoClockError,
     ParameterError,
     PermissionRefused,
     Problem,
     ScenarioError,
     SchemaVersionError,
+    ScoringError,
     StoreError,
     TemplateError,
     TemplateNotFound,
@@ -25,7 +28,7 @@ from zyw_flow._errors import (
 )
 from zyw_flow.compile import CompiledCampaign, compile_campaign
 from zyw_flow.dates import WorkCalendar
-from zyw_flow.resolve import ResolvedCampaign, resolve
+from zyw_flow.resolve import ResolvedCampaign, load_template, load_template_text, resolve
 from zyw_flow.runtime import (
     Actor,
     Board,
@@ -36,7 +39,7 @@ from zyw_flow.runtime import (
     UnitStatus,
 )
 from zyw_flow.scenario import ScenarioResult, run_scenario
-from zyw_flow.template import CampaignTemplate, load_template, load_template_text
+from zyw_flow.template import CampaignTemplate
 
 __version__ = "0.1.0"
 
@@ -53,7 +56,9 @@ __all__ = [
     "DuplicateEventError",
     "EnrolmentError",
     "Event",
+    "InstantError",
     "JournalCorrupted",
+    "NoClockError",
     "OverdueItem",
     "ParameterError",
     "PermissionRefused",
@@ -62,6 +67,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "SchemaVersionError",
+    "ScoringError",
     "StepStatus",
     "StoreError",
     "TemplateError",

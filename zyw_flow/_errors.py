@@ -5,11 +5,14 @@ natural, from a builtin as well, so callers can catch either::
 
     ZywFlowError
     ├── TemplateError (ValueError)          every problem of a template, collected
-    │   └── TemplateNotFound (LookupError)  no bundled id, file or entry point by that name
+    ├── TemplateNotFound (LookupError)      no bundled id, file or entry point by that name
     ├── DateExpressionError (ValueError)    a date phrase that cannot be read
+    ├── InstantError (ValueError)           an ``at``/``until`` value that is not an instant
+    ├── NoClockError (TypeError)            no ``at`` given and no clock to read one from
     ├── CalendarError (LookupError)
     │   └── CalendarHorizonError            a date beyond the official data, no fallback
     ├── ParameterError (ValueError)         a template parameter missing or of the wrong type
+    ├── ScoringError (ValueError)           bad input to a scoring call; nothing is scored
     ├── CampaignError                       refused runtime calls (state unchanged)
     │   ├── UnknownUnitError (KeyError)
     │   ├── UnknownStepError (KeyError)
@@ -38,12 +41,15 @@ __all__ = [
     "DateExpressionError",
     "DuplicateEventError",
     "EnrolmentError",
+    "InstantError",
     "JournalCorrupted",
+    "NoClockError",
     "ParameterError",
     "PermissionRefused",
     "Problem",
     "ScenarioError",
     "SchemaVersionError",
+    "ScoringError",
     "StoreError",
     "TemplateError",
     "TemplateNotFound",
@@ -106,6 +112,36 @@ class DateExpressionError(ZywFlowError, ValueError):
         super().__init__(f"cannot read date {phrase!r}: {reason}")
 
 
+class InstantError(ZywFlowError, ValueError):
+    """A value given as an instant (``at=``, ``--until``) is not one.
+
+    Attributes:
+        value: the value as given.
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, value: object, reason: str = "not an ISO date or date-time") -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{reason}: {value!r}")
+
+
+class NoClockError(ZywFlowError, TypeError):
+    """A call needs an instant: no ``at`` was given and the campaign has no clock.
+
+    Attributes:
+        event: the call that needed it (``submit``, ``tick`` …), if known.
+    """
+
+    def __init__(self, event: str | None = None) -> None:
+        self.event = event
+        what = f"{event}: " if event else ""
+        super().__init__(
+            f"{what}no `at` given and the campaign has no clock; pass at=… or give the "
+            "campaign a clock"
+        )
+
+
 class CalendarError(ZywFlowError, LookupError):
     """A calendar problem: unknown calendar name or missing data."""
 
@@ -116,6 +152,12 @@ class CalendarHorizonError(CalendarError):
 
 class ParameterError(ZywFlowError, ValueError):
     """A template parameter is missing, unknown or of the wrong type."""
+
+
+class ScoringError(ZywFlowError, ValueError):
+    """A scoring call was given bad input: an unknown indicator, a value out of range, a
+    float instead of a Decimal, a duplicate score, an unknown case kind …; nothing is scored.
+    """
 
 
 class CampaignError(ZywFlowError):
@@ -166,10 +208,6 @@ class TransitionRefused(CampaignError, ValueError):
 
 class PermissionRefused(CampaignError, PermissionError):
     """The actor's roles do not allow this event on this unit."""
-
-
-class ClockMissing(CampaignError, TypeError):
-    """A call gave no ``at`` and the campaign has no clock to take the time from."""
 
 
 class TimeOrderError(CampaignError, ValueError):

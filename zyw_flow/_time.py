@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from zyw_flow._errors import InstantError
+
 __all__ = ["EPOCH", "NEVER", "At", "format_us", "from_us", "parse_at", "to_us"]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -41,7 +43,7 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
     A date, or a string without a time, means 00:00 local time.
 
     Raises:
-        ValueError: the string is not an ISO date or date-time.
+        InstantError: the string is not an ISO date or date-time (a ``ValueError``).
         TypeError: any other type.
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
@@ -52,7 +54,7 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
                 dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
             )
         except ValueError:
-            raise ValueError(f"not an ISO date or date-time: {value!r}") from None
+            raise InstantError(value) from None
         value = parsed
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:

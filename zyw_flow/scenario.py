@@ -13,8 +13,7 @@ from typing import Any
 
 import attrs
 
-from zyw_flow import _errors
-from zyw_flow._errors import ScenarioError, TemplateNotFound, ZywFlowError
+from zyw_flow._errors import ScenarioError, TemplateError, TemplateNotFound, ZywFlowError
 from zyw_flow.runtime import Campaign
 from zyw_flow.template import read_yaml
 
@@ -99,7 +98,7 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         doc = read_yaml(path.read_bytes(), str(path))
-    except _errors.TemplateError as exc:
+    except TemplateError as exc:
         raise ScenarioError([str(p) for p in exc.problems]) from None
     data = doc.data
     problems = []
@@ -216,6 +215,23 @@ def _check_line(line: Mapping[str, Any]) -> list[str]:
         names = ", ".join(sorted(map(str, extra)))
         problems.append(f"unknown field(s) {names}; `{verb}` takes {allowed}")
     return problems
+
+
+_TOO_WIDE = frozenset({"BaseException", "Exception", "object"})
+
+
+def _error_names(exc: BaseException) -> set[str]:
+    """What ``expect_error:`` may name for ``exc``: its class, or a builtin it also is.
+
+    ``ValueError`` matches :class:`~zyw_flow.InstantError`; a zyw_flow base class such as
+    ``ZywFlowError`` or ``CampaignError`` does not match (name the exact refusal).
+    """
+    builtin = {
+        c.__name__
+        for c in type(exc).__mro__
+        if c.__module__ == "builtins" and c.__name__ not in _TOO_WIDE
+    }
+    return {type(exc).__name__, *builtin}
 
 
 def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
@@ -392,7 +408,7 @@ def run_scenario(path: str | Path) -> ScenarioResult:
             raise ScenarioError([f"{path}: {where}: {p}" for p in exc.problems]) from None
         except (ZywFlowError, ValueError, TypeError) as exc:
             name = type(exc).__name__
-            if expected_error in (name, True):
+            if expected_error is True or expected_error in _error_names(exc):
                 continue
             failures.append(f"{where} ({line.get('do', 'tick')}): {name}: {exc}")
             break

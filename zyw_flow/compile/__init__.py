@@ -5,7 +5,7 @@ from __future__ import annotations
 from zyw_flow.compile._compile import (
     CompiledCampaign,
     compile_campaign,
-    compile_template,
+    compile_source,
     escalation_instants,
 )
 from zyw_flow.compile._diagram import mermaid
@@ -27,8 +27,8 @@ __all__ = [
     "STEP_TRANSITIONS",
     "CompiledCampaign",
     "compile_campaign",
+    "compile_source",
     "compile_stored",
-    "compile_template",
     "derive_table",
     "escalation_instants",
     "mermaid",

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 from transitions import Machine
 
+from zyw_flow._errors import ParameterError
 from zyw_flow._time import NEVER, to_us
 from zyw_flow.compile._machine import (
     STATUS_NAMES,
@@ -24,12 +26,12 @@ from zyw_flow.compile._machine import (
     phase_machine,
     step_machine,
 )
-from zyw_flow.dates import WorkCalendar, end_of_day
+from zyw_flow.dates import DurationUnit, WorkCalendar, end_of_day
 from zyw_flow.evaluation import ScoringScheme, load_scheme_text
-from zyw_flow.resolve import ResolvedCampaign, ResolvedStep, resolve
-from zyw_flow.template import EscalationLevelDef, SanctionDef
+from zyw_flow.resolve import ResolvedCampaign, ResolvedStep, load_template, resolve
+from zyw_flow.template import CampaignTemplate, EscalationLevelDef, SanctionDef
 
-__all__ = ["CompiledCampaign", "compile_campaign", "compile_template", "escalation_instants"]
+__all__ = ["CompiledCampaign", "compile_campaign", "escalation_instants"]
 
 
 def escalation_instants(
@@ -126,14 +128,18 @@ class CompiledCampaign:
         return self.resolved.template.roles
 
     def finding_due(
-        self, at_us: int, days: int, *, calendar_days: bool = False
+        self, at_us: int, days: int, unit: DurationUnit = "working_days"
     ) -> tuple[int, tuple[int, ...]]:
-        """Deadline and escalation instants of a finding recorded at ``at_us``: the end of
-        the day ``days`` working days later (calendar days with ``calendar_days``)."""
+        """Deadline and escalation instants of a finding recorded at ``at_us``.
+
+        ``days`` counts working days, or calendar days when ``unit`` is ``"days"`` (pass
+        the template's ``findings.rectification_unit`` with its ``rectification_days``).
+        The deadline is the end of that day, local time; ``0`` means the same day.
+        """
         local = (
             dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)
         ).astimezone(self.zone)
-        if calendar_days:
+        if unit == "days":
             day = local.date() + dt.timedelta(days=days)
         else:
             day = self.calendar.add_workdays(local.date(), days) if days else local.date()
@@ -192,21 +198,30 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
     )
 
 
-def compile_template(template: Any, params: Mapping[str, Any] | None = None) -> CompiledCampaign:
-    """Load (a bundled id or a path), resolve and compile a template in one go.
+def compile_source(
+    source: str | Path | CampaignTemplate | ResolvedCampaign | CompiledCampaign,
+    params: Mapping[str, Any] | None = None,
+) -> CompiledCampaign:
+    """Load, resolve and compile whatever stage of a template is given.
 
-    ``template`` may also be an already loaded :class:`~zyw_flow.template.CampaignTemplate`
-    or a :class:`~zyw_flow.resolve.ResolvedCampaign`.
+    A template id or path is loaded with ``params`` (every problem, date problems included,
+    in one :class:`~zyw_flow.TemplateError`); a :class:`CampaignTemplate` is resolved; a
+    :class:`ResolvedCampaign` is compiled; a :class:`CompiledCampaign` is returned as is.
 
     Raises:
-        TemplateNotFound, TemplateError: as :func:`zyw_flow.template.load_template`.
+        TemplateNotFound: no template by that id or path.
+        TemplateError: the template (with these parameters) has problems.
+        ParameterError: ``params`` given with a template whose parameters are already bound.
     """
-    from zyw_flow.template import CampaignTemplate, load_template
-
-    if isinstance(template, CompiledCampaign):
-        return template
-    if isinstance(template, ResolvedCampaign):
-        return compile_campaign(template)
-    if not isinstance(template, CampaignTemplate):
-        template = load_template(template, params)
-    return compile_campaign(resolve(template))
+    if isinstance(source, CompiledCampaign | ResolvedCampaign | CampaignTemplate):
+        if params:
+            raise ParameterError(
+                f"params apply to a template id or path; this {type(source).__name__} has its "
+                "parameters bound already (load it again with the new params)"
+            )
+        if isinstance(source, CompiledCampaign):
+            return source
+        if isinstance(source, ResolvedCampaign):
+            return compile_campaign(source)
+        return compile_campaign(resolve(source))
+    return compile_campaign(resolve(load_template(source, params)))

@@ -19,16 +19,16 @@ from typing import Any, Literal, cast
 import attrs
 import yaml
 
+from zyw_flow._bundled import bundled_dir
 from zyw_flow._errors import (
     DateExpressionError,
     Problem,
+    ScoringError,
     TemplateError,
     TemplateNotFound,
-    ZywFlowError,
 )
-from zyw_flow.template._build import parse_duration
-from zyw_flow.template._registry import bundled_dir
-from zyw_flow.template._yaml import Document, join, read_yaml
+from zyw_flow._yaml import Document, join, read_yaml
+from zyw_flow.dates import parse_duration
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -79,12 +79,6 @@ _BEYOND = ("repeat_last", "stop")
 _TARGETS = ("unit", "principal_leader", "leadership_team", "person")
 _RULE_WORDS = ("one_band", "last_band", "none")
 _HUNDRED = Decimal(100)
-
-
-class ScoringError(ZywFlowError, ValueError):
-    """A scoring call was given bad input: an unknown indicator, a value out of range, a
-    float instead of a Decimal, a duplicate score, an unknown case kind …; nothing is scored.
-    """
 
 
 # -- the model ------------------------------------------------------------------------------

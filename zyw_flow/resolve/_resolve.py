@@ -22,6 +22,7 @@ from zyw_flow._errors import (
     Problem,
     TemplateError,
 )
+from zyw_flow._yaml import join
 from zyw_flow.dates import (
     AbsoluteDate,
     DateExpr,
@@ -40,7 +41,6 @@ from zyw_flow.template._model import (
     PhaseDef,
     StepDef,
 )
-from zyw_flow.template._yaml import join
 
 __all__ = ["ResolvedCampaign", "ResolvedPhase", "ResolvedStep", "make_calendar", "resolve"]
 

@@ -13,7 +13,7 @@ import attrs
 
 from zyw_flow._errors import EnrolmentError, TransitionRefused
 from zyw_flow._time import At
-from zyw_flow.compile import CompiledCampaign, compile_template
+from zyw_flow.compile import CompiledCampaign, compile_source
 from zyw_flow.runtime._decide import (
     decide_actor,
     decide_enrolment,
@@ -80,7 +80,7 @@ class Campaign(Reading, Durable):
         """
         if isinstance(template, CompiledCampaign):
             return cls(template, clock=clock)
-        return cls(compile_template(template, params), clock=clock)
+        return cls(compile_source(template, params), clock=clock)
 
     # -- the shape of every recorded command ----------------------------------------------
     def _command(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, overload
 
-from zyw_flow._errors import TimeOrderError
+from zyw_flow._errors import NoClockError, TimeOrderError
 from zyw_flow._time import NEVER, At, format_us, parse_at
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.runtime._apply import apply
@@ -99,9 +99,7 @@ class Engine:
     def _at(self, at: At | None) -> int:
         if at is None:
             if self._clock is None:
-                from zyw_flow._errors import ClockMissing
-
-                raise ClockMissing("no `at` given and the campaign has no clock")
+                raise NoClockError()
             return parse_at(self._clock(), self.compiled.zone)
         return parse_at(at, self.compiled.zone)
 

@@ -23,6 +23,7 @@ from zyw_flow._errors import (
 )
 from zyw_flow._time import format_us
 from zyw_flow.compile import STEP_EVENTS
+from zyw_flow.dates import DurationUnit
 from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, STATUS_NAMES
 from zyw_flow.runtime._codec import canonical
 from zyw_flow.runtime._events import (
@@ -289,7 +290,9 @@ def finding_deadline(
             unit=unit,
             event=event,
         )
-    due, esc = state.compiled.finding_due(at, days, calendar_days=day_unit == "days")
+    due, esc = state.compiled.finding_due(
+        at, days, "days" if day_unit == "days" else "working_days"
+    )
     return days, due, esc
 
 
@@ -317,7 +320,7 @@ def new_finding(
 
 def _rectification(state: State) -> tuple[int, str]:
     findings = state.compiled.resolved.template.findings
-    return findings.rectification_days, getattr(findings, "rectification_unit", "working_days")
+    return findings.rectification_days, findings.rectification_unit
 
 
 def decide_finding(

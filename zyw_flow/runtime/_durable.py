@@ -14,8 +14,7 @@ from zyw_flow.runtime import _snapshot
 from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._core import Engine
 from zyw_flow.runtime._journal import StoredLog
-from zyw_flow.store import open_journal
-from zyw_flow.store._journal import CHAIN_VERSION, Journal, VerifyReport, meta_problem
+from zyw_flow.store import CHAIN_VERSION, Journal, VerifyReport, meta_problem, open_journal
 
 __all__ = ["Durable"]
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from zyw_flow.store._journal import (
+    CHAIN_VERSION,
     GENESIS,
     SCHEMA_VERSION,
     Journal,
     Row,
     VerifyReport,
     chain_hash,
+    meta_problem,
     verify_rows,
 )
 from zyw_flow.store._sqlite import SQLiteJournal
 
 __all__ = [
+    "CHAIN_VERSION",
     "GENESIS",
     "SCHEMA_VERSION",
     "Journal",
@@ -24,6 +27,7 @@ __all__ = [
     "VerifyReport",
     "chain_hash",
     "is_postgres_url",
+    "meta_problem",
     "open_journal",
     "verify_rows",
 ]

@@ -1,4 +1,9 @@
-"""Template loading: read YAML safely, validate, merge phase templates, bind parameters."""
+"""Template loading: read YAML safely, validate, merge phase templates, bind parameters.
+
+This layer checks everything but date *values* (window order, deadlines before a phase
+opens, the calendar horizon), which the resolver checks. ``zyw_flow.load_template``
+(:func:`zyw_flow.resolve.load_template`) reports both kinds of problem in one error.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from zyw_flow.template._build import build_template, parse_duration, schema
+from zyw_flow._bundled import bundled_dir
+from zyw_flow._yaml import Document, read_yaml
+from zyw_flow.dates import parse_duration
+from zyw_flow.template._build import build_template, schema
 from zyw_flow.template._model import (
     DEFAULT_PERMISSIONS,
     DEFAULT_ROLES,
@@ -23,11 +31,9 @@ from zyw_flow.template._model import (
 from zyw_flow.template._registry import (
     ENTRY_POINT_GROUP,
     TemplateSource,
-    bundled_dir,
     find_template,
     iter_template_sources,
 )
-from zyw_flow.template._yaml import Document, read_yaml
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -65,7 +71,8 @@ def load_template(source: str | Path, params: Mapping[str, Any] | None = None) -
 
     Raises:
         TemplateNotFound: no such id or file.
-        TemplateError: every problem in the template, each with file, line and path.
+        TemplateError: every problem the template layer finds, each with file, line and
+            path (date values are checked by :func:`zyw_flow.resolve.resolve`).
     """
     found = find_template(source)
     return build_template(read_yaml(found.path.read_bytes(), str(found.path)), params)

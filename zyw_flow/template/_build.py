@@ -15,13 +15,15 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import jsonschema
 import pendulum
 
 from zyw_flow._errors import DateExpressionError, Problem, TemplateError
-from zyw_flow.dates import RelativeDate, parse_date, parse_recurrence, parse_window
+from zyw_flow._yaml import Document, join, read_yaml
+from zyw_flow.dates import RelativeDate, parse_date, parse_duration, parse_recurrence, parse_window
+from zyw_flow.evaluation import find_scheme, load_scheme_text
 from zyw_flow.template._model import (
     DEFAULT_PERMISSIONS,
     DEFAULT_ROLES,
@@ -36,14 +38,10 @@ from zyw_flow.template._model import (
     StepDef,
 )
 from zyw_flow.template._registry import find_phase_template, known_phase_templates
-from zyw_flow.template._yaml import Document, join, read_yaml
 
 __all__ = ["build_template", "parse_duration", "schema"]
 
 _PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_DURATION_RE = re.compile(
-    r"^\s*(\d+)\s*(working\s+days?|workdays?|days?|个工作日|個工作日|工作日|天|日)?\s*$"
-)
 KNOWN_CALENDARS = ("cn", "weekends")
 #: Fields whose value stays text even when it is exactly ``${name}``.
 _TEXT_FIELDS = frozenset(
@@ -69,29 +67,6 @@ def schema(kind: str) -> dict[str, Any]:
     text = resources.files("zyw_flow.template").joinpath(f"{kind}.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-def parse_duration(value: object) -> tuple[int, Literal["days", "working_days"]]:
-    """Read ``"3 working days"``, ``"10 days"``, ``"5个工作日"`` or ``7`` (days).
-
-    Raises:
-        DateExpressionError: anything else.
-    """
-    if isinstance(value, bool):
-        raise DateExpressionError(str(value), "expected a number of days")
-    if isinstance(value, int):
-        if value < 0:
-            raise DateExpressionError(str(value), "a duration cannot be negative")
-        return value, "days"
-    m = _DURATION_RE.match(str(value))
-    if not m:
-        raise DateExpressionError(
-            str(value), "expected 'N days' or 'N working days' (N个工作日 / N天)"
-        )
-    word = m.group(2) or "days"
-    if "work" in word or "工作" in word:
-        return int(m.group(1)), "working_days"
-    return int(m.group(1)), "days"
 
 
 class _AlreadyReported(Exception):
@@ -592,13 +567,16 @@ class _Builder:
         findings = FindingsDef()
         if isinstance(body.get("findings"), dict):
             fraw = body["findings"]
-            days = findings.rectification_days
-            if "rectification_days" in fraw:
+            days, days_unit = findings.rectification_days, findings.rectification_unit
+            raw_days = fraw.get("rectification_days")
+            if isinstance(raw_days, int) and not isinstance(raw_days, bool) and raw_days >= 0:
+                days = raw_days  # a bare number counts working days (the documented default)
+            elif "rectification_days" in fraw:
                 try:
-                    days, unit = parse_duration(fraw["rectification_days"])
+                    days, days_unit = parse_duration(raw_days)
                 except DateExpressionError as exc:
                     self.problem("findings.rectification_days", f"bad delay: {exc.reason}")
-            findings = FindingsDef(days, tuple(fraw.get("sources", findings.sources)))
+            findings = FindingsDef(days, tuple(fraw.get("sources", findings.sources)), days_unit)
 
         phases: list[PhaseDef] = []
         default_review = perms.get("accept", ("office",))
@@ -643,8 +621,6 @@ class _Builder:
 
     def scoring(self, raw: Any, roles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """The scoring schemes named by ``scoring:`` (ids) and their texts, checked."""
-        from zyw_flow.evaluation import find_scheme, load_scheme_text
-
         ids: dict[str, str] = {}
         texts: dict[str, str] = {}
         if not isinstance(raw, dict):
@@ -743,14 +719,44 @@ def build_template(
 ) -> CampaignTemplate:
     """Validate a campaign document and bind ``params``.
 
+    This checks everything the template layer can see: YAML, schema, parameters, phase
+    merging, ids, roles, dependencies and date *phrases*. Date *values* (window order,
+    deadlines before a phase opens, the calendar horizon) are checked by the resolver;
+    :func:`zyw_flow.load_template` reports both kinds in one :class:`TemplateError`.
+
     Args:
         doc: the campaign document.
         params: parameter values.
         phase_texts: phase templates by id, used instead of the registry (a stored
             campaign is rebuilt from the exact texts it started with).
+        scheme_texts: scoring scheme texts by subject, used instead of the registry.
 
     Raises:
         TemplateError: with every problem found.
+    """
+    template, problems = build_partial(
+        doc, params, phase_texts=phase_texts, scheme_texts=scheme_texts
+    )
+    if problems or template is None:
+        raise TemplateError(problems)
+    return template
+
+
+def build_partial(
+    doc: Document,
+    params: Mapping[str, Any] | None = None,
+    *,
+    phase_texts: Mapping[str, str] | None = None,
+    scheme_texts: Mapping[str, str] | None = None,
+) -> tuple[CampaignTemplate | None, list[Problem]]:
+    """The template as far as it can be assembled, and every problem found (no duplicates).
+
+    A layer above (which knows the resolver) uses the partial template to report date
+    problems in the same breath. The template is ``None`` when the document is too broken
+    to assemble.
+
+    Raises:
+        TemplateError: the document cannot be read at all (YAML, schema, parameters).
     """
     builder = _Builder(doc, params, phase_texts, scheme_texts)
     builder.partial = True
@@ -760,21 +766,6 @@ def build_template(
         raise
     except Exception:  # a shape too broken to assemble: report what was found
         if builder.problems:
-            raise TemplateError(_dedupe(builder.problems)) from None
+            return None, _dedupe(builder.problems)
         raise
-    if builder.problems:
-        problems = _dedupe(builder.problems)
-        # Date problems are found by the resolver: report them in the same breath.
-        from zyw_flow.resolve import resolve
-
-        # One problem per place: the resolver adds only what the loader could not see.
-        if not any(p.path.startswith("params") for p in problems):
-            seen = {p.path for p in problems}
-            try:
-                resolve(template)
-            except TemplateError as exc:
-                problems = _dedupe([*problems, *(p for p in exc.problems if p.path not in seen)])
-            except Exception:  # the template is too broken for dates to mean anything
-                pass
-        raise TemplateError(problems)
-    return template
+    return template, _dedupe(builder.problems)

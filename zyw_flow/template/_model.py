@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 import attrs
 
+from zyw_flow.dates import DurationUnit
+
 __all__ = [
     "DEFAULT_PERMISSIONS",
     "DEFAULT_ROLES",
@@ -96,7 +98,7 @@ class EscalationLevelDef:
     id: str
     title: str
     amount: int
-    unit: Literal["days", "working_days"]
+    unit: DurationUnit
     sanction: str | None = None
 
 
@@ -106,6 +108,9 @@ class FindingsDef:
 
     rectification_days: int = 10
     sources: tuple[str, ...] = ("inspection", "complaint", "self_check", "covert_visit")
+    #: What ``rectification_days`` counts: ``"working_days"`` (a bare number, ``"10 working
+    #: days"``, ``"10个工作日"``) or calendar ``"days"`` (``"30 days"``, ``"30天"``).
+    rectification_unit: DurationUnit = "working_days"
 
 
 @attrs.frozen

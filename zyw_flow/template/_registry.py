@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 
+from zyw_flow._bundled import bundled_dir
 from zyw_flow._errors import TemplateNotFound
 
 __all__ = [
@@ -41,15 +42,6 @@ class TemplateSource:
     id: str
     path: Path
     origin: str
-
-
-def bundled_dir() -> Path:
-    """The folder of bundled templates (installed copy first, then the checkout's)."""
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "_bundled_templates"
-    if installed.is_dir():
-        return installed
-    return here.parent / "templates"
 
 
 def _entry_point_dirs() -> Iterator[tuple[str, Path]]:

@@ -1,0 +1,7 @@
+"""``python -m zyw_flow.cli``: the ``zyw-flow`` command line."""
+
+import sys
+
+from zyw_flow.cli import main
+
+sys.exit(main())
