@@ -23,7 +23,6 @@ from zyw_flow._errors import (
 )
 from zyw_flow._time import format_us
 from zyw_flow.compile import STEP_EVENTS
-from zyw_flow.dates import DurationUnit
 from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, STATUS_NAMES
 from zyw_flow.runtime._codec import canonical
 from zyw_flow.runtime._events import (
