@@ -122,7 +122,7 @@ def _evaluation(campaign: Campaign, units: set[str]) -> dict[str, Any] | None:
         ev = campaign.evaluate()
     except ZywFlowError as exc:
         return {"schemes": _schemes(schemes), "bands": bands, "error": str(exc), "cards": []}
-    cards = [
+    cards: list[dict[str, Any]] = [
         {
             "unit": card.unit,
             "scheme": card.scheme,
@@ -174,7 +174,9 @@ def _evaluation(campaign: Campaign, units: set[str]) -> dict[str, Any] | None:
             if r.unit in units
         ],
         "distribution": [
-            {"band": b, "count": distribution[b]} for b in order if distribution.get(b)
+            {"band": b, "count": distribution.get(b, 0)}
+            for b in order
+            if b != "ungraded" or distribution.get(b)
         ],
         "advanced": [u for u in ev.advanced if u in units],
         "top": [u for u in ev.top if u in units],
@@ -214,7 +216,7 @@ def board_data(campaign: Campaign, *, root: str | None = None) -> dict[str, Any]
     for unit in units:
         for s in unit["steps"]:
             titles.setdefault(s["step"], s["title"])
-    overdue = [
+    overdue: list[dict[str, Any]] = [
         {
             "unit": item.unit,
             "step": item.step,

@@ -36,7 +36,7 @@ def _font_face(text: str) -> str:
 
     data = base64.b64encode(subset_font(text, flavor="woff")).decode("ascii")
     return (
-        "@font-face { font-family: 'ZywCJK'; font-style: normal; font-weight: 400 700; "
+        "@font-face { font-family: 'ZywCJK'; font-style: normal; font-weight: 400; "
         f"font-display: block; src: url(data:font/woff;base64,{data}) format('woff'); }}"
     )
 
@@ -114,4 +114,3 @@ def write_board_html(
     out = Path(path)
     out.write_text(render_board_html(campaign, root=root, lang=lang, font=font), encoding="utf-8")
     return out
-

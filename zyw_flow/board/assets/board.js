@@ -17,7 +17,7 @@
       grade: "等次", none: "无", count: "共 {n} 项", notScored: "尚未录入评分。",
       overdueOnly: "逾期 (未升级)", before: "未开始", indicator: "指标", weight: "权重",
       value: "得分", contribution: "折合", footer: "由 zyw_flow 生成 · 离线单文件看板 · 图表: Apache ECharts · 字体: Noto Sans CJK (SIL OFL 1.1)",
-      deadline: "截止日期", kind: "类别", empty: "无记录", ungraded: "未定等次", late: "逾期报送"
+      deadline: "截止日期", advanced: "先进", kind: "类别", empty: "无记录", ungraded: "未定等次", late: "逾期报送"
     },
     en: {
       toggle: "中文", at: "as of", units: "units", steps: "steps", overdueN: "overdue",
@@ -33,7 +33,7 @@
       count: "{n} items", notScored: "No scores recorded yet.", overdueOnly: "overdue (level 0)",
       before: "before", indicator: "indicator", weight: "weight", value: "value",
       contribution: "points", footer: "made by zyw_flow · offline single-file board · charts: Apache ECharts · font: Noto Sans CJK (SIL OFL 1.1)",
-      deadline: "deadline", kind: "kind", empty: "nothing recorded", ungraded: "ungraded", late: "late"
+      deadline: "deadline", advanced: "advanced", kind: "kind", empty: "nothing recorded", ungraded: "ungraded", late: "late"
     }
   };
   var EVENTS = {
@@ -316,7 +316,9 @@
     if (!ev) { panel.hidden = true; return; }
     panel.hidden = false;
     var names = Object.keys(ev.schemes).map(function (k) { return text(ev.schemes[k].title, ev.schemes[k].id); });
-    document.getElementById("evaluation-note").textContent = names.join(" · ") + (ev.cards.length ? "" : " — " + (ev.error || t("notScored")));
+    var note = names.join(" · ") + (ev.cards.length ? "" : " — " + (ev.error || t("notScored")));
+    if (ev.advanced && ev.advanced.length) { note += " · " + t("advanced") + ": " + ev.advanced.map(unitText).join("、"); }
+    document.getElementById("evaluation-note").textContent = note;
     fill(document.getElementById("ranking"), [t("rank"), t("unit"), t("total"), t("grade")],
       (ev.ranking || []).map(function (r) {
         return el("tr", { "data-unit": r.unit }, [td((r.tie ? "=" : "") + r.rank, "num"), td(label(byId[r.unit] ? byId[r.unit].name : r.unit, r.unit)), td(r.total, "num"), td(bandText(r.band))]);
@@ -426,8 +428,9 @@
       grid: { left: 8, right: 8, top: 24, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: ev.distribution.map(function (d) { return bandText(d.band); }) },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", barMaxWidth: 48, data: ev.distribution.map(function (d, i) {
-        return { value: d.count, itemStyle: { color: ["#16a34a", "#60a5fa", "#f59e0b", "#dc2626", "#94a3b8"][i % 5] } };
+      series: [{ type: "bar", barMaxWidth: 48, data: ev.distribution.map(function (d) {
+        var i = Object.keys(ev.bands).indexOf(d.band);
+        return { value: d.count, itemStyle: { color: i < 0 ? "#94a3b8" : ["#16a34a", "#60a5fa", "#f59e0b", "#dc2626", "#7c3aed"][i % 5] } };
       }), label: { show: true, position: "top", fontFamily: FONT, formatter: function (p) { return p.value + " (" + Math.round((100 * p.value) / total) + "%)"; } } }]
     });
   }
