@@ -176,7 +176,7 @@ def _evaluation(campaign: Campaign, units: set[str]) -> dict[str, Any] | None:
         "distribution": [
             {"band": b, "count": distribution.get(b, 0)}
             for b in order
-            if b != "ungraded" or distribution.get(b)
+            if distribution and (b != "ungraded" or distribution.get(b))
         ],
         "advanced": [u for u in ev.advanced if u in units],
         "top": [u for u in ev.top if u in units],

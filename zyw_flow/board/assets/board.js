@@ -319,6 +319,8 @@
     var note = names.join(" · ") + (ev.cards.length ? "" : " — " + (ev.error || t("notScored")));
     if (ev.advanced && ev.advanced.length) { note += " · " + t("advanced") + ": " + ev.advanced.map(unitText).join("、"); }
     document.getElementById("evaluation-note").textContent = note;
+    document.getElementById("evaluation-body").hidden = !ev.cards.length;
+    document.getElementById("scorecards-heading").hidden = !ev.cards.length;
     fill(document.getElementById("ranking"), [t("rank"), t("unit"), t("total"), t("grade")],
       (ev.ranking || []).map(function (r) {
         return el("tr", { "data-unit": r.unit }, [td((r.tie ? "=" : "") + r.rank, "num"), td(label(byId[r.unit] ? byId[r.unit].name : r.unit, r.unit)), td(r.total, "num"), td(bandText(r.band))]);
@@ -391,7 +393,8 @@
     var off = offsetMs(D.phases[0].start);
     var dayMs = 864e5, lo = Math.floor((start + off) / dayMs) * dayMs - off - 2 * dayMs;
     var spanDays = (end - lo) / dayMs, step = spanDays > 200 ? 30 : spanDays > 90 ? 14 : 7;
-    var height = Math.max(260, 60 + 30 * rows.length + (rows.some(function (r) { return r.recurring; }) ? 40 : 0));
+    var perRow = rows.some(function (r) { return r.recurring; }) ? 46 : 30;
+    var height = Math.max(260, 90 + perRow * rows.length);
     document.getElementById("gantt").style.height = height + "px";
     var c = chart("gantt");
     c.setOption({
@@ -400,7 +403,7 @@
         if (p.seriesIndex === 2) { return p.data.name + "<br>" + t("deadline") + ": " + p.data.due.slice(0, 10); }
         var r = rows[p.dataIndex]; return text(r.title, r.id) + "<br>" + r.start.slice(0, 10) + " — " + r.end.slice(0, 10);
       } },
-      grid: { left: 8, right: 150, top: 16, bottom: 56, containLabel: true },
+      grid: { left: 8, right: 150, top: 28, bottom: 56, containLabel: true },
       dataZoom: [{ type: "slider", xAxisIndex: 0, filterMode: "none", bottom: 8, height: 18, labelFormatter: function (v) { return localDay(v, off); } }, { type: "inside", xAxisIndex: 0, filterMode: "none" }],
       xAxis: { type: "value", min: lo, max: end + Math.max(10, spanDays * 0.12) * dayMs, interval: step * dayMs,
         axisLabel: { formatter: function (v) { return localDay(v, off).slice(5); }, fontFamily: FONT }, splitLine: { show: true, lineStyle: { opacity: 0.4 } } },
@@ -409,7 +412,7 @@
         { type: "bar", stack: "g", data: base, itemStyle: { color: "transparent" }, silent: true, barWidth: "55%", tooltip: { show: false } },
         { type: "bar", stack: "g", data: span, barWidth: "55%",
           markLine: D.campaign.at ? { symbol: "none", silent: true, lineStyle: { color: "#b91c1c", type: "dashed" },
-            label: { formatter: t("at") + " " + D.campaign.at.slice(0, 10), fontFamily: FONT, color: "#b91c1c" },
+            label: { formatter: t("at") + " " + D.campaign.at.slice(0, 10), position: "insideEndTop", fontFamily: FONT, color: "#b91c1c" },
             data: [{ xAxis: ms(D.campaign.at) }] } : undefined },
         { type: "scatter", data: marks, symbol: "triangle", symbolRotate: 180, symbolSize: 9, itemStyle: { color: "#111" }, labelLayout: { hideOverlap: false }, z: 5 }
       ]
