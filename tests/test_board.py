@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zyw_flow import Campaign, UnknownUnitError, run_scenario
 from zyw_flow.board import ECHARTS_VERSION, board_data, render_board_html, write_board_html
@@ -149,3 +151,28 @@ class TestFile:
         assert result.campaign is not None
         html = render_board_html(result.campaign, font=False)
         assert _data(html)["campaign"]["id"] == result.campaign.id  # type: ignore[index]
+
+
+class TestSubtreeProperty:
+    @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def test_any_root(self, zhiyong: Campaign, data: st.DataObject) -> None:
+        """For any root, the board holds exactly its subtree, its overdue items and its
+        rolled-up counts."""
+        root = data.draw(st.sampled_from([None, *zhiyong.units]))
+        board = board_data(zhiyong, root=root)
+        parent = {u: zhiyong.unit_status(u).parent for u in zhiyong.units}
+
+        def under(u: str | None) -> bool:
+            while u is not None:
+                if u == root:
+                    return True
+                u = parent[u]
+            return root is None
+
+        assert [u["id"] for u in board["units"]] == [u for u in zhiyong.units if under(u)]
+        expected = sorted((o.unit, o.step) for o in zhiyong.overdue() if under(o.unit))
+        assert sorted((o["unit"], o["step"]) for o in board["overdue"]) == expected
+        assert board["board"] == zhiyong.board(root).to_json()
+        shown = sum(u["total"] for u in board["units"])
+        assert shown == sum(board["board"]["statuses"].values())

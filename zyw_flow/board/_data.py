@@ -17,7 +17,7 @@ from zyw_flow._errors import ZywFlowError
 from zyw_flow._plots import escalation_caption, gantt_rows
 
 if TYPE_CHECKING:
-    from zyw_flow.runtime import Campaign, UnitStatus
+    from zyw_flow.runtime import Campaign, Event, UnitStatus
 
 __all__ = ["STATUS_TITLES", "board_data"]
 
@@ -231,8 +231,12 @@ def board_data(campaign: Campaign, *, root: str | None = None) -> dict[str, Any]
     overdue.sort(key=lambda o: (-o["escalation"], o["due"] or "", o["unit"], o["step"]))
     timelines: dict[str, list[dict[str, Any]]] = {}
     findings: list[dict[str, Any]] = []
+    by_unit: dict[str, list[Event]] = {u: [] for u in ids}
+    for event in campaign.events():  # one pass: the same as timeline(u) for every unit
+        if event.unit in by_unit:
+            by_unit[event.unit].append(event)
     for u in ids:
-        events = campaign.timeline(u)
+        events = by_unit[u]
         timelines[u] = [
             {
                 "seq": e.seq,
