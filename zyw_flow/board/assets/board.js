@@ -17,7 +17,7 @@
       grade: "等次", none: "无", count: "共 {n} 项", notScored: "尚未录入评分。",
       overdueOnly: "逾期 (未升级)", before: "未开始", indicator: "指标", weight: "权重",
       value: "得分", contribution: "折合", footer: "由 zyw_flow 生成 · 离线单文件看板 · 图表: Apache ECharts · 字体: Noto Sans CJK (SIL OFL 1.1)",
-      deadline: "截止日期", advanced: "先进", kind: "类别", empty: "无记录", ungraded: "未定等次", late: "逾期报送"
+      deadline: "截止日期", advanced: "先进", date: "日期", kind: "类别", empty: "无记录", ungraded: "未定等次", late: "逾期报送"
     },
     en: {
       toggle: "中文", at: "as of", units: "units", steps: "steps", overdueN: "overdue",
@@ -33,7 +33,7 @@
       count: "{n} items", notScored: "No scores recorded yet.", overdueOnly: "overdue (level 0)",
       before: "before", indicator: "indicator", weight: "weight", value: "value",
       contribution: "points", footer: "made by zyw_flow · offline single-file board · charts: Apache ECharts · font: Noto Sans CJK (SIL OFL 1.1)",
-      deadline: "deadline", advanced: "advanced", kind: "kind", empty: "nothing recorded", ungraded: "ungraded", late: "late"
+      deadline: "deadline", advanced: "advanced", date: "date", kind: "kind", empty: "nothing recorded", ungraded: "ungraded", late: "late"
     }
   };
   var EVENTS = {
@@ -297,7 +297,7 @@
           td(f.status ? statusText(f.status) + (f.escalation_title ? " · " + f.escalation_title : "") : "—")
         ]);
       }));
-    fill(document.getElementById("sanctions"), [t("unit"), t("person"), t("sanction"), t("reason"), t("at"), t("actor")],
+    fill(document.getElementById("sanctions"), [t("unit"), t("person"), t("sanction"), t("reason"), t("date"), t("actor")],
       D.sanctions.map(function (s) {
         return el("tr", { "data-unit": s.unit }, [
           td(label(byId[s.unit] ? byId[s.unit].name : s.unit, s.unit)),
