@@ -6,13 +6,11 @@ prints as ``—`` in tables and as an empty cell in CSV.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 
@@ -200,34 +198,34 @@ def plot_grade_distribution(
 ) -> Path:
     """Draw the grade distribution as a bar chart and write a PNG to ``path``.
 
-    Chinese band titles are used when a CJK font is installed; otherwise the band ids.
+    Bars are labelled with the band's Chinese title and id (``优秀`` / ``excellent``) when
+    a scheme is given, and with their count and share; Chinese is drawn with the packaged
+    Noto Sans CJK font on any machine.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from zyw_flow._plots import cjk_font
+    from zyw_flow._fonts import cjk_rc
 
-    font = cjk_font()
-    rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    rows = distribution_rows(distribution, scheme)
     labels: list[str] = []
-    for band in distribution:
-        label = band or "ungraded"
-        if font and band is not None and scheme is not None:
-            with contextlib.suppress(KeyError):
-                label = f"{scheme.band(band).title}\n{band}"
+    for band, row in zip(distribution, rows, strict=True):
+        label = "未定等次\nungraded" if band is None else band
+        if band is not None and row["title"]:
+            label = f"{row['title']}\n{band}"
         labels.append(label)
     counts = list(distribution.values())
-    with plt.rc_context(rc):  # type: ignore[arg-type]
+    with plt.rc_context(cjk_rc()):  # type: ignore[arg-type]
         fig, ax = plt.subplots(figsize=(1.6 + 1.2 * max(len(labels), 1), 4))
         bars = ax.bar(range(len(labels)), counts, color=[f"C{i % 10}" for i in range(len(labels))])
         ax.set_xticks(range(len(labels)), labels)
-        ax.bar_label(bars)
-        ax.set_ylabel("count")
-        heading = title or (f"{scheme.title} ({scheme.id})" if scheme and font else None)
-        ax.set_title(heading or (scheme.id if scheme else "grade distribution"))
-        ax.set_ylim(0, max([*counts, 1]) * 1.15)
+        ax.bar_label(bars, labels=[f"{r['count']} ({r['percent']}%)" for r in rows])
+        ax.set_ylabel("单位数 (units)")
+        heading = title or (f"{scheme.title} ({scheme.id})" if scheme else "等次分布")
+        ax.set_title(f"{heading} — 等次分布")
+        ax.set_ylim(0, max([*counts, 1]) * 1.18)
         fig.tight_layout()
         out = Path(path)
         fig.savefig(out, dpi=120)
