@@ -38,7 +38,15 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # no zyw_flow imports but each other: errors, instants, safe YAML, bundled files
     (
         "base",
-        frozenset({"zyw_flow._errors", "zyw_flow._time", "zyw_flow._yaml", "zyw_flow._bundled"}),
+        frozenset(
+            {
+                "zyw_flow._errors",
+                "zyw_flow._time",
+                "zyw_flow._yaml",
+                "zyw_flow._bundled",
+                "zyw_flow._fonts",
+            }
+        ),
     ),
     ("dates", frozenset({"zyw_flow.dates"})),
     ("evaluation", frozenset({"zyw_flow.evaluation"})),
@@ -50,6 +58,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("scenario", frozenset({"zyw_flow.scenario"})),
     # plots draw compiled campaigns and are drawn by the CLI, so they sit just below it
     ("plots", frozenset({"zyw_flow._plots"})),
+    # the HTML board reads a campaign through its public API and draws with the plots' data
+    ("board", frozenset({"zyw_flow.board"})),
     ("cli", frozenset({"zyw_flow.cli"})),
     # nothing in the package imports these
     ("top", frozenset({"zyw_flow", "zyw_flow.__main__", "zyw_flow.testing"})),
@@ -80,12 +90,7 @@ FACADE_ALLOWED = frozenset({"zyw_flow.compile", "zyw_flow.store"})
 
 #: Edges (importer, imported) that break a rule today, each to be removed by the work that
 #: fixes it. Do not add to this set: fix the import instead.
-KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        # evaluation/_report → _plots → compile → evaluation: being broken separately
-        ("zyw_flow.evaluation._report", "zyw_flow._plots"),
-    }
-)
+KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()  # none left
 
 
 @attrs.frozen

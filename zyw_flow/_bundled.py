@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["bundled_dir"]
+__all__ = ["bundled_dir", "installed_version"]
 
 
 def bundled_dir() -> Path:
@@ -17,3 +17,13 @@ def bundled_dir() -> Path:
     if installed.is_dir():
         return installed
     return here.parent / "templates"
+
+
+def installed_version() -> str:
+    """The installed distribution's version (``unknown`` when run from a bare checkout)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("zyw_flow")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "unknown"

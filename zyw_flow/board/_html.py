@@ -61,7 +61,9 @@ def render_board_html(
     """
     if lang not in _LANGS:
         raise ValueError(f"lang must be one of {', '.join(_LANGS)}, not {lang!r}")
-    from zyw_flow import __version__
+    from zyw_flow._bundled import installed_version
+
+    __version__ = installed_version()
 
     data = board_data(campaign, root=root)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from zyw_flow._bundled import installed_version
 from zyw_flow._errors import CalendarError
 from zyw_flow.compile._compile import CompiledCampaign, compile_campaign
 from zyw_flow.resolve import ResolvedCampaign, resolve
@@ -42,7 +43,7 @@ def stored_meta(
         "scheme_texts": json.dumps(dict(template.scheme_texts), ensure_ascii=False, sort_keys=True),
         "phase_texts": json.dumps(dict(template.phase_texts), ensure_ascii=False, sort_keys=True),
         "params": json.dumps(dict(template.params), ensure_ascii=False, sort_keys=True),
-        "zyw_flow_version": _version(),
+        "zyw_flow_version": installed_version(),
         "chain_version": chain_version,
         "calendar_years": json.dumps(frozen_calendar(resolved), sort_keys=True),
     }
@@ -68,15 +69,6 @@ def compile_stored(meta: Mapping[str, str]) -> CompiledCampaign:
         years = {**template.calendar.years, **frozen}
         template = attrs.evolve(template, calendar=attrs.evolve(template.calendar, years=years))
     return compile_campaign(resolve(template))
-
-
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("zyw_flow")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
-        return "unknown"
 
 
 def frozen_calendar(resolved: ResolvedCampaign) -> dict[str, dict[str, list[str]]]:
