@@ -25,6 +25,8 @@ from zyw_flow.runtime._decide import (
     unit_row,
 )
 from zyw_flow.runtime._durable import Durable
+from zyw_flow.runtime._codec import expand
+from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._events import DomainEvent, StepAction
 from zyw_flow.runtime._reading import Reading
 from zyw_flow.runtime._records import Actor, Event
@@ -40,7 +42,13 @@ from zyw_flow.runtime._state import State
 __all__ = ["Campaign"]
 
 _NONE: Mapping[str, Any] = {}
-Decide = Callable[[State, int, int, str | None], list[DomainEvent]]
+
+
+def _decide_step(
+    state: State, u: int, at: int, actor: str, action: str, step: str,
+    data: Mapping[str, Any] | None, key: str | None, fp: str | None,
+) -> list[DomainEvent]:  # fmt: skip
+    return decide_step_action(state, action, u, step, actor, at, data, key, fp)
 
 
 class Campaign(Reading, Durable):
@@ -92,11 +100,14 @@ class Campaign(Reading, Durable):
         at: At | None,
         key: str | None,
         payload: Mapping[str, Any],
-        decide: Decide,
+        decide: Callable[..., list[DomainEvent]],
+        *args: Any,
     ) -> Event:
+        """Prepare (the checks every command shares), decide, then write: the time-driven
+        events due by the call's instant, the command's events, what follows from them."""
         first = self._begin()
+        state = self._state
         try:
-            state = self._state
             at_us = self._at(at)
             u, at_us, dup, fp = prepare(
                 state, event, unit, step, actor, at_us, at is not None, key, payload
@@ -104,33 +115,33 @@ class Campaign(Reading, Durable):
             if dup is not None:
                 self._log.rollback()
                 return attrs.evolve(self._log.event_at(state, dup), duplicate=True)
-            events = decide(state, u, at_us, fp)
-            self._advance(at_us)
+            events = decide(state, u, at_us, actor, *args, key, fp)
+            heap = state.schedule
+            if heap and heap[0][0] <= at_us:
+                self._advance(at_us)
             mine = state.eseq + 1
             self._write_all(events)
             head = events[0]
-            if (
-                isinstance(head, StepAction)
-                and state.status[head.step][state.slot(head.step, u)] >= 5
-            ):
-                self._write_all(decide_gate(state, u, head.step, at_us))
-            self._advance(state.now)  # e.g. a finding due at once
+            if isinstance(head, StepAction):
+                s = head.step
+                if state.completion and state.status[s][state.slot(s, u)] >= 5:
+                    self._write_all(decide_gate(state, u, s, at_us))
+            if heap and heap[0][0] <= state.now:
+                self._advance(state.now)  # e.g. a finding due at once
         except BaseException:
             self._abort()
             raise
-        out = self._commit(first)
-        return out[mine - first]
+        self._commit(first)
+        return expand(state, head, mine)[0]
 
     def _step(
         self, action: str, unit: str, step: str, actor: str, at: At | None, key: str | None,
         payload: Mapping[str, Any],
     ) -> Event:  # fmt: skip
-        data = dict(payload) or None
-
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_step_action(state, action, u, step, actor, at_us, data, key, fp)
-
-        return self._command(action, unit, step, actor, at, key, payload, decide)
+        return self._command(
+            action, unit, step, actor, at, key, payload, _decide_step, action, step,
+            dict(payload) or None,
+        )  # fmt: skip
 
     # -- actors and enrolment -------------------------------------------------------------
     def add_actor(
@@ -189,15 +200,15 @@ class Campaign(Reading, Durable):
             How many were enrolled.
         """
         rows = [unit_row(item, i) for i, item in enumerate(units)]
-        return len(self._enroll_rows(rows, at, every=False)) and len(rows)
+        self._enroll_rows(rows, at)
+        return len(rows)
 
-    def _enroll_rows(
-        self, rows: Sequence[Any], at: At | None, *, every: bool = True
-    ) -> list[Event]:
+    def _enroll_rows(self, rows: Sequence[Any], at: At | None) -> EventList:
+        """Enroll ``rows``; the ``enrolled`` events, one per row."""
         with self._bulk():
             first = self._begin()
+            state = self._state
             try:
-                state = self._state
                 if at is None and self._clock is None:
                     at_us = state.now  # timeless: at the campaign clock, whatever it is
                 else:
@@ -213,10 +224,8 @@ class Campaign(Reading, Durable):
             except BaseException:
                 self._abort()
                 raise
-            out = self._commit(first)
-            if not every:
-                return [out[mine - first]] if rows else []
-            return list(out[mine - first : mine - first + len(rows)])
+            self._commit(first)
+            return EventList(state, [event], mine)
 
     def enroll_csv(self, source: str | Path | TextIO, *, at: At | None = None) -> int:
         """Enroll units from CSV with a header ``id,name,parent`` (optional ``kind``)."""
@@ -316,10 +325,10 @@ class Campaign(Reading, Durable):
         if days is not None:
             payload["days"] = days
 
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_finding(state, u, at_us, actor, source, description, days, key, fp)
-
-        return self._command("finding", unit, None, actor, at, key, payload, decide)
+        return self._command(
+            "finding", unit, None, actor, at, key, payload, decide_finding, source, description,
+            days,
+        )  # fmt: skip
 
     def verify_finding(
         self, unit: str, finding: str, *, actor: str, at: At | None = None, key: str | None = None
@@ -347,12 +356,10 @@ class Campaign(Reading, Durable):
             if value is not None:
                 payload[name] = value
 
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_sanction(
-                state, u, at_us, actor, sanction, person, reason, rectify_days, key, fp
-            )
-
-        return self._command("sanction", unit, None, actor, at, key, payload, decide)
+        return self._command(
+            "sanction", unit, None, actor, at, key, payload, decide_sanction, sanction, person,
+            reason, rectify_days,
+        )  # fmt: skip
 
     # -- evaluation -----------------------------------------------------------------------------
     def record_score(
@@ -377,10 +384,7 @@ class Campaign(Reading, Durable):
                  ("evidence", evidence))  # fmt: skip
         payload.update((k, v) for k, v in extra if v is not None)
 
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_score(state, u, at_us, actor, payload, key, fp)
-
-        return self._command("score", unit, None, actor, at, key, payload, decide)
+        return self._command("score", unit, None, actor, at, key, payload, decide_score, payload)
 
     def record_deduction(
         self, unit: str, item: str, points: Decimal | int | str, *, actor: str,
@@ -392,10 +396,7 @@ class Campaign(Reading, Durable):
         if description is not None:
             payload["description"] = description
 
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_deduction(state, u, at_us, actor, payload, key, fp)
-
-        return self._command("deduction", unit, None, actor, at, key, payload, decide)
+        return self._command("deduction", unit, None, actor, at, key, payload, decide_deduction, payload)
 
     def record_case(
         self, unit: str, kind: str, *, actor: str, at: At | None = None,
@@ -409,10 +410,7 @@ class Campaign(Reading, Durable):
             if v is not None:
                 payload[name] = v
 
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_case(state, u, at_us, actor, payload, key, fp)
-
-        return self._command("case", unit, None, actor, at, key, payload, decide)
+        return self._command("case", unit, None, actor, at, key, payload, decide_case, payload)
 
     def finalize_evaluation(
         self, *, actor: str, at: At | None = None, round: str | None = None,
@@ -425,7 +423,5 @@ class Campaign(Reading, Durable):
         if not self._state.ids:
             raise TransitionRefused("no unit is enrolled", event="finalize")
 
-        def decide(state: State, u: int, at_us: int, fp: str | None) -> list[DomainEvent]:
-            return decide_finalize(state, u, at_us, actor, round, key, fp)
-
-        return self._command("finalize", self._state.ids[0], None, actor, at, key, payload, decide)
+        root = self._state.ids[0]
+        return self._command("finalize", root, None, actor, at, key, payload, decide_finalize, round)

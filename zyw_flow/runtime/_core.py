@@ -162,7 +162,8 @@ class Engine:
             for e in decide_item(state, item, units):
                 self._write(e)
 
-    def _commit(self, first: int) -> EventList:
+    def _commit(self, first: int) -> list[DomainEvent]:
+        """Commit the call's events (numbered from ``first``); then tell subscribers."""
         written = self._written
         try:
             self._log.append(self._state, written)
@@ -171,10 +172,9 @@ class Engine:
             self._abort()
             raise
         self._written = []
-        events = EventList(self._state, written, first)
         if self._subscribers:
-            self._notify(events)
-        return events
+            self._notify(EventList(self._state, written, first))
+        return written
 
     def _abort(self) -> None:
         """A call failed: nothing of it is kept; a state it already changed is rebuilt."""
@@ -253,7 +253,7 @@ class Engine:
             except BaseException:
                 self._abort()
                 raise
-            return self._commit(first)
+            return EventList(self._state, self._commit(first), first)
 
     @property
     def now(self) -> datetime | None:
