@@ -14,6 +14,8 @@ import attrs
 from zyw_flow._errors import EnrolmentError, TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import CompiledCampaign, compile_source
+from zyw_flow.runtime._codec import expand
+from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._decide import (
     decide_actor,
     decide_enrolment,
@@ -25,8 +27,6 @@ from zyw_flow.runtime._decide import (
     unit_row,
 )
 from zyw_flow.runtime._durable import Durable
-from zyw_flow.runtime._codec import expand
-from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._events import DomainEvent, StepAction
 from zyw_flow.runtime._reading import Reading
 from zyw_flow.runtime._records import Actor, Event
@@ -396,7 +396,9 @@ class Campaign(Reading, Durable):
         if description is not None:
             payload["description"] = description
 
-        return self._command("deduction", unit, None, actor, at, key, payload, decide_deduction, payload)
+        return self._command(
+            "deduction", unit, None, actor, at, key, payload, decide_deduction, payload
+        )
 
     def record_case(
         self, unit: str, kind: str, *, actor: str, at: At | None = None,
@@ -424,4 +426,6 @@ class Campaign(Reading, Durable):
             raise TransitionRefused("no unit is enrolled", event="finalize")
 
         root = self._state.ids[0]
-        return self._command("finalize", root, None, actor, at, key, payload, decide_finalize, round)
+        return self._command(
+            "finalize", root, None, actor, at, key, payload, decide_finalize, round
+        )

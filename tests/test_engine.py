@@ -1,0 +1,346 @@
+"""The event-sourced engine: one authority path, per-unit time, catch-up in time order,
+typed identifiers, isolated subscribers, and live = replayed = restored = bulk state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ROOT
+from zyw_flow import (
+    Campaign,
+    PermissionRefused,
+    TimeOrderError,
+    TransitionRefused,
+    ZywFlowError,
+    load_template,
+)
+from zyw_flow.compile import CompiledCampaign, compile_source
+from zyw_flow.evaluation import load_scheme_text
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def report(c: Campaign) -> str:
+    return json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
+
+
+@pytest.fixture(scope="module")
+def zhiyong() -> CompiledCampaign:
+    return compile_source("zhiyong-2011")
+
+
+# -- one authority path --------------------------------------------------------------------
+SELF_SCORED = """\
+kind: scoring
+id: self-scored
+title: 自评
+subject: units
+model: points
+total: 100
+missing: block
+indicators:
+  - {id: self_review, title: 自评, points: 100, scorers: [member]}
+"""
+
+
+class TestAuthority:
+    def test_a_member_scores_only_its_own_unit(self, zhiyong: CompiledCampaign) -> None:
+        """A scheme that lets members score: a member of `a` may score `a`, never `b`."""
+        scheme = load_scheme_text(SELF_SCORED)
+        c = Campaign(attrs.evolve(zhiyong, schemes={"units": scheme}))
+        c.add_actor("m-a", ["member"], unit="a")
+        c.enroll_many(["a", "b"])
+        c.record_score("a", "self_review", 90, actor="m-a", at="2011-12-01")
+        before = report(c)
+        with pytest.raises(PermissionRefused, match="acts only for unit 'a'"):
+            c.record_score("b", "self_review", 100, actor="m-a", at="2011-12-01")
+        assert report(c) == before
+        assert c.grade("a")[0] == "90" and c.grade("b") == (None, None)
+
+    @pytest.mark.parametrize("target", ["api", "actor"])
+    def test_nobody_may_act_as_the_system(self, zhiyong: CompiledCampaign, target: str) -> None:
+        """`system` is the library's own actor: a caller can neither use nor register it."""
+        c = Campaign(zhiyong)
+        c.enroll("a")
+        before = report(c)
+        with pytest.raises(PermissionRefused, match="system"):
+            if target == "api":
+                c.waive("a", "work_plan", actor="system", at="2011-09-05")
+            else:
+                c.add_actor("system", ["office"])
+        assert report(c) == before
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda c: c.submit("a", "work_plan", actor="m", at="2011-09-05", key=4711),
+            lambda c: c.add_actor(7, ["office"]),
+            lambda c: c.add_actor("z", ["member"], unit=5),
+            lambda c: c.submit(5, "work_plan", actor="m", at="2011-09-05"),
+            lambda c: c.enroll_many([("x", None, 3)]),
+        ],
+        ids=["key", "actor-id", "actor-unit", "unit", "parent"],
+    )
+    @pytest.mark.parametrize("stored", [False, True])
+    def test_identifiers_must_be_text(self, call: Any, stored: bool, tmp_path: Path) -> None:
+        """A number where an id belongs is refused with a typed error; nothing is written,
+        and the campaign opens again unchanged."""
+        db = tmp_path / "c.db"
+        c = (
+            Campaign.create_stored(db, "zhiyong-2011")
+            if stored
+            else Campaign.create("zhiyong-2011")
+        )
+        c.add_actor("m", ["member"], unit="a")
+        c.enroll("a", at="2011-09-01")
+        before, cursor = report(c), c.cursor
+        with pytest.raises(ZywFlowError):
+            call(c)
+        assert (report(c), c.cursor) == (before, cursor)
+        if stored:
+            c.close()
+            again = Campaign.open(db)
+            assert report(again) == before
+            assert again.verify_journal().ok
+            again.close()
+
+
+# -- time per unit ---------------------------------------------------------------------------
+class TestTimePerUnit:
+    def test_an_earlier_action_for_another_unit_is_accepted(
+        self, zhiyong: CompiledCampaign
+    ) -> None:
+        """Yesterday's paper submission of one unit can be entered after today's of another;
+        a unit's own history stays in order."""
+        c = Campaign(zhiyong)
+        c.add_actor("m-a", ["member"], unit="a")
+        c.add_actor("m-b", ["member"], unit="b")
+        c.enroll_many(["a", "b"], at="2011-09-01")
+        c.submit("b", "work_plan", actor="m-b", at="2011-09-08 10:00")
+        c.submit("a", "work_plan", actor="m-a", at="2011-09-07 16:00")  # earlier, other unit
+        assert c.now == dt.datetime(2011, 9, 8, 10, tzinfo=TZ)  # the latest instant seen
+        with pytest.raises(TimeOrderError, match="the unit's last event"):
+            c.submit("b", "themed_study", actor="m-b", at="2011-09-08 09:00")
+        a = c.unit_status("a").steps["work_plan"]
+        assert (a.status, a.late) == ("submitted", False)
+
+    def test_status_as_of_the_instant(self, zhiyong: CompiledCampaign) -> None:
+        """A submission entered late for an instant before the deadline is on time; one for
+        an instant after it is late, even when no tick has passed the deadline yet."""
+        c = Campaign(zhiyong)
+        c.add_actor("m-a", ["member"], unit="a")
+        c.add_actor("m-b", ["member"], unit="b")
+        c.enroll_many(["a", "b"], at="2011-09-01")
+        c.submit("b", "themed_study", actor="m-b", at="2011-09-12")  # the clock passes 09-10
+        assert c.unit_status("a").steps["work_plan"].status == "overdue"
+        with pytest.raises(TimeOrderError):  # a went overdue at 09-10 23:59:59.999999
+            c.submit("a", "work_plan", actor="m-a", at="2011-09-09")
+        c.submit("a", "work_plan", actor="m-a", at="2011-09-11")
+        assert c.unit_status("a").steps["work_plan"].late
+
+    def test_two_clocks_apart_do_not_refuse_each_other(self, tmp_path: Path) -> None:
+        """Two host processes whose clocks differ by 20 ms both write (one store)."""
+        db = tmp_path / "c.db"
+        one = Campaign.create_stored(db, "zhiyong-2011")
+        one.add_actor("m-a", ["member"], unit="a")
+        one.add_actor("m-b", ["member"], unit="b")
+        one.enroll_many(["a", "b"], at="2011-09-01")
+        two = Campaign.open(db)
+        one.submit("a", "work_plan", actor="m-a", at="2011-09-05 10:00:00.020")
+        two.submit("b", "work_plan", actor="m-b", at="2011-09-05 10:00:00.000")
+        assert one.refresh() == 1
+        assert report(one) == report(two)
+        one.close()
+        two.close()
+
+
+# -- catch-up in time order ------------------------------------------------------------------
+class TestLateEnrolment:
+    def test_catch_up_is_in_time_order_as_for_a_unit_that_did_nothing(
+        self, zhiyong: CompiledCampaign
+    ) -> None:
+        """A unit enrolled late gets the events a unit enrolled at the start that did nothing
+        got, at the same instants and in time order (sanctions included)."""
+        c = Campaign(zhiyong)
+        c.enroll("early", at="2011-09-01")
+        c.tick("2011-11-15")
+        c.enroll("late", at="2011-11-15")
+
+        def shape(unit: str) -> list[tuple[str, str | None, int, Any]]:
+            return [
+                (e.type, e.step, e.at_us, e.data) for e in c.timeline(unit) if e.type != "enrolled"
+            ]
+
+        late = c.timeline("late")[1:]  # after its enrolment, what it was caught up with
+        assert [e.at_us for e in late] == sorted(e.at_us for e in late)
+        escalations = [e for e in late if e.type == "step_escalated"]
+        assert len({e.data["level"] for e in escalations if e.data}) >= 2  # climbed the ladder
+        assert shape("late") == shape("early")
+        assert c.unit_status("late").to_json() == c.unit_status("early").to_json()
+
+
+# -- the other defects of the first engine ------------------------------------------------------
+class TestDefects:
+    def test_rectification_days_in_calendar_days(self, tmp_path: Path) -> None:
+        """`findings.rectification_days: "30 days"` is 30 calendar days, not working days."""
+        text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text(encoding="utf-8")
+        text = text.replace("findings:\n", 'findings:\n  rectification_days: "30 days"\n', 1)
+        path = tmp_path / "t.yaml"
+        path.write_text(text, encoding="utf-8")
+        c = Campaign.create(load_template(path))
+        c.add_actor("inspector", ["inspector"])
+        c.enroll("a", at="2011-09-01")
+        ev = c.record_finding("a", actor="inspector", at="2011-09-26 10:00")
+        due = c.unit_status("a").steps[ev.step or ""].due
+        assert due == dt.datetime(2011, 10, 26, 23, 59, 59, 999999, tzinfo=TZ)
+        # replay reads the recorded deadline: reopening a stored copy agrees
+        db = tmp_path / "c.db"
+        s = Campaign.create_stored(db, load_template(path))
+        s.add_actor("inspector", ["inspector"])
+        s.enroll("a", at="2011-09-01")
+        s.record_finding("a", actor="inspector", at="2011-09-26 10:00")
+        s.close()
+        again = Campaign.open(db)
+        assert again.unit_status("a").steps["finding-1"].due == due
+        again.close()
+
+    def test_excellent_people_never_from_an_admonished_unit(self, tmp_path: Path) -> None:
+        """Before any round is final, a member of a unit whose grade is 诫勉 is not chosen
+        as an excellent individual, however high their own score."""
+        text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text(encoding="utf-8")
+        text = text.replace(
+            "params:\n", "params:\n  excellent_ratio: {type: str, default: '1'}\n", 1
+        )
+        path = tmp_path / "t.yaml"
+        path.write_text(text, encoding="utf-8")
+        c = Campaign.create(load_template(path))
+        c.add_actor("office", ["office"])
+        c.add_actor("inspector", ["inspector"])
+        c.enroll_many(["weak", "strong"])
+        at = "2011-12-10"
+        for unit, v in (("weak", 50), ("strong", 95)):
+            for leaf in ("key_work", "routine_work", "other_work"):
+                for q in ("Q1", "Q2", "Q3", "Q4"):
+                    c.record_score(unit, leaf, v, period=q, actor="office", at=at)
+            for leaf in ("lawful", "efficient", "clean", "other_management", "innovation_results",
+                         "improvement"):  # fmt: skip
+                c.record_score(unit, leaf, v, actor="office", at=at)
+            for g in ("leadership", "staff"):
+                c.record_score(unit, "satisfaction", v, rater_group=g, actor="office", at=at)
+            pid = f"{unit}-star"
+            c.enroll(pid, parent=unit, kind="person")
+            for q in ("Q1", "Q2", "Q3", "Q4"):
+                c.record_score(pid, "work_tasks", 99, period=q, actor="office", at=at)
+            c.record_score(pid, "internal_management", 99, actor="inspector", at=at)
+            for g in ("leadership", "staff"):
+                c.record_score(pid, "satisfaction", 99, rater_group=g, actor="office", at=at)
+        result = c.evaluate()
+        assert result.cards["weak"].band == "admonish"
+        assert result.excellent_people == ("strong-star",)
+
+
+# -- subscribers -------------------------------------------------------------------------------
+def test_a_failing_subscriber_changes_nothing(zhiyong: CompiledCampaign) -> None:
+    """A callback that raises neither fails the call nor stops the others; the error goes
+    to the host's hook."""
+    c = Campaign(zhiyong)
+    seen: list[int] = []
+    errors: list[tuple[int, str]] = []
+
+    def boom(event: Any) -> None:
+        raise RuntimeError("host bug")
+
+    c.subscribe("enrolled", boom)
+    c.subscribe("*", lambda e: seen.append(e.seq))
+    c.on_subscriber_error = lambda e, exc: errors.append((e.seq, str(exc)))
+    ev = c.enroll("a", at="2011-09-01")
+    assert "a" in c and ev.seq in seen and errors == [(ev.seq, "host bug")]
+
+
+# -- live = replayed = restored = bulk ----------------------------------------------------------
+UNITS = ["a", "b", "c", "d"]
+STEPS = ["work_plan", "mobilization_meeting", "themed_study"]
+command = st.tuples(
+    st.sampled_from(["submit", "accept", "return", "waive", "tick", "finding"]),
+    st.lists(st.sampled_from(UNITS), min_size=1, max_size=4, unique=True),
+    st.sampled_from(STEPS),
+    st.integers(1, 30),  # hours later
+)
+
+
+START = dt.datetime(2011, 9, 1, 8, tzinfo=TZ)
+
+
+def _run(c: Campaign, commands: list[Any], *, bulk: bool, at: dt.datetime = START) -> dt.datetime:
+    """Run ``commands`` from ``at``; the instant reached."""
+    for verb, units, step, hours in commands:
+        at += dt.timedelta(hours=hours)
+        if verb == "tick":
+            c.tick(at)
+            continue
+        if verb == "submit" and bulk:
+            try:
+                c.submit_many(units, step, actor={u: f"m-{u}" for u in units}, at=at)
+                continue
+            except ZywFlowError:
+                pass  # the batch is all or nothing: fall back to one by one
+        for u in units:
+            try:
+                if verb == "submit":
+                    c.submit(u, step, actor=f"m-{u}", at=at)
+                elif verb == "accept":
+                    c.accept(u, step, actor="office", at=at)
+                elif verb == "return":
+                    c.return_step(u, step, actor="office", reason="重做", at=at)
+                elif verb == "waive":
+                    c.waive(u, step, actor="office", at=at)
+                else:
+                    c.record_finding(u, actor="inspector", at=at, days=2)
+            except (TransitionRefused, PermissionRefused, TimeOrderError):
+                pass
+    return at
+
+
+def _people(c: Campaign) -> Campaign:
+    c.add_actor("office", ["office"])
+    c.add_actor("inspector", ["inspector"])
+    for u in UNITS:
+        c.add_actor(f"m-{u}", ["member"], unit=u)
+    c.enroll_many(UNITS, at="2011-09-01")
+    return c
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(command, min_size=1, max_size=14))
+def test_live_equals_replayed_equals_restored_equals_bulk(
+    tmp_path_factory: pytest.TempPathFactory, commands: list[Any]
+) -> None:
+    """Random command sequences: the live state, a full replay, a snapshot restore and the
+    bulk path's state are one and the same."""
+    db = tmp_path_factory.mktemp("live") / "c.db"
+    live = _people(Campaign.create_stored(db, "zhiyong-2011"))
+    half = len(commands) // 2
+    reached = _run(live, commands[:half], bulk=False)
+    live.save_snapshot()
+    _run(live, commands[half:], bulk=False, at=reached)
+    expected = report(live)
+    live.close()
+    replayed = Campaign.open(db, use_snapshot=False)
+    restored = Campaign.open(db, verify="tail")
+    bulk = _people(Campaign.create("zhiyong-2011"))
+    _run(bulk, commands, bulk=True)
+    assert report(replayed) == expected
+    assert report(restored) == expected
+    assert report(bulk) == expected
+    replayed.close()
+    restored.close()
