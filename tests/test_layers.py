@@ -35,7 +35,7 @@ PACKAGE = "zyw_flow"
 
 #: Layers, lowest first. A component may import its own layer and lower ones only.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    # no zyw_flow imports but each other: errors, instants, safe YAML, bundled files
+    # no zyw_flow imports but each other: errors, instants, safe YAML, bundled files, fields
     (
         "base",
         frozenset(
@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "zyw_flow._yaml",
                 "zyw_flow._bundled",
                 "zyw_flow._fonts",
+                "zyw_flow._fields",
             }
         ),
     ),

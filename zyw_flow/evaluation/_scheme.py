@@ -27,6 +27,7 @@ from zyw_flow._errors import (
     TemplateError,
     TemplateNotFound,
 )
+from zyw_flow._fields import unknown_field_message
 from zyw_flow._yaml import Document, join, read_yaml, read_yaml_file
 from zyw_flow.dates import parse_duration
 
@@ -638,9 +639,7 @@ class _Builder:
             return {}
         for key in value:
             if key not in allowed:
-                self.problem(
-                    join(path, key), f"unknown field {key!r}; allowed here: {', '.join(allowed)}"
-                )
+                self.problem(join(path, key), unknown_field_message(key, allowed))
         return value
 
     def text(self, value: Any, path: str, *, required: bool = False, what: str = "") -> str:

@@ -21,6 +21,7 @@ import jsonschema
 import pendulum
 
 from zyw_flow._errors import DateExpressionError, Problem, TemplateError, TemplateNotFound
+from zyw_flow._fields import unknown_field_message
 from zyw_flow._yaml import Document, join, read_limited, read_yaml
 from zyw_flow.dates import RelativeDate, parse_date, parse_duration, parse_recurrence, parse_window
 from zyw_flow.evaluation import load_scheme_text
@@ -39,7 +40,7 @@ from zyw_flow.template._model import (
 )
 from zyw_flow.template._registry import find_reference
 
-__all__ = ["build_template", "parse_duration", "schema"]
+__all__ = ["build_template", "parse_duration", "schema", "unknown_field_message"]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -208,11 +209,8 @@ class _Builder:
                 known = set(error.schema.get("properties", {}))
                 for extra in error.instance:
                     if extra not in known:
-                        allowed = ", ".join(sorted(known))
                         self.problem(
-                            join(path, str(extra)),
-                            f"unknown field {extra!r}; allowed here: {allowed}",
-                            doc,
+                            join(path, str(extra)), unknown_field_message(extra, known), doc
                         )
                 continue
             self.problem(path, _schema_message(error), doc)

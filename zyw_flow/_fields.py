@@ -1,0 +1,20 @@
+"""Messages about the fields of a document: an unknown field, with the closest known one.
+
+Shared by every loader (campaign and phase templates, scoring schemes, scenarios), so it
+sits in the base layer: it imports nothing of zyw_flow.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["unknown_field_message"]
+
+
+def unknown_field_message(field: object, known: Iterable[str]) -> str:
+    """``unknown field 'titel'; did you mean 'title'? allowed here: …`` (closest by difflib)."""
+    names = sorted(known)
+    close = difflib.get_close_matches(str(field), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ";"
+    return f"unknown field {field!r}{hint} allowed here: {', '.join(names)}"
