@@ -40,7 +40,13 @@ from zyw_flow.template._model import (
 )
 from zyw_flow.template._registry import find_reference
 
-__all__ = ["build_template", "parse_duration", "schema", "unknown_field_message"]
+__all__ = [
+    "build_template",
+    "parse_duration",
+    "schema",
+    "schema_problems",
+    "unknown_field_message",
+]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -202,18 +208,7 @@ class _Builder:
 
     # -- schema ---------------------------------------------------------------------
     def check_schema(self, data: Any, kind: str, doc: Document) -> None:
-        validator = jsonschema.Draft202012Validator(schema(kind))
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
-            path = _path_str(error.absolute_path)
-            if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-                known = set(error.schema.get("properties", {}))
-                for extra in error.instance:
-                    if extra not in known:
-                        self.problem(
-                            join(path, str(extra)), unknown_field_message(extra, known), doc
-                        )
-                continue
-            self.problem(path, _schema_message(error), doc)
+        self.problems.extend(schema_problems(data, schema(kind), doc))
 
     # -- phases ---------------------------------------------------------------------
     def phase_template(self, name: str, path: str) -> tuple[Document, dict[str, Any]] | None:
@@ -688,6 +683,28 @@ class _Builder:
                     phase.path, f"duplicate phase id {phase.id!r} (also at {seen[phase.id]})"
                 )
             seen[phase.id] = phase.path
+
+
+def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) -> list[Problem]:
+    """Every way ``data`` breaks ``json_schema``, as problems located in ``doc``.
+
+    Unknown fields are reported one by one at their own path, with the closest known
+    field suggested; other errors get a sentence instead of jsonschema's wording.
+    """
+    problems: list[Problem] = []
+    validator = jsonschema.Draft202012Validator(json_schema)
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        path = _path_str(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = set(error.schema.get("properties", {}))
+            for extra in error.instance:
+                if extra not in known:
+                    problems.append(
+                        doc.problem(join(path, str(extra)), unknown_field_message(extra, known))
+                    )
+            continue
+        problems.append(doc.problem(path, _schema_message(error)))
+    return problems
 
 
 def _is_kind(data: Any, kind: str) -> bool:
