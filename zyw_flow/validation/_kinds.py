@@ -127,9 +127,9 @@ def _check_phase(doc: Document, options: Options) -> tuple[list[Problem], list[P
 
     errors = schema_problems(doc.data, template_schema("phase"), doc)
     warnings: list[Problem] = []
-    if errors or not isinstance(doc.data, dict):
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("steps"), dict):
         return errors, warnings
-    steps: dict[str, Any] = doc.data.get("steps") or {}
+    steps: dict[str, Any] = doc.data["steps"]
     for sid, spec in steps.items():
         spath = join("steps", str(sid))
         if not isinstance(spec, dict):
@@ -138,6 +138,8 @@ def _check_phase(doc: Document, options: Options) -> tuple[list[Problem], list[P
             text = spec.get(field)
             if not isinstance(text, str) or not text:
                 continue
+            if any(p.path == join(spath, field) for p in errors):
+                continue  # already reported by the schema
             try:
                 expr = parse_date(text)
             except DateExpressionError as exc:
@@ -153,13 +155,16 @@ def _check_phase(doc: Document, options: Options) -> tuple[list[Problem], list[P
                             "campaign that uses it must have it",
                         )
                     )
-        if isinstance(spec.get("repeat"), dict):
+        if isinstance(spec.get("repeat"), dict) and not any(
+            p.path.startswith(join(spath, "repeat")) for p in errors
+        ):
             rep = {k: v for k, v in spec["repeat"].items() if k not in ("from", "until")}
             try:
                 parse_recurrence(rep)
             except DateExpressionError as exc:
                 errors.append(doc.problem(join(spath, "repeat"), f"bad recurrence: {exc.reason}"))
-        for i, dep in enumerate(spec.get("after") or ()):
+        after = spec.get("after")
+        for i, dep in enumerate(after if isinstance(after, list) else []):
             if dep not in steps:
                 warnings.append(
                     doc.problem(
@@ -169,7 +174,8 @@ def _check_phase(doc: Document, options: Options) -> tuple[list[Problem], list[P
                     )
                 )
         for field in ("submit", "review"):
-            for i, role in enumerate(spec.get(field) or ()):
+            roles = spec.get(field)
+            for i, role in enumerate(roles if isinstance(roles, list) else []):
                 if role not in DEFAULT_ROLES:
                     warnings.append(
                         doc.problem(
@@ -178,7 +184,12 @@ def _check_phase(doc: Document, options: Options) -> tuple[list[Problem], list[P
                             f"({', '.join(DEFAULT_ROLES)}); the campaign must declare it",
                         )
                     )
-    return errors, warnings
+    return _by_line(errors), _by_line(warnings)
+
+
+def _by_line(problems: list[Problem]) -> list[Problem]:
+    """Problems in the order of their lines (stable; problems without a line first)."""
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def _check_scoring(doc: Document, options: Options) -> tuple[list[Problem], list[Problem]]:
@@ -194,7 +205,10 @@ def _check_scoring(doc: Document, options: Options) -> tuple[list[Problem], list
 def _check_scenario(doc: Document, options: Options) -> tuple[list[Problem], list[Problem]]:
     from zyw_flow.validation._scenario import check_scenario
 
-    return check_scenario(doc, options, schema("scenario"))
+    errors, warnings = check_scenario(doc, options, schema("scenario"))
+    own = [p for p in errors if p.file == doc.file]
+    others = [p for p in errors if p.file != doc.file]  # the template's, in its order
+    return [*_by_line(own), *others], _by_line(warnings)
 
 
 def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
