@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zyw_flow._errors import ScenarioError, TemplateError
+from zyw_flow._yaml import MAX_BYTES, MAX_DEPTH
 from zyw_flow.evaluation import (
     ScoreInput,
     ScoringError,
@@ -31,7 +32,6 @@ from zyw_flow.evaluation import (
 )
 from zyw_flow.scenario import load_scenario
 from zyw_flow.template import find_reference, load_template, read_limited, read_yaml
-from zyw_flow.template._yaml import MAX_BYTES, MAX_DEPTH
 
 SECRET = "DB_PASSWORD=hunter2"
 
@@ -227,6 +227,20 @@ class TestDeepNesting:
             load_template(path)
         assert [(p.file, p.line, p.message) for p in info.value.problems] == [
             (str(phase), 4, f"nested deeper than {MAX_DEPTH} levels")
+        ]
+
+    @pytest.mark.parametrize("text", [deep(100_000), "- " * 100_000 + "x", "{a: " * 50_000])
+    def test_pure_python_parser_too(self, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+        """Without libyaml, the pure-Python parser's events are scanned the same way."""
+        import yaml
+
+        import zyw_flow._yaml as reader
+
+        monkeypatch.setattr(reader, "_Loader", yaml.SafeLoader)
+        with pytest.raises(TemplateError) as info:
+            read_yaml(text)
+        assert [(p.line, p.message) for p in info.value.problems] == [
+            (1, f"nested deeper than {MAX_DEPTH} levels")
         ]
 
     def test_block_nesting(self) -> None:

@@ -13,8 +13,11 @@ __all__ = ["unknown_field_message"]
 
 
 def unknown_field_message(field: object, known: Iterable[str]) -> str:
-    """``unknown field 'titel'; did you mean 'title'? allowed here: …`` (closest by difflib)."""
-    names = sorted(known)
+    """``unknown field 'titel'; did you mean 'title'? allowed here: …`` (closest by difflib).
+
+    ``known`` is listed in the order given.
+    """
+    names = list(known)
     close = difflib.get_close_matches(str(field), names, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ";"
     return f"unknown field {field!r}{hint} allowed here: {', '.join(names)}"

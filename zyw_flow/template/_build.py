@@ -696,7 +696,7 @@ def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) ->
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         path = _path_str(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {}))
+            known = sorted(error.schema.get("properties", {}))
             for extra in error.instance:
                 if extra not in known:
                     problems.append(
