@@ -94,6 +94,15 @@ def problems(path: Path, **kwargs: Any) -> list[tuple[int | None, str, str]]:
 class TestReferences:
     """`use:` and scheme references resolve only inside the allowed folders."""
 
+    def test_the_audit_hook_sees_opens(self, tmp_path: Path, opened: list[str]) -> None:
+        """Sanity: loading a template records its own file and its phase templates."""
+        path = write_campaign(
+            tmp_path / "camp", "phases:\n  - use: mobilization\n    window: 9月\n"
+        )
+        load_template(path)
+        assert str(path) in opened
+        assert any(p.endswith("mobilization.yaml") for p in opened)
+
     def test_use_with_a_path_is_refused_before_opening(
         self, tmp_path: Path, secret: Path, opened: list[str]
     ) -> None:
@@ -197,6 +206,35 @@ class TestReferences:
             "units": "bureau-unit",
             "persons": "bureau-individual",
         }
+
+
+_SEGMENTS = st.sampled_from(["..", ".", "scoring", "local", "x.yaml", "mine.yaml", "~", "/"])
+
+
+@given(parts=st.lists(_SEGMENTS, min_size=1, max_size=6))
+def test_references_never_leave_the_folder(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[str]
+) -> None:
+    """Whatever relative path a scheme reference spells, it resolves inside the folder or
+    is refused; nothing outside is ever returned."""
+    from zyw_flow._errors import TemplateNotFound
+    from zyw_flow.template import ReferenceRefused
+
+    root = tmp_path_factory.mktemp("refs")
+    folder = root / "camp"
+    (folder / "local").mkdir(parents=True)
+    (folder / "local" / "mine.yaml").write_text("kind: scoring\n", "utf-8")
+    (folder / "scoring").mkdir()
+    (root / "x.yaml").write_text("kind: scoring\n", "utf-8")
+    (root / "mine.yaml").write_text("kind: scoring\n", "utf-8")
+    ref = "/".join(parts)
+    try:
+        found = find_reference("scoring", ref, folder / "campaign.yaml")
+    except (ReferenceRefused, TemplateNotFound):
+        return
+    assert found.resolve().is_relative_to(folder.resolve()) or found.resolve().is_relative_to(
+        Path(__file__).resolve().parent.parent
+    )
 
 
 def deep(levels: int) -> str:
