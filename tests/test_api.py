@@ -309,6 +309,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "Options",
         "check_liveness",
         "detect_kind",
+        "locate",
         "schema",
         "schema_text",
         "validate_document",

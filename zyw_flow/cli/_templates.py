@@ -16,8 +16,8 @@ from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
 from zyw_flow.compile import compile_campaign, mermaid
 from zyw_flow.resolve import ResolvedCampaign, load_template, resolve
-from zyw_flow.template import find_template, iter_template_sources
-from zyw_flow.validation import KINDS, schema_text, validate_file
+from zyw_flow.template import iter_template_sources
+from zyw_flow.validation import KINDS, locate, schema_text, validate_file
 
 __all__ = ["add_template_commands"]
 
@@ -55,14 +55,16 @@ def cmd_templates(args: argparse.Namespace, ui: Ui) -> int:
 def cmd_validate(args: argparse.Namespace, ui: Ui) -> int:
     failed = missing = 0
     for ref in args.files:
-        path: str | Path = ref
-        if not Path(ref).exists():
-            try:
-                path = find_template(ref).path  # a bundled or installed template id
-            except TemplateNotFound as exc:
-                missing += 1
-                ui.warn(f"{ref}: {exc}")
-                continue
+        try:
+            path = locate(ref)  # a file, or a bundled template, scheme or phase id
+        except TemplateNotFound as exc:
+            missing += 1
+            ui.warn(f"{ref}: {exc}")
+            continue
+        if not path.exists():
+            missing += 1
+            ui.warn(f"{ref}: file does not exist")
+            continue
         report = validate_file(
             path, kind=args.kind, params=args.param, search_path=args.search_path or ()
         )
@@ -171,7 +173,9 @@ def add_template_commands(sub: Any) -> None:
         "validate",
         help="check files of any kind (campaign, phase, scoring, scenario); print every problem",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="a file, or a bundled template id")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="a file, or a bundled template, scheme or phase id"
+    )
     p.add_argument("--param", action="append", metavar="NAME=VALUE")
     p.add_argument("--kind", choices=KINDS, help="the kind of every FILE (default: recognised)")
     p.add_argument(

@@ -32,6 +32,7 @@ __all__ = [
     "Kind",
     "Options",
     "detect_kind",
+    "locate",
     "schema",
     "schema_text",
     "validate_document",
@@ -324,6 +325,29 @@ def validate_document(
         )
     errors, warnings = spec.check(doc, options)
     return FileReport(doc.file, kind, tuple(_dedupe(errors)), tuple(_dedupe(warnings)))
+
+
+def locate(ref: str | Path) -> Path:
+    """The file of ``ref``: a path, else a bundled or installed campaign template id, else a
+    scoring scheme id, else a phase template id.
+
+    Raises:
+        TemplateNotFound: none of these; the message lists the campaign template ids.
+    """
+    from zyw_flow.template import find_reference, find_template
+
+    path = Path(ref)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    try:
+        return find_template(str(ref)).path
+    except TemplateNotFound as exc:
+        for kind in ("scoring", "phase"):
+            try:
+                return find_reference(kind, str(ref))
+            except TemplateNotFound:
+                pass
+        raise exc from None
 
 
 def validate_file(

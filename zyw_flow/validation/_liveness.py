@@ -89,6 +89,8 @@ class _Checker:
             return self.earliest_cache[sid]
         step = self.steps[sid]
         best: dt.datetime = step.opens
+        if self.t.advance == "completion":  # not open before the unit enters its phase
+            best = max(best, self.r.phases[step.phase_index].start)
         because: str | None = None
         for dep in step.after:
             if dep not in self.steps or dep in stack:  # unknown or cyclic: reported elsewhere
