@@ -254,10 +254,14 @@ class TestValidateCommand:
         assert code == 1
         assert f"{path}:4: kind: 'campaign' was expected" in out
 
-    def test_bundled_id(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """A bundled template id is validated from its file."""
-        code, out, _ = run(capsys, "validate", "zhiyong-2011")
-        assert code == 0 and out.endswith("zhiyong-2011.yaml: ok (campaign)\n")
+    @pytest.mark.parametrize(
+        ("ref", "kind"),
+        [("zhiyong-2011", "campaign"), ("bureau-unit", "scoring"), ("mobilization", "phase")],
+    )
+    def test_bundled_id(self, capsys: pytest.CaptureFixture[str], ref: str, kind: str) -> None:
+        """A bundled template, scheme or phase template id is validated from its file."""
+        code, out, _ = run(capsys, "validate", ref)
+        assert code == 0 and out.endswith(f"/{ref}.yaml: ok ({kind})\n")
 
     def test_search_path(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         """--search-path lets a template use a phase template from another folder."""
