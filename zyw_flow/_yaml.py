@@ -165,7 +165,8 @@ def read_yaml(text: str | bytes, file: str = "<string>") -> Document:
 
 
 def _scan(text: str, file: str) -> None:
-    """Walk the event stream once; stop at the first node too deep or alias too many.
+    """Walk the event stream once: stop at the first node too deep or beyond the node
+    limit, then refuse more than ``MAX_ALIASES`` aliases.
 
     The parser is a state machine with its own stacks (no recursion), and it produces
     events lazily, so the scan costs time proportional to what it reads before it stops.
