@@ -333,6 +333,17 @@ class TestSizeFirst:
             f"file is {MAX_BYTES + 1} bytes; the limit is {MAX_BYTES}"
         )
 
+    def test_one_gibibyte_template_refused_from_its_size(self, tmp_path: Path) -> None:
+        """The attack: a 1 GiB template (sparse here) is refused without being read."""
+        path = tmp_path / "huge.yaml"
+        with path.open("wb") as fh:
+            fh.truncate(1 << 30)
+        with pytest.raises(TemplateError) as info:
+            load_template(path)
+        assert [(p.file, p.message) for p in info.value.problems] == [
+            (str(path), f"file is {1 << 30} bytes; the limit is {MAX_BYTES}")
+        ]
+
     @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
     def test_endless_input_is_read_only_up_to_the_limit(self) -> None:
         """/dev/zero has no size and no end: reading stops after limit + 1 bytes."""
