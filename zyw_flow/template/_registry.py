@@ -185,13 +185,18 @@ def find_reference(
             f"{what} {ref!r} is neither an id nor a relative .yaml path inside {where}; refused"
         )
     folders = _own_folders(near, search_path)
+    if not folders:
+        raise ReferenceRefused(
+            f"{what} {ref!r}: a template read from text has no folder; name the scheme by id "
+            "or pass the folder as search_path"
+        )
     for folder in folders:
         candidate = folder / rel
         if not _inside(candidate, folder):
             continue
         if candidate.is_file():
             return candidate
-    if any(not _inside(folder / rel, folder) for folder in folders) or not folders:
+    if any(not _inside(folder / rel, folder) for folder in folders):
         raise ReferenceRefused(f"{what} {ref!r} lies outside {where}; refused")
     raise TemplateNotFound(f"{what} file {ref!r} does not exist in {where}")
 
