@@ -32,6 +32,7 @@ PUBLIC = [
     "ParameterError",
     "PermissionRefused",
     "Problem",
+    "ReferenceRefused",
     "ResolvedCampaign",
     "ScenarioError",
     "ScenarioResult",

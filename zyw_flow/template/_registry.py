@@ -23,7 +23,7 @@ from typing import Literal
 import attrs
 
 from zyw_flow._bundled import bundled_dir
-from zyw_flow._errors import TemplateNotFound
+from zyw_flow._errors import ReferenceRefused, TemplateNotFound
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -98,10 +98,6 @@ def find_template(name: str | Path) -> TemplateSource:
             return source
     known = ", ".join(s.id for s in iter_template_sources()) or "none"
     raise TemplateNotFound(f"no template {str(name)!r}; known: {known}")
-
-
-class ReferenceRefused(TemplateNotFound):
-    """A template refers to a file it may not read (outside its folder); nothing was opened."""
 
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
