@@ -72,7 +72,7 @@ class TestValidateCommand:
         assert len(files) == len(SEEDS)
         code, out, _ = run(capsys, "validate", *files)
         assert code == 0
-        assert out.splitlines() == [f"{f}: ok" for f in files]
+        assert out.splitlines() == [f"{f}: ok (campaign)" for f in files]
 
     @pytest.mark.parametrize(
         "name", ["unknown_role", "several_problems", "window_end_before_start"]
@@ -100,7 +100,7 @@ class TestValidateCommand:
         good = str(bundled_dir() / "zhiyong-2011.yaml")
         code, out, _ = run(capsys, "validate", good, str(INVALID / "unknown_calendar.yaml"))
         assert code == 1
-        assert f"{good}: ok" in out.splitlines()
+        assert f"{good}: ok (campaign)" in out.splitlines()
         assert "unknown calendar 'hk'" in out
 
     def test_missing_file(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

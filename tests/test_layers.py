@@ -35,7 +35,7 @@ PACKAGE = "zyw_flow"
 
 #: Layers, lowest first. A component may import its own layer and lower ones only.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    # no zyw_flow imports but each other: errors, instants, safe YAML, bundled files
+    # no zyw_flow imports but each other: errors, instants, safe YAML, bundled files, fields
     (
         "base",
         frozenset(
@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "zyw_flow._yaml",
                 "zyw_flow._bundled",
                 "zyw_flow._fonts",
+                "zyw_flow._fields",
             }
         ),
     ),
@@ -56,6 +57,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("store", frozenset({"zyw_flow.store"})),  # the journal port and its drivers
     ("runtime", frozenset({"zyw_flow.runtime"})),
     ("scenario", frozenset({"zyw_flow.scenario"})),
+    # checks every kind of file (templates, schemes, scenarios) without running anything
+    ("validation", frozenset({"zyw_flow.validation"})),
     # plots draw compiled campaigns and are drawn by the CLI, so they sit just below it
     ("plots", frozenset({"zyw_flow._plots"})),
     # the HTML board reads a campaign through its public API and draws with the plots' data

@@ -6,6 +6,7 @@ natural, from a builtin as well, so callers can catch either::
     ZywFlowError
     ├── TemplateError (ValueError)          every problem of a template, collected
     ├── TemplateNotFound (LookupError)      no bundled id, file or entry point by that name
+    │   └── ReferenceRefused                a use:/scoring: reference outside the allowed folders
     ├── DateExpressionError (ValueError)    a date phrase that cannot be read
     ├── InstantError (ValueError)           an ``at``/``until`` value that is not an instant
     ├── NoClockError (TypeError)            no ``at`` given and no clock to read one from
@@ -47,6 +48,7 @@ __all__ = [
     "ParameterError",
     "PermissionRefused",
     "Problem",
+    "ReferenceRefused",
     "ScenarioError",
     "SchemaVersionError",
     "ScoringError",
@@ -101,6 +103,10 @@ class TemplateError(ZywFlowError, ValueError):
 
 class TemplateNotFound(ZywFlowError, LookupError):
     """No template with that id or path."""
+
+
+class ReferenceRefused(TemplateNotFound):
+    """A template refers to a file it may not read (outside its folder); nothing was opened."""
 
 
 class DateExpressionError(ZywFlowError, ValueError):

@@ -15,7 +15,7 @@ import attrs
 
 from zyw_flow._errors import ScenarioError, TemplateError, TemplateNotFound, ZywFlowError
 from zyw_flow.runtime import Campaign
-from zyw_flow.template import read_yaml
+from zyw_flow.template import read_yaml_file
 
 __all__ = [
     "ACTIONS",
@@ -97,7 +97,7 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        doc = read_yaml(path.read_bytes(), str(path))
+        doc = read_yaml_file(path)
     except TemplateError as exc:
         raise ScenarioError([str(p) for p in exc.problems]) from None
     data = doc.data

@@ -1,6 +1,6 @@
 """The ``zyw-flow`` command line.
 
-Commands: ``templates``, ``validate``, ``show``, ``diagram``, ``replay``, ``evaluate``,
+Commands: ``templates``, ``validate``, ``schema``, ``show``, ``diagram``, ``replay``, ``evaluate``,
 ``campaign …`` (docs/cli.md). Each prints to stdout and exits 0 on success, 1 on a checked
 failure (invalid template, failed expectation, broken journal) and 2 on bad usage or input
 that cannot be used. ``zyw_flow.cli.main(argv)`` returns the exit status.

@@ -1,4 +1,5 @@
-"""``templates``, ``validate``, ``show`` and ``diagram``: look at templates without running them."""
+"""``templates``, ``validate``, ``schema``, ``show`` and ``diagram``: look at templates (and
+the other files zyw_flow reads) without running them."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 
 from rich.table import Table
 
-from zyw_flow._errors import TemplateError, TemplateNotFound, ZywFlowError
+from zyw_flow._errors import TemplateNotFound, ZywFlowError
+from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
 from zyw_flow.compile import compile_campaign, mermaid
 from zyw_flow.resolve import ResolvedCampaign, load_template, resolve
 from zyw_flow.template import iter_template_sources
+from zyw_flow.validation import KINDS, locate, schema_text, validate_file
 
 __all__ = ["add_template_commands"]
 
@@ -53,17 +56,31 @@ def cmd_validate(args: argparse.Namespace, ui: Ui) -> int:
     failed = missing = 0
     for ref in args.files:
         try:
-            _load(ref, args.param)
-        except TemplateError as exc:
-            failed += 1
-            for p in exc.problems:
-                print(str(p))
+            path = locate(ref)  # a file, or a bundled template, scheme or phase id
         except TemplateNotFound as exc:
             missing += 1
             ui.warn(f"{ref}: {exc}")
-        else:
-            print(f"{ref}: ok")
+            continue
+        if not path.exists():
+            missing += 1
+            ui.warn(f"{ref}: file does not exist")
+            continue
+        report = validate_file(
+            path, kind=args.kind, params=args.param, search_path=args.search_path or ()
+        )
+        failed += not report.ok
+        for line in report.lines():
+            print(line)
     return 2 if missing else 1 if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace, ui: Ui) -> int:
+    try:
+        text = schema_text(args.kind)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    print(text, end="")
+    return 0
 
 
 def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
@@ -147,15 +164,31 @@ def cmd_diagram(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def add_template_commands(sub: Any) -> None:
-    """Add ``templates``, ``validate``, ``show`` and ``diagram`` to the main parser."""
+    """Add ``templates``, ``validate``, ``schema``, ``show`` and ``diagram`` to the parser."""
     p = sub.add_parser("templates", help="list bundled and installed templates")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_templates)
 
-    p = sub.add_parser("validate", help="check template files; print every problem")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser(
+        "validate",
+        help="check files of any kind (campaign, phase, scoring, scenario); print every problem",
+    )
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="a file, or a bundled template, scheme or phase id"
+    )
     p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.add_argument("--kind", choices=KINDS, help="the kind of every FILE (default: recognised)")
+    p.add_argument(
+        "--search-path",
+        action="append",
+        metavar="DIR",
+        help="a further folder templates may take phases/ and scoring/ files from (repeatable)",
+    )
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a kind of file (for editors)")
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("show", help="print a template's resolved calendar")
     p.add_argument("template", metavar="TEMPLATE", help="bundled id or file path")

@@ -65,6 +65,7 @@ from zyw_flow.evaluation._scheme import (
     find_scheme,
     load_scheme,
     load_scheme_text,
+    parse_decimal,
     scoring_dir,
 )
 from zyw_flow.evaluation._score import (
@@ -117,6 +118,7 @@ __all__ = [
     "grade_distribution",
     "load_scheme",
     "load_scheme_text",
+    "parse_decimal",
     "plot_grade_distribution",
     "quota_size",
     "rank",

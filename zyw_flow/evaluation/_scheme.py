@@ -27,7 +27,8 @@ from zyw_flow._errors import (
     TemplateError,
     TemplateNotFound,
 )
-from zyw_flow._yaml import Document, join, read_yaml
+from zyw_flow._fields import unknown_field_message
+from zyw_flow._yaml import Document, join, read_yaml, read_yaml_file
 from zyw_flow.dates import parse_duration
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "find_scheme",
     "load_scheme",
     "load_scheme_text",
+    "parse_decimal",
     "scoring_dir",
 ]
 
@@ -461,7 +463,7 @@ def load_scheme(source: str | Path) -> ScoringScheme:
         TemplateError: every problem in the file, each with file, line and path.
     """
     path = find_scheme(source)
-    return _Builder(read_yaml(path.read_bytes(), str(path))).build()
+    return _Builder(read_yaml_file(path)).build()
 
 
 def load_scheme_text(text: str, *, file: str = "<string>") -> ScoringScheme:
@@ -475,49 +477,108 @@ def load_scheme_text(text: str, *, file: str = "<string>") -> ScoringScheme:
 
 # -- reading numbers from their text --------------------------------------------------------
 
+#: Most significant digits an accepted number may have.
+MAX_DECIMAL_DIGITS = 40
+#: Accepted numbers lie between 10**-MAX_DECIMAL_SCALE (the smallest step) and
+#: 10**MAX_DECIMAL_MAGNITUDE; zero is always accepted.
+MAX_DECIMAL_SCALE = 28
+MAX_DECIMAL_MAGNITUDE = 15
+_MAX_NUMBER_TEXT = 64
+
+
+def parse_decimal(value: object, *, what: str = "a number") -> Decimal:
+    """Read a score, points or a scheme number as an exact, bounded :class:`Decimal`.
+
+    Accepts a ``Decimal``, an ``int`` or a string (``"88.5"``, ``"1e2"``, ``" 90 "``);
+    refuses floats (their binary value is not the decimal written), booleans, NaN and
+    infinities, and any number with more than ``MAX_DECIMAL_DIGITS`` significant digits,
+    finer than ``10**-MAX_DECIMAL_SCALE`` or larger than ``10**MAX_DECIMAL_MAGNITUDE``:
+    such numbers (``1e-999999``) would make exact arithmetic on them arbitrarily slow.
+    The check looks only at the number's digits and exponent, so it is fast for any input.
+
+    >>> parse_decimal("88.50", what="score")
+    Decimal('88.50')
+    >>> parse_decimal("1e-999999", what="score")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    zyw_flow._errors.ScoringError: score 1E-999999 is finer than 1e-28; ...
+
+    Args:
+        value: the number.
+        what: what it is, for the message (``score``, ``points``, ``weight`` …).
+
+    Raises:
+        ScoringError: not a number, or beyond the bounds.
+    """
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        kind = "a float" if isinstance(value, float) else f"a {type(value).__name__}"
+        raise ScoringError(
+            f"{what} must be a Decimal, an int or a string such as '88.5', not {kind}"
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > _MAX_NUMBER_TEXT:
+            raise ScoringError(f"{what} is {len(text)} characters long; not a plausible number")
+        try:
+            number = Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            raise ScoringError(f"{what} must be a number, not {value!r}") from None
+    elif isinstance(value, int):
+        if value.bit_length() > 4 * MAX_DECIMAL_DIGITS:
+            raise ScoringError(f"{what} has more than {MAX_DECIMAL_DIGITS} digits")
+        number = Decimal(value)
+    else:
+        number = value
+    if not number.is_finite():
+        raise ScoringError(f"{what} must be a finite number, not {number}")
+    if number.is_zero():
+        return Decimal(0) if number.adjusted() < -MAX_DECIMAL_SCALE else number
+    # adjusted() is the exponent of the leading digit: O(1) however the number is written.
+    if number.adjusted() < -MAX_DECIMAL_SCALE:
+        raise ScoringError(
+            f"{what} {_short(number)} is finer than 1e-{MAX_DECIMAL_SCALE}; "
+            f"give at most {MAX_DECIMAL_SCALE} decimal places"
+        )
+    if number.adjusted() >= MAX_DECIMAL_MAGNITUDE:
+        raise ScoringError(f"{what} {_short(number)} is larger than 1e{MAX_DECIMAL_MAGNITUDE}")
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if len(digits) > MAX_DECIMAL_DIGITS or exponent < -MAX_DECIMAL_SCALE:
+        # Trailing zeros do not count: 88.500000000000000 is 88.5.
+        number = number.normalize()
+        _, digits, exponent = number.as_tuple()
+        assert isinstance(exponent, int)
+        if len(digits) > MAX_DECIMAL_DIGITS or exponent < -MAX_DECIMAL_SCALE:
+            raise ScoringError(
+                f"{what} {_short(number)} has too many digits (at most "
+                f"{MAX_DECIMAL_DIGITS} significant digits and {MAX_DECIMAL_SCALE} decimal places)"
+            )
+    return number
+
+
+def _short(number: Decimal) -> str:
+    text = str(number)
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
 _INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
 _constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
 yaml.constructor.SafeConstructor.__init__(_constructor)
 
 
-def _number_texts(text: str) -> dict[str, tuple[str, str]]:
-    """(tag, source text) of every int or float scalar, by document path."""
-    out: dict[str, tuple[str, str]] = {}
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-
-    def walk(node: yaml.Node, path: str) -> None:
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag in (_INT, _FLOAT):
-                out[path] = (node.tag, str(node.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, join(path, i))
-        elif isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                key = _constructor.construct_object(key_node)
-                key = key if isinstance(key, (int, str)) else str(key)
-                walk(value_node, join(path, key))
-
-    if root is not None:
-        walk(root, "")
-    return out
-
-
-def _decimal_of(tag: str, raw: str) -> Decimal | None:
-    if tag == _INT:
+def _decimal_of(tag: str, raw: str, what: str) -> Decimal:
+    """The exact Decimal of a YAML int or float scalar's source text (bounded)."""
+    text = raw.replace("_", "")
+    if tag == _INT and len(text) <= _MAX_NUMBER_TEXT:
         try:
-            return Decimal(raw.replace("_", ""))
-        except InvalidOperation:
+            Decimal(text)
+        except InvalidOperation:  # 0x1f, 0o17, 0b101, 1:30 (sexagesimal)
             node = yaml.ScalarNode(_INT, raw)
-            return Decimal(cast(int, _constructor.construct_object(node)))
-    try:
-        value = Decimal(raw.replace("_", ""))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+            return parse_decimal(cast(int, _constructor.construct_object(node)), what=what)
+    if text.lower().lstrip("+-") in (".inf", ".nan"):
+        value = _constructor.construct_object(yaml.ScalarNode(tag, raw))
+        raise ScoringError(f"{what} must be a finite number, not {value}")
+    return parse_decimal(text, what=what)
 
 
 # -- the builder ----------------------------------------------------------------------------
@@ -563,7 +624,7 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.problems: list[Problem] = []
-        self.numbers = _number_texts(doc.text)
+        self.numbers = doc.numbers
         self.indicator_paths: dict[str, str] = {}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -578,9 +639,7 @@ class _Builder:
             return {}
         for key in value:
             if key not in allowed:
-                self.problem(
-                    join(path, key), f"unknown field {key!r}; allowed here: {', '.join(allowed)}"
-                )
+                self.problem(join(path, key), unknown_field_message(key, allowed))
         return value
 
     def text(self, value: Any, path: str, *, required: bool = False, what: str = "") -> str:
@@ -610,18 +669,14 @@ class _Builder:
         return text
 
     def number(self, value: Any, path: str, what: str) -> Decimal | None:
-        if path in self.numbers:
-            parsed = _decimal_of(*self.numbers[path])
-            if parsed is None:
-                self.problem(path, f"{what} must be a finite number, not {value!r}")
-            return parsed
-        if isinstance(value, str):
-            try:
-                parsed = Decimal(value.strip())
-            except InvalidOperation:
-                parsed = None
-            if parsed is not None and parsed.is_finite():
-                return parsed
+        try:
+            if path in self.numbers:
+                return _decimal_of(*self.numbers[path], what=what)
+            if isinstance(value, str):
+                return parse_decimal(value, what=what)
+        except ScoringError as exc:
+            self.problem(path, str(exc))
+            return None
         self.problem(path, f"{what} must be a number, not {value!r}")
         return None
 
@@ -1106,10 +1161,10 @@ class _Builder:
             self.problem(path, f'a share must be a percentage such as "30%", not {value!r}')
             return None
         try:
-            share = Decimal(text[:-1].strip())
-        except InvalidOperation:
+            share: Decimal | None = parse_decimal(text[:-1], what="a share")
+        except ScoringError:
             share = None
-        if share is None or not share.is_finite() or not 0 < share <= _HUNDRED:
+        if share is None or not 0 < share <= _HUNDRED:
             self.problem(path, f"a share must be a percentage above 0% and at most 100%: {value!r}")
             return None
         return share

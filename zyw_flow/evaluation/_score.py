@@ -24,6 +24,7 @@ from zyw_flow.evaluation._scheme import (
     Indicator,
     ScoringError,
     ScoringScheme,
+    parse_decimal,
 )
 
 __all__ = [
@@ -46,6 +47,7 @@ def _check_decimal(value: object, what: str) -> None:
         raise ScoringError(f"{what} must be a Decimal (e.g. Decimal('88.5')), not {kind}")
     if isinstance(value, Decimal) and not value.is_finite():
         raise ScoringError(f"{what} must be a finite number, not {value}")
+    parse_decimal(value, what=what)  # bounded digits and exponent (1e-999999 is refused)
 
 
 @attrs.frozen

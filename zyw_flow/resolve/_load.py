@@ -8,12 +8,12 @@ resolves the partial template to add the date problems in the same :class:`Templ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from zyw_flow._errors import Problem, TemplateError
-from zyw_flow._yaml import Document, read_yaml
+from zyw_flow._yaml import Document, read_yaml, read_yaml_file
 from zyw_flow.resolve._resolve import resolve
 from zyw_flow.template import CampaignTemplate, find_template
 from zyw_flow.template._build import build_partial
@@ -27,6 +27,7 @@ def build_template(
     *,
     phase_texts: Mapping[str, str] | None = None,
     scheme_texts: Mapping[str, str] | None = None,
+    search_path: Sequence[str | Path] = (),
 ) -> CampaignTemplate:
     """Validate a campaign document and bind ``params``; every problem in one error.
 
@@ -38,7 +39,7 @@ def build_template(
         TemplateError: with every problem found.
     """
     template, problems = build_partial(
-        doc, params, phase_texts=phase_texts, scheme_texts=scheme_texts
+        doc, params, phase_texts=phase_texts, scheme_texts=scheme_texts, search_path=search_path
     )
     if template is None:
         raise TemplateError(problems)
@@ -61,19 +62,30 @@ def _with_date_problems(template: CampaignTemplate, problems: list[Problem]) -> 
     return out
 
 
-def load_template(source: str | Path, params: Mapping[str, Any] | None = None) -> CampaignTemplate:
+def load_template(
+    source: str | Path,
+    params: Mapping[str, Any] | None = None,
+    *,
+    search_path: Sequence[str | Path] = (),
+) -> CampaignTemplate:
     """Load a campaign template by bundled id or file path, validated, parameters bound.
+
+    The template's ``use:`` and ``scoring:`` references resolve only to bundled and
+    installed ids and to files in its own folder or in ``search_path`` (see
+    :func:`zyw_flow.template.find_reference`).
 
     Args:
         source: a bundled id (``zhiyong-2011``), an entry-point id, or a path to a YAML file.
         params: parameter values; declared defaults fill the rest.
+        search_path: further folders the template may take phase templates and scoring
+            schemes from (each laid out like a template folder: ``phases/``, ``scoring/``).
 
     Raises:
         TemplateNotFound: no such id or file.
         TemplateError: every problem in the template, each with file, line and path.
     """
     found = find_template(source)
-    return build_template(read_yaml(found.path.read_bytes(), str(found.path)), params)
+    return build_template(read_yaml_file(found.path), params, search_path=search_path)
 
 
 def load_template_text(
@@ -83,12 +95,17 @@ def load_template_text(
     file: str = "<string>",
     phase_texts: Mapping[str, str] | None = None,
     scheme_texts: Mapping[str, str] | None = None,
+    search_path: Sequence[str | Path] = (),
 ) -> CampaignTemplate:
     """Load a campaign template from YAML text; every problem in one error.
 
-    Phase templates come from the registry, or from ``phase_texts`` (id → YAML text)
-    when given.
+    Phase templates come from the registry (and ``search_path``), or from ``phase_texts``
+    (id → YAML text) when given.
     """
     return build_template(
-        read_yaml(text, file), params, phase_texts=phase_texts, scheme_texts=scheme_texts
+        read_yaml(text, file),
+        params,
+        phase_texts=phase_texts,
+        scheme_texts=scheme_texts,
+        search_path=search_path,
     )

@@ -7,12 +7,12 @@ opens, the calendar horizon), which the resolver checks. ``zyw_flow.load_templat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from zyw_flow._bundled import bundled_dir
-from zyw_flow._yaml import Document, read_yaml
+from zyw_flow._yaml import Document, read_limited, read_yaml, read_yaml_file
 from zyw_flow.dates import parse_duration
 from zyw_flow.template._build import build_template, schema
 from zyw_flow.template._model import (
@@ -30,7 +30,9 @@ from zyw_flow.template._model import (
 )
 from zyw_flow.template._registry import (
     ENTRY_POINT_GROUP,
+    ReferenceRefused,
     TemplateSource,
+    find_reference,
     find_template,
     iter_template_sources,
 )
@@ -47,27 +49,42 @@ __all__ = [
     "FindingsDef",
     "ParamDef",
     "PhaseDef",
+    "ReferenceRefused",
     "SanctionDef",
     "StepDef",
     "TemplateSource",
     "build_template",
     "bundled_dir",
+    "find_reference",
     "find_template",
     "iter_template_sources",
     "load_template",
     "load_template_text",
     "parse_duration",
+    "read_limited",
     "read_yaml",
+    "read_yaml_file",
     "schema",
 ]
 
 
-def load_template(source: str | Path, params: Mapping[str, Any] | None = None) -> CampaignTemplate:
+def load_template(
+    source: str | Path,
+    params: Mapping[str, Any] | None = None,
+    *,
+    search_path: Sequence[str | Path] = (),
+) -> CampaignTemplate:
     """Load a campaign template by bundled id or file path, validated, parameters bound.
+
+    The template's ``use:`` and ``scoring:`` references resolve only to bundled and
+    installed ids and to files in its own folder or in ``search_path`` (see
+    :func:`find_reference`).
 
     Args:
         source: a bundled id (``zhiyong-2011``), an entry-point id, or a path to a YAML file.
         params: parameter values; declared defaults fill the rest.
+        search_path: further folders the template may take phase templates and scoring
+            schemes from (each laid out like a template folder: ``phases/``, ``scoring/``).
 
     Raises:
         TemplateNotFound: no such id or file.
@@ -75,7 +92,7 @@ def load_template(source: str | Path, params: Mapping[str, Any] | None = None) -
             path (date values are checked by :func:`zyw_flow.resolve.resolve`).
     """
     found = find_template(source)
-    return build_template(read_yaml(found.path.read_bytes(), str(found.path)), params)
+    return build_template(read_yaml_file(found.path), params, search_path=search_path)
 
 
 def load_template_text(
@@ -85,12 +102,17 @@ def load_template_text(
     file: str = "<string>",
     phase_texts: Mapping[str, str] | None = None,
     scheme_texts: Mapping[str, str] | None = None,
+    search_path: Sequence[str | Path] = (),
 ) -> CampaignTemplate:
     """Load a campaign template from YAML text.
 
-    Phase templates come from the registry, or from ``phase_texts`` (id → YAML text)
-    when given.
+    Phase templates come from the registry (and ``search_path``), or from ``phase_texts``
+    (id → YAML text) when given.
     """
     return build_template(
-        read_yaml(text, file), params, phase_texts=phase_texts, scheme_texts=scheme_texts
+        read_yaml(text, file),
+        params,
+        phase_texts=phase_texts,
+        scheme_texts=scheme_texts,
+        search_path=search_path,
     )

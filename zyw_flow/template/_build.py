@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,10 +20,11 @@ from typing import Any, cast
 import jsonschema
 import pendulum
 
-from zyw_flow._errors import DateExpressionError, Problem, TemplateError
-from zyw_flow._yaml import Document, join, read_yaml
+from zyw_flow._errors import DateExpressionError, Problem, TemplateError, TemplateNotFound
+from zyw_flow._fields import unknown_field_message
+from zyw_flow._yaml import Document, join, read_limited, read_yaml
 from zyw_flow.dates import RelativeDate, parse_date, parse_duration, parse_recurrence, parse_window
-from zyw_flow.evaluation import find_scheme, load_scheme_text
+from zyw_flow.evaluation import load_scheme_text
 from zyw_flow.template._model import (
     DEFAULT_PERMISSIONS,
     DEFAULT_ROLES,
@@ -37,10 +38,17 @@ from zyw_flow.template._model import (
     SanctionDef,
     StepDef,
 )
-from zyw_flow.template._registry import find_phase_template, known_phase_templates
+from zyw_flow.template._registry import find_reference
 
-__all__ = ["build_template", "parse_duration", "schema"]
+__all__ = [
+    "build_template",
+    "parse_duration",
+    "schema",
+    "schema_problems",
+    "unknown_field_message",
+]
 
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KNOWN_CALENDARS = ("cn", "weekends")
 #: Fields whose value stays text even when it is exactly ``${name}``.
@@ -87,8 +95,10 @@ class _Builder:
         params: Mapping[str, Any] | None,
         phase_texts: Mapping[str, str] | None = None,
         scheme_texts: Mapping[str, str] | None = None,
+        search_path: Sequence[Path] = (),
     ) -> None:
         self.doc = doc
+        self.search_path = tuple(Path(p) for p in search_path)
         self.stored_schemes = dict(scheme_texts) if scheme_texts is not None else None
         self.stored_phases = dict(phase_texts) if phase_texts is not None else None
         self.bad_paths: set[str] = set()  # values already reported (e.g. unknown ${param})
@@ -198,44 +208,40 @@ class _Builder:
 
     # -- schema ---------------------------------------------------------------------
     def check_schema(self, data: Any, kind: str, doc: Document) -> None:
-        validator = jsonschema.Draft202012Validator(schema(kind))
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
-            path = _path_str(error.absolute_path)
-            if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-                known = set(error.schema.get("properties", {}))
-                for extra in error.instance:
-                    if extra not in known:
-                        allowed = ", ".join(sorted(known))
-                        self.problem(
-                            join(path, str(extra)),
-                            f"unknown field {extra!r}; allowed here: {allowed}",
-                            doc,
-                        )
-                continue
-            self.problem(path, _schema_message(error), doc)
+        self.problems.extend(schema_problems(data, schema(kind), doc))
 
     # -- phases ---------------------------------------------------------------------
-    def phase_template(self, name: str) -> tuple[Document, dict[str, Any]] | None:
+    def phase_template(self, name: str, path: str) -> tuple[Document, dict[str, Any]] | None:
+        """The phase template ``name`` (document and data), or ``None`` with a problem."""
         if name in self._phase_cache:
             return self._phase_cache[name]
-        found: Path | None = None
-        text: str | bytes | None = None
-        if self.stored_phases is not None:
-            if name in self.stored_phases:
-                found, text = Path(f"<stored>/phases/{name}.yaml"), self.stored_phases[name]
-        else:
-            found = find_phase_template(name, self.near)
-            text = found.read_bytes() if found is not None else None
         result: tuple[Document, dict[str, Any]] | None = None
-        if found is not None and text is not None:
-            try:
-                pdoc = read_yaml(text, str(found))
-            except TemplateError as exc:
-                self.problems.extend(exc.problems)
+        pdoc: Document | None = None
+        try:
+            if self.stored_phases is not None:
+                if name not in self.stored_phases:
+                    known = ", ".join(sorted(self.stored_phases)) or "none"
+                    raise TemplateNotFound(f"unknown phase template {name!r}; known: {known}")
+                pdoc = read_yaml(self.stored_phases[name], f"<stored>/phases/{name}.yaml")
+            else:
+                found = find_reference("phase", name, self.near, self.search_path)
+                pdoc = read_yaml(read_limited(found), str(found))
+        except TemplateNotFound as exc:
+            self.problem(path, str(exc))
+        except TemplateError as exc:
+            self.problems.extend(exc.problems)
+        except OSError as exc:
+            self.problem(path, f"phase template {name!r} cannot be read: {exc.strerror}")
+        if pdoc is not None:
+            if not _is_kind(pdoc.data, "phase"):
+                # Never echo the content of a file that is not a phase template.
+                self.problem(
+                    path, f"{pdoc.file} is not a phase template (a mapping with `kind: phase`)"
+                )
             else:
                 before = len(self.problems)
                 self.check_schema(pdoc.data, "phase", pdoc)
-                if len(self.problems) == before and isinstance(pdoc.data, dict):
+                if len(self.problems) == before:
                     result = (pdoc, pdoc.data)
                     self.phase_texts[name] = pdoc.text
         self._phase_cache[name] = result
@@ -249,18 +255,10 @@ class _Builder:
         base_title = ""
         aliases: tuple[str, ...] = ()
         if isinstance(use, str):
-            found = self.phase_template(use)
+            if not _ID_RE.match(use):
+                return None  # the schema reports it; a path is never opened
+            found = self.phase_template(use, join(path, "use"))
             if found is None:
-                if self.stored_phases is not None and use not in self.stored_phases:
-                    known = ", ".join(sorted(self.stored_phases)) or "none"
-                    self.problem(
-                        join(path, "use"), f"unknown phase template {use!r}; known: {known}"
-                    )
-                elif self.stored_phases is None and find_phase_template(use, self.near) is None:
-                    known = ", ".join(known_phase_templates(self.near)) or "none"
-                    self.problem(
-                        join(path, "use"), f"unknown phase template {use!r}; known: {known}"
-                    )
                 return None
             _, pdata = found
             base_title = str(pdata.get("title", ""))
@@ -627,21 +625,31 @@ class _Builder:
             return ids, texts
         for subject, ref in raw.items():
             path = join("scoring", subject)
+            if not isinstance(ref, str):
+                continue  # the schema reports it
             try:
                 if self.stored_schemes is not None:
                     text = self.stored_schemes[subject]
                     file = f"<stored>/scoring/{ref}.yaml"
                 else:
-                    beside = (
-                        [self.near.parent / str(ref), self.near.parent / "scoring" / f"{ref}.yaml"]
-                        if self.near is not None
-                        else []
+                    found = find_reference("scoring", ref, self.near, self.search_path)
+                    text, file = read_limited(found).decode("utf-8"), str(found)
+                sdoc = read_yaml(text, file)
+                if not _is_kind(sdoc.data, "scoring"):
+                    # Never echo the content of a file that is not a scoring scheme.
+                    self.problem(
+                        path, f"{file} is not a scoring scheme (a mapping with `kind: scoring`)"
                     )
-                    found = next((p for p in beside if p.is_file()), None) or find_scheme(str(ref))
-                    text, file = found.read_text("utf-8"), str(found)
+                    continue
                 scheme = load_scheme_text(text, file=file)
+            except TemplateNotFound as exc:
+                self.problem(path, str(exc))
+                continue
             except TemplateError as exc:
                 self.problems.extend(exc.problems)
+                continue
+            except UnicodeDecodeError:
+                self.problem(path, f"scoring scheme {ref!r} is not UTF-8 text")
                 continue
             except (LookupError, OSError) as exc:
                 self.problem(path, f"scoring scheme {ref!r}: {exc}")
@@ -675,6 +683,32 @@ class _Builder:
                     phase.path, f"duplicate phase id {phase.id!r} (also at {seen[phase.id]})"
                 )
             seen[phase.id] = phase.path
+
+
+def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) -> list[Problem]:
+    """Every way ``data`` breaks ``json_schema``, as problems located in ``doc``.
+
+    Unknown fields are reported one by one at their own path, with the closest known
+    field suggested; other errors get a sentence instead of jsonschema's wording.
+    """
+    problems: list[Problem] = []
+    validator = jsonschema.Draft202012Validator(json_schema)
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        path = _path_str(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = sorted(error.schema.get("properties", {}))
+            for extra in error.instance:
+                if extra not in known:
+                    problems.append(
+                        doc.problem(join(path, str(extra)), unknown_field_message(extra, known))
+                    )
+            continue
+        problems.append(doc.problem(path, _schema_message(error)))
+    return problems
+
+
+def _is_kind(data: Any, kind: str) -> bool:
+    return isinstance(data, dict) and data.get("kind") == kind
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -716,6 +750,7 @@ def build_template(
     *,
     phase_texts: Mapping[str, str] | None = None,
     scheme_texts: Mapping[str, str] | None = None,
+    search_path: Sequence[str | Path] = (),
 ) -> CampaignTemplate:
     """Validate a campaign document and bind ``params``.
 
@@ -730,12 +765,14 @@ def build_template(
         phase_texts: phase templates by id, used instead of the registry (a stored
             campaign is rebuilt from the exact texts it started with).
         scheme_texts: scoring scheme texts by subject, used instead of the registry.
+        search_path: folders, besides the template's own, whose ``phases/`` and
+            ``scoring/`` files (and relative scheme paths) the template may use.
 
     Raises:
         TemplateError: with every problem found.
     """
     template, problems = build_partial(
-        doc, params, phase_texts=phase_texts, scheme_texts=scheme_texts
+        doc, params, phase_texts=phase_texts, scheme_texts=scheme_texts, search_path=search_path
     )
     if problems or template is None:
         raise TemplateError(problems)
@@ -748,6 +785,7 @@ def build_partial(
     *,
     phase_texts: Mapping[str, str] | None = None,
     scheme_texts: Mapping[str, str] | None = None,
+    search_path: Sequence[str | Path] = (),
 ) -> tuple[CampaignTemplate | None, list[Problem]]:
     """The template as far as it can be assembled, and every problem found (no duplicates).
 
@@ -758,7 +796,7 @@ def build_partial(
     Raises:
         TemplateError: the document cannot be read at all (YAML, schema, parameters).
     """
-    builder = _Builder(doc, params, phase_texts, scheme_texts)
+    builder = _Builder(doc, params, phase_texts, scheme_texts, [Path(p) for p in search_path])
     builder.partial = True
     try:
         template = builder.build()
