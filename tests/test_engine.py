@@ -344,3 +344,16 @@ def test_live_equals_replayed_equals_restored_equals_bulk(
     assert report(bulk) == expected
     replayed.close()
     restored.close()
+
+
+@pytest.mark.parametrize("value", ["1e-999999", "1e-20000", "1e999999", "NaN", "abc"])
+def test_scores_beyond_the_bounds_are_refused_fast(value: str) -> None:
+    """A tiny or huge decimal is refused before it reaches the arithmetic (it would make
+    every later grade slow); nothing is recorded."""
+    c = Campaign.create("zhiyong-2011")
+    c.add_actor("office", ["office"])
+    c.enroll("u")
+    before = report(c)
+    with pytest.raises(TransitionRefused):
+        c.record_score("u", "lawful", value, actor="office", at="2011-12-01")
+    assert report(c) == before

@@ -67,7 +67,7 @@ class TestRecording:
             c.record_score("u", "key_work", 80, actor="office", at="2011-12-01")  # no period
         with pytest.raises(TransitionRefused):
             c.record_score("u", "lawful", 120, actor="office", at="2011-12-01")
-        with pytest.raises(TransitionRefused, match="not a number"):
+        with pytest.raises(TransitionRefused, match="must be a number"):
             c.record_score("u", "lawful", "eighty", actor="office", at="2011-12-01")
         with pytest.raises(PermissionRefused):
             c.record_score("u", "lawful", 80, actor="m", at="2011-12-01")

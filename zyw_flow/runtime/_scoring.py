@@ -28,6 +28,7 @@ from zyw_flow.evaluation import (
     bottom_actions,
     consequences,
     grade_distribution,
+    parse_decimal,
     rank,
     score_unit,
     score_units,
@@ -113,33 +114,18 @@ def _card_json(card: Scorecard) -> dict[str, Any]:
 
 # -- deciding ---------------------------------------------------------------------------
 def number(value: Decimal | int | str, what: str, unit: str, step: str | None, event: str) -> str:
-    """A score or points as exact decimal text.
+    """A score or points as exact decimal text, bounded as scheme numbers are
+    (:func:`zyw_flow.evaluation.parse_decimal`); a float is read as the decimal it prints as
+    (``88.5``, as YAML gives it).
 
     Raises:
         TransitionRefused: not a finite number, or beyond the accepted precision.
     """
+    given: object = repr(value) if isinstance(value, float) else value
     try:
-        parsed = Decimal(str(value)) if not isinstance(value, bool) else None
-    except InvalidOperation:
-        parsed = None
-    if parsed is None or not parsed.is_finite():
-        raise TransitionRefused(f"{what} {value!r} is not a number", unit=unit, step=step,
-                                event=event)  # fmt: skip
-    exponent = parsed.as_tuple().exponent
-    digits = len(parsed.as_tuple().digits)
-    if isinstance(exponent, int) and (abs(exponent) > _MAX_EXPONENT or digits > _MAX_DIGITS):
-        raise TransitionRefused(
-            f"{what} {value!r} is beyond the accepted precision (at most {_MAX_DIGITS} digits, "
-            f"exponent within ±{_MAX_EXPONENT})",
-            unit=unit,
-            step=step,
-            event=event,
-        )
-    return str(parsed)
-
-
-_MAX_EXPONENT = 12
-_MAX_DIGITS = 28
+        return str(parse_decimal(given, what=what))
+    except ScoringError as exc:
+        raise TransitionRefused(str(exc), unit=unit, step=step, event=event) from None
 
 
 def _scheme_for(state: State, u: int, event: str) -> tuple[ScoringScheme, bool]:
