@@ -31,6 +31,7 @@ from zyw_flow.runtime._events import (
     StepReturned,
     StepsEscalated,
     StepsOverdue,
+    StepsSubmitted,
     StepSubmitted,
     StepWaived,
     UnitsEnrolled,
@@ -120,6 +121,22 @@ def _step_action(state: State, e: StepAction) -> None:
     if status >= ACCEPTED:
         state.completed[s][j] = e.at
     state.last[u] = max(state.last[u], e.at)
+
+
+def _submitted_many(state: State, e: StepsSubmitted) -> None:
+    s, at = e.step, e.at
+    template = s < state.n
+    col, flags, completed, last = state.status[s], state.flags[s], state.completed[s], state.last
+    status = ACCEPTED if e.auto else SUBMITTED
+    for u in e.units:
+        j = u if template else 0
+        col[j] = status
+        if e.auto:
+            completed[j] = at
+        if at > last[u]:
+            last[u] = at
+    for i in e.late:
+        flags[e.units[i] if template else 0] |= LATE
 
 
 def _overdue(state: State, e: StepsOverdue) -> None:
@@ -253,6 +270,7 @@ _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     StepAccepted: _step_action,
     StepReturned: _step_action,
     StepWaived: _step_action,
+    StepsSubmitted: _submitted_many,
     StepsOverdue: _overdue,
     StepsEscalated: _escalated,
     FindingRecorded: _finding,

@@ -1,8 +1,10 @@
-"""The bulk path: many commands in one call, by the same decide and apply rules.
+"""The bulk path: many submissions in one call, by the same rules as one call each.
 
-For importers and simulations. Each command is decided against the state as the ones
-before it in the batch left it (so the batch means what the calls one by one would), but
-the batch is one transaction, one pass of time-driven work and one commit.
+For importers and simulations. Every submission is checked by the same function as a
+single ``submit`` (:func:`zyw_flow.runtime._decide.check_step_action`), against the state
+as it is before the batch (the units are distinct, so one unit's submission cannot change
+another's); the batch is one event, one transaction, one pass of time-driven work and one
+commit; in the journal, one row per 10,000 units.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from zyw_flow._time import At
-from zyw_flow.runtime._decide import decide_gate, decide_step_action, prepare
-from zyw_flow.runtime._events import StepAction
+from zyw_flow.runtime._decide import decide_gate, decide_submissions
 
 if TYPE_CHECKING:  # pragma: no cover
     from zyw_flow.runtime._campaign import Campaign
@@ -29,38 +30,23 @@ def submit_many(
 ) -> int:
     """Implements :meth:`Campaign.submit_many`."""
     ids = list(units)
+    if not ids:
+        return 0
+    actors = [actor] * len(ids) if isinstance(actor, str) else [actor.get(u, "") for u in ids]
     with campaign._bulk():
-        campaign._begin()
+        first = campaign._begin()
+        state = campaign._state
         try:
-            state = campaign._state
             at_us = campaign._at(at)
-            given = at is not None
-            decided = []
-            for uid in ids:
-                who = actor if isinstance(actor, str) else actor.get(uid, "")
-                u, _, _, _ = prepare(state, "submit", uid, step, who, at_us, given, None, {})
-                decided.append((u, decide_step_action(state, "submit", u, step, who, at_us,
-                                                      None, None, None)))  # fmt: skip
-            seen: set[int] = set()
-            for u, _ in decided:
-                if u in seen:
-                    from zyw_flow._errors import DuplicateEventError
-
-                    raise DuplicateEventError(
-                        "a unit appears twice in one bulk submission", unit=state.ids[u],
-                        step=step, event="submit",
-                    )  # fmt: skip
-                seen.add(u)
+            event = decide_submissions(state, ids, step, actors, at_us, at is not None)
             campaign._advance(at_us)
-            for u, events in decided:
-                campaign._write_all(events)
-                head = events[0]
-                assert isinstance(head, StepAction)
-                if state.status[head.step][state.slot(head.step, u)] >= 5:
-                    campaign._write_all(decide_gate(state, u, head.step, at_us))
+            campaign._write(event)
+            if state.completion and event.auto:
+                for u in event.units:
+                    campaign._write_all(decide_gate(state, u, event.step, at_us))
             campaign._advance(state.now)
         except BaseException:
             campaign._abort()
             raise
-        campaign._commit(0)
+        campaign._commit(first)
     return len(ids)

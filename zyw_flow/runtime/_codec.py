@@ -34,6 +34,7 @@ from zyw_flow.runtime._events import (
     StepReturned,
     StepsEscalated,
     StepsOverdue,
+    StepsSubmitted,
     StepSubmitted,
     StepWaived,
     UnitsEnrolled,
@@ -147,6 +148,18 @@ def expand(state: State, e: DomainEvent, first: int) -> list[Event]:
     if isinstance(e, StepsOverdue):
         step = state.defs[e.step].id
         return [Event(first + i, e.TYPE, e.at, ids[u], step, zone=z) for i, u in enumerate(e.units)]
+    if isinstance(e, StepsSubmitted):
+        step = state.defs[e.step].id
+        late = set(e.late)
+        done: list[Event] = []
+        for i, u in enumerate(e.units):
+            who = e.actor_of(i)
+            data: dict[str, Any] | None = {"late": True} if i in late else None
+            done.append(Event(first + len(done), e.TYPE, e.at, ids[u], step, who, data, zone=z))
+            if e.auto:
+                done.append(Event(first + len(done), "step_accepted", e.at, ids[u], step, who,
+                                  {"auto": True}, zone=z))  # fmt: skip
+        return done
     if isinstance(e, StepsEscalated):
         step = state.defs[e.step].id
         level = _level_data(e)
@@ -232,6 +245,8 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
             out.append(("event", e.TYPE, e.at, None, None, None, batch, None, None,
                         len(batch["ids"])))  # fmt: skip
         return out
+    if isinstance(e, StepsSubmitted):
+        return _encode_submissions(state, e)
     if isinstance(e, (StepsOverdue, PhasesEntered, StepsEscalated)):
         return _encode_batch(state, e)
     uid, sid, who, public, key, fp = _single(state, e)
@@ -268,6 +283,29 @@ def _encode_batch(state: State, e: StepsOverdue | PhasesEntered | StepsEscalated
             data = {**base, "units": ranges(part)}
             out.append(("event", e.TYPE, e.at, None, step, None, data, None, None,
                         per * len(part)))  # fmt: skip
+    return out
+
+
+def _encode_submissions(state: State, e: StepsSubmitted) -> list[Record]:
+    """A bulk submission: the unit indices as ranges, one actor or one per unit, the
+    positions of late ones; always a batch row (``unit`` empty), chunked."""
+    step = state.defs[e.step].id
+    per = 2 if e.auto else 1
+    out: list[Record] = []
+    late = set(e.late)
+    for start in range(0, len(e.units), CHUNK):
+        part = e.units[start : start + CHUNK]
+        data: dict[str, Any] = {"units": ranges(part)}
+        if len(e.actors) == 1:
+            data["actor"] = e.actors[0]
+        else:
+            data["actors"] = list(e.actors[start : start + CHUNK])
+        lates = [i - start for i in range(start, start + len(part)) if i in late]
+        if lates:
+            data["late"] = lates
+        if e.auto:
+            data["auto"] = True
+        out.append(("event", e.TYPE, e.at, None, step, None, data, None, None, per * len(part)))
     return out
 
 
@@ -335,6 +373,15 @@ def _decode(
         return ActorAdded(at, actor, tuple(data.get("roles", ())), unit, data.get("name"))
     if kind == "clock":
         return ClockMoved(at)
+    if type_ == "step_submitted" and unit is None:  # the bulk path's batch
+        units = _units(state, None, data, where)
+        actors = (str(data["actor"]),) if "actor" in data else tuple(map(str, data["actors"]))
+        if len(actors) not in (1, len(units)):
+            raise JournalCorrupted(f"{where}: {len(actors)} actors for {len(units)} units")
+        late = tuple(int(i) for i in data.get("late", ()))
+        return StepsSubmitted(
+            at, _step(state, step, where), units, actors, late, bool(data.get("auto"))
+        )
     if type_ in _ACTIONS:
         payload = {k: v for k, v in data.items() if k != "late"}
         return _ACTIONS[type_](

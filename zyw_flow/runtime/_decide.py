@@ -33,6 +33,7 @@ from zyw_flow.runtime._events import (
     StepAccepted,
     StepAction,
     StepReturned,
+    StepsSubmitted,
     StepSubmitted,
     StepWaived,
     UnitsEnrolled,
@@ -44,12 +45,14 @@ __all__ = [
     "ACTIONS",
     "Prepared",
     "authorise",
+    "check_step_action",
     "decide_actor",
     "decide_enrolment",
     "decide_finding",
     "decide_gate",
     "decide_sanction",
     "decide_step_action",
+    "decide_submissions",
     "finding_deadline",
     "prepare",
     "step_of",
@@ -210,18 +213,18 @@ def _refuse(state: State, u: int, step: str, event: str, status: int, why: str =
     )
 
 
-def decide_step_action(
-    state: State,
-    action: str,
-    u: int,
-    step: str,
-    actor: str,
-    at: int,
-    data: Mapping[str, Any] | None,
-    key: str | None,
-    fingerprint: str | None,
-) -> list[DomainEvent]:
-    """submit / accept / return / waive one step of one unit."""
+def check_step_action(
+    state: State, action: str, u: int, step: str, actor: str, at: int
+) -> tuple[int, bool]:
+    """The rules of submit / accept / return / waive for one step of one unit, written once
+    for the single call and the bulk path.
+
+    Returns:
+        ``(step table row, late)``.
+
+    Raises:
+        UnknownStepError, PermissionRefused, TransitionRefused.
+    """
     s = step_of(state, u, step, action)
     d = state.defs[s]
     status = state.status_at(s, u, at)
@@ -243,17 +246,33 @@ def decide_step_action(
             opens = format_us(d.opens, state.zone)
             raise _refuse(state, u, step, action, status, f"the step is not open (opens {opens})")
         raise _refuse(state, u, step, action, status)
-    late = False
-    if action == "submit":
-        if at > d.closes:
-            closed = format_us(d.closes, state.zone)
-            raise _refuse(state, u, step, action, status, f"the step closed at {closed}")
-        st = state.status
-        missing = [state.defs[x].id for x in d.deps if st[x][u] not in FINAL]
-        if missing:
-            needs = f"first needs {', '.join(missing)} accepted or waived"
-            raise _refuse(state, u, step, action, status, needs)
-        late = status == OVERDUE or at > d.due
+    if action != "submit":
+        return s, False
+    if at > d.closes:
+        closed = format_us(d.closes, state.zone)
+        raise _refuse(state, u, step, action, status, f"the step closed at {closed}")
+    st = state.status
+    missing = [state.defs[x].id for x in d.deps if st[x][u] not in FINAL]
+    if missing:
+        needs = f"first needs {', '.join(missing)} accepted or waived"
+        raise _refuse(state, u, step, action, status, needs)
+    return s, status == OVERDUE or at > d.due
+
+
+def decide_step_action(
+    state: State,
+    action: str,
+    u: int,
+    step: str,
+    actor: str,
+    at: int,
+    data: Mapping[str, Any] | None,
+    key: str | None,
+    fingerprint: str | None,
+) -> list[DomainEvent]:
+    """submit / accept / return / waive one step of one unit."""
+    s, late = check_step_action(state, action, u, step, actor, at)
+    d = state.defs[s]
     events: list[DomainEvent] = [ACTIONS[action](at, u, s, actor, data, key, fingerprint, late)]
     if action == "submit" and not d.review:
         events.append(StepAccepted(at, u, s, actor, {"auto": True}))
@@ -261,6 +280,37 @@ def decide_step_action(
         # sent back after its deadline: overdue at once, climbing to the level already due
         events.extend(overdue_from(state, s, (u,), at, max(at, state.now)))
     return events
+
+
+def decide_submissions(
+    state: State, units: Sequence[str], step: str, actors: Sequence[str], at: int, at_given: bool
+) -> StepsSubmitted:
+    """The bulk path: many units submit one step at one instant, each by the rules of
+    :func:`check_step_action`; one batch event. All or nothing."""
+    rows: list[int] = []
+    lates: list[int] = []
+    seen: set[int] = set()
+    s = -1
+    for i, (uid, actor) in enumerate(zip(units, actors, strict=True)):
+        u = prepare(state, "submit", uid, step, actor, at, at_given, None, _NO_PAYLOAD)[0]
+        if u in seen:
+            raise DuplicateEventError(
+                "the unit appears twice in one bulk submission", unit=uid, step=step,
+                event="submit",
+            )  # fmt: skip
+        seen.add(u)
+        s, late = check_step_action(state, "submit", u, step, actor, at)
+        rows.append(u)
+        if late:
+            lates.append(i)
+    one = actors[0] if actors and all(a == actors[0] for a in actors) else None
+    return StepsSubmitted(
+        at, s, tuple(rows), (one,) if one is not None else tuple(actors), tuple(lates),
+        not state.defs[s].review if s >= 0 else False,
+    )  # fmt: skip
+
+
+_NO_PAYLOAD: Mapping[str, Any] = {}
 
 
 def decide_gate(state: State, u: int, s: int, at: int) -> list[DomainEvent]:

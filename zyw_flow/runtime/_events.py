@@ -40,6 +40,7 @@ __all__ = [
     "StepWaived",
     "StepsEscalated",
     "StepsOverdue",
+    "StepsSubmitted",
     "UnitsEnrolled",
     "count",
 ]
@@ -180,6 +181,27 @@ class StepWaived(StepAction):
     """An authorised role waived a step for a unit."""
 
     TYPE: ClassVar[str] = "step_waived"
+
+
+@attrs.frozen(slots=True)
+class StepsSubmitted(DomainEvent):
+    """The bulk path: units submitted one step at one instant (``actors``: one actor for
+    all, or one per unit; ``late``: positions in ``units`` of late submissions; ``auto``:
+    the step needs no review, so each submission is accepted at once)."""
+
+    step: int
+    units: tuple[int, ...]
+    actors: tuple[str, ...]
+    late: tuple[int, ...]
+    auto: bool
+    TYPE: ClassVar[str] = "step_submitted"
+
+    def count(self) -> int:
+        return len(self.units) * (2 if self.auto else 1)
+
+    def actor_of(self, i: int) -> str:
+        """The actor of the ``i``-th submission."""
+        return self.actors[0] if len(self.actors) == 1 else self.actors[i]
 
 
 @attrs.frozen(slots=True)
@@ -329,6 +351,7 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     StepAccepted,
     StepReturned,
     StepWaived,
+    StepsSubmitted,
     StepsOverdue,
     StepsEscalated,
     FindingRecorded,
