@@ -357,3 +357,32 @@ def test_scores_beyond_the_bounds_are_refused_fast(value: str) -> None:
     with pytest.raises(TransitionRefused):
         c.record_score("u", "lawful", value, actor="office", at="2011-12-01")
     assert report(c) == before
+
+
+def test_batches_are_compact_records(tmp_path: Path) -> None:
+    """An enrolment, a bulk submission and a deadline over many units are each one journal
+    row (unit indices as ranges), and read back as one public event per unit."""
+    import sqlite3
+
+    db = tmp_path / "zhiyong-2011.db"
+    c = Campaign.create_stored(db, "zhiyong-2011")
+    units = [f"u{i}" for i in range(50)]
+    c.enroll_many(units, at="2011-09-01")
+    for u in units:
+        c.add_actor(f"m-{u}", ["member"], unit=u)
+    c.submit_many(units[:30], "work_plan", actor={u: f"m-{u}" for u in units}, at="2011-09-05")
+    c.tick("2011-09-11")
+    with sqlite3.connect(db) as raw:
+        rows = raw.execute(
+            "SELECT type, unit, n FROM zyw_journal WHERE kind = 'event' ORDER BY seq"
+        ).fetchall()
+    assert ("enrolled", None, 50) in rows
+    assert ("step_submitted", None, 30) in rows
+    assert ("step_overdue", None, 20) in rows  # work_plan, for the 20 that did not submit
+    overdue = [e for e in c.events() if e.type == "step_overdue" and e.step == "work_plan"]
+    assert [e.unit for e in overdue] == units[30:]
+    live = report(c)
+    c.close()
+    again = Campaign.open(db)
+    assert report(again) == live
+    again.close()
