@@ -140,7 +140,9 @@ MODULE_ALL: dict[str, list[str]] = {
     "zyw_flow.runtime": [
         "Actor",
         "Board",
+        "COMMANDS",
         "Campaign",
+        "Command",
         "Evaluation",
         "Event",
         "EventList",
@@ -148,6 +150,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "SYSTEM_ACTOR",
         "StepStatus",
         "UnitStatus",
+        "dispatch",
     ],
     "zyw_flow.dates": [
         "AbsoluteDate",

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from zyw_flow._errors import ScenarioError, TemplateError, TemplateNotFound, ZywFlowError
-from zyw_flow.runtime import Campaign
+from zyw_flow.runtime import COMMANDS, Campaign, dispatch
 from zyw_flow.template import read_yaml_file
 
 __all__ = [
@@ -28,20 +28,7 @@ __all__ = [
 ]
 
 #: ``do:`` verbs a script line may use.
-ACTIONS = (
-    "enroll",
-    "submit",
-    "accept",
-    "return",
-    "waive",
-    "finding",
-    "verify",
-    "sanction",
-    "score",
-    "deduction",
-    "case",
-    "finalize",
-)
+ACTIONS = tuple(COMMANDS)
 
 
 @attrs.frozen
@@ -174,23 +161,9 @@ def _template_ref(name: str, base: Path) -> str | Path:
 
 
 #: Fields each action may carry (besides ``do``, ``at``, ``key`` and ``expect_error``).
+#: verb: (required, optional) fields, from the command table.
 FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # verb: (required, optional)
-    "enroll": (("unit",), ("name", "parent", "kind")),
-    "submit": (("unit", "step", "actor"), ("evidence",)),
-    "accept": (("unit", "step", "actor"), ("note",)),
-    "return": (("unit", "step", "actor", "reason"), ()),
-    "waive": (("unit", "step", "actor"), ("reason",)),
-    "finding": (("unit", "actor"), ("source", "description", "days")),
-    "verify": (("unit", "step", "actor"), ()),
-    "sanction": (("unit", "sanction", "actor"), ("person", "reason", "rectify_days")),
-    "score": (
-        ("unit", "indicator", "value", "actor"),
-        ("period", "rater_group", "rater", "evidence"),
-    ),
-    "deduction": (("unit", "item", "points", "actor"), ("description",)),
-    "case": (("unit", "kind", "actor"), ("item", "person", "description")),
-    "finalize": (("actor",), ("round",)),
+    verb: (c.required, c.optional) for verb, c in COMMANDS.items()
 }
 _COMMON = ("do", "at", "key", "expect_error")
 _EXPECT_KEYS = ("phase", "steps", "sanctions", "grade", "score", "restrictions")
@@ -235,83 +208,7 @@ def _error_names(exc: BaseException) -> set[str]:
 
 
 def _do(campaign: Campaign, line: Mapping[str, Any]) -> None:
-    verb = line.get("do")
-    at = line.get("at")
-    actor = str(line.get("actor", ""))
-    unit = str(line.get("unit"))
-    step = str(line.get("step"))
-    key = line.get("key")
-    if verb == "enroll":
-        campaign.enroll(unit, line.get("name"), line.get("parent"), line.get("kind", "unit"), at=at)
-    elif verb == "submit":
-        campaign.submit(unit, step, actor=actor, at=at, evidence=line.get("evidence"), key=key)
-    elif verb == "accept":
-        campaign.accept(unit, step, actor=actor, at=at, note=line.get("note"), key=key)
-    elif verb == "return":
-        campaign.return_step(
-            unit, step, actor=actor, at=at, reason=str(line.get("reason", "")), key=key
-        )
-    elif verb == "waive":
-        campaign.waive(unit, step, actor=actor, at=at, reason=line.get("reason"), key=key)
-    elif verb == "finding":
-        campaign.record_finding(
-            unit,
-            actor=actor,
-            at=at,
-            source=line.get("source", "inspection"),
-            description=str(line.get("description", "")),
-            days=line.get("days"),
-            key=key,
-        )
-    elif verb == "verify":
-        campaign.verify_finding(unit, step, actor=actor, at=at, key=key)
-    elif verb == "score":
-        campaign.record_score(
-            unit,
-            str(line["indicator"]),
-            str(line["value"]),
-            actor=actor,
-            at=at,
-            period=line.get("period"),
-            rater_group=line.get("rater_group"),
-            rater=line.get("rater"),
-            evidence=line.get("evidence"),
-            key=key,
-        )
-    elif verb == "deduction":
-        campaign.record_deduction(
-            unit,
-            str(line["item"]),
-            str(line["points"]),
-            actor=actor,
-            at=at,
-            description=line.get("description"),
-            key=key,
-        )
-    elif verb == "case":
-        campaign.record_case(
-            unit,
-            str(line["kind"]),
-            actor=actor,
-            at=at,
-            item=line.get("item"),
-            person=line.get("person"),
-            description=line.get("description"),
-            key=key,
-        )
-    elif verb == "finalize":
-        campaign.finalize_evaluation(actor=actor, at=at, round=line.get("round"), key=key)
-    elif verb == "sanction":
-        campaign.issue_sanction(
-            unit,
-            str(line.get("sanction")),
-            actor=actor,
-            at=at,
-            person=line.get("person"),
-            reason=line.get("reason"),
-            rectify_days=line.get("rectify_days"),
-            key=key,
-        )
+    dispatch(campaign, str(line.get("do")), line)
 
 
 def _check(

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from zyw_flow.cli._console import Ui
-from zyw_flow.runtime import Campaign
+from zyw_flow.runtime import Campaign, dispatch
 from zyw_flow.store import open_journal
 
 __all__ = ["add_campaign_commands"]
@@ -100,27 +100,17 @@ def cmd_enroll(args: argparse.Namespace, ui: Ui) -> int:
 
 def cmd_action(args: argparse.Namespace, ui: Ui) -> int:
     verb = args.action
-    at = args.at or _now()
+    fields = {
+        "unit": args.unit,
+        "step": args.step,
+        "actor": args.actor,
+        "at": args.at or _now(),
+        "key": args.key,
+        "evidence": getattr(args, "evidence", None),
+        "reason": (args.reason or "") if verb == "return" else getattr(args, "reason", None),
+    }
     with _opened(args.db) as c:
-        if verb == "submit":
-            ev = c.submit(
-                args.unit, args.step, actor=args.actor, at=at, evidence=args.evidence, key=args.key
-            )
-        elif verb == "accept":
-            ev = c.accept(args.unit, args.step, actor=args.actor, at=at, key=args.key)
-        elif verb == "return":
-            ev = c.return_step(
-                args.unit,
-                args.step,
-                actor=args.actor,
-                reason=args.reason or "",
-                at=at,
-                key=args.key,
-            )
-        else:
-            ev = c.waive(
-                args.unit, args.step, actor=args.actor, at=at, reason=args.reason, key=args.key
-            )
+        ev = dispatch(c, verb, fields)  # the same command table as scenarios and the kit
     note = " (duplicate, already recorded)" if ev.duplicate else ""
     print(f"#{ev.seq} {ev.type} {ev.unit} {ev.step} at {ev.at.isoformat()}{note}")
     return 0

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from zyw_flow.runtime._campaign import Campaign
+from zyw_flow.runtime._commands import COMMANDS, Command, dispatch
 from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._records import Actor, Board, Event, OverdueItem, StepStatus, UnitStatus
 from zyw_flow.runtime._scoring import Evaluation
 from zyw_flow.runtime._state import SYSTEM_ACTOR
 
 __all__ = [
+    "COMMANDS",
     "SYSTEM_ACTOR",
     "Actor",
     "Board",
     "Campaign",
+    "Command",
     "Evaluation",
     "Event",
     "EventList",
     "OverdueItem",
     "StepStatus",
     "UnitStatus",
+    "dispatch",
 ]

@@ -21,9 +21,9 @@ from hypothesis.stateful import (
 from zyw_flow._errors import ZywFlowError
 from zyw_flow._time import from_us
 from zyw_flow.compile import CompiledCampaign, compile_campaign
-from zyw_flow.resolve import resolve
-from zyw_flow.runtime import Campaign
-from zyw_flow.template import CampaignTemplate, load_template
+from zyw_flow.resolve import load_template, resolve
+from zyw_flow.runtime import Campaign, dispatch
+from zyw_flow.template import CampaignTemplate
 from zyw_flow.testing._invariants import (
     InvariantViolation,
     StatusTracker,
@@ -191,32 +191,22 @@ def campaign_machine(
             candidates = [s for s in steps if s.status in wanted] or steps
             step = data.draw(st.sampled_from(candidates)).step
             at = self.later(hours)
+            spec = (
+                compiled.steps[compiled.step_index[step]] if step in compiled.step_index else None
+            )
             if verb == "submit":
-                spec = (
-                    compiled.steps[compiled.step_index[step]]
-                    if step in compiled.step_index
-                    else None
-                )
                 role = (spec.submit if spec else ("member",))[0]
                 actor = f"member-{unit}" if role == "member" else f"{role}-actor"
-                self.both(lambda c: c.submit(unit, step, actor=actor, at=at))
             elif verb in ("accept", "return"):
-                spec = (
-                    compiled.steps[compiled.step_index[step]]
-                    if step in compiled.step_index
-                    else None
-                )
                 review = spec.review if spec else compiled.permissions.get("verify", ("office",))
                 actor = f"{review[0]}-actor" if review else "office-actor"
-                if verb == "accept":
-                    self.both(lambda c: c.accept(unit, step, actor=actor, at=at))
-                else:
-                    self.both(
-                        lambda c: c.return_step(unit, step, actor=actor, reason="退回", at=at)
-                    )
             else:
-                waive = compiled.permissions.get("waive", ("office",))
-                self.both(lambda c: c.waive(unit, step, actor=f"{waive[0]}-actor", at=at))
+                actor = f"{compiled.permissions.get('waive', ('office',))[0]}-actor"
+            fields: dict[str, object] = {"unit": unit, "step": step, "actor": actor, "at": at}
+            if verb == "return":
+                fields["reason"] = "退回"
+            # the same command table as scenario files and the command line
+            self.both(lambda c: dispatch(c, verb, fields))
 
         @rule(data=st.data(), hours=st.integers(0, 48), days=st.integers(0, 8))
         def finding(self, data: st.DataObject, hours: int, days: int) -> None:

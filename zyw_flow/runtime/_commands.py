@@ -1,0 +1,112 @@
+"""The command table: every recorded action by its verb, its fields and its method.
+
+Scenario files (``do:``), the ``zyw-flow campaign`` verbs and the testing kit's rules all
+dispatch through :func:`dispatch`, so a verb means one thing everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from zyw_flow.runtime._records import Event
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zyw_flow.runtime._campaign import Campaign
+
+__all__ = ["COMMANDS", "Command", "dispatch"]
+
+
+@attrs.frozen
+class Command:
+    """One recorded action.
+
+    Attributes:
+        verb: its name in scenarios and on the command line (``submit``, ``finding`` …).
+        method: the :class:`~zyw_flow.Campaign` method that records it.
+        positional: fields passed by position, in the method's order.
+        required: fields that must be given (positional ones included).
+        optional: fields that may be given (passed by keyword).
+        title: what it is called in Chinese.
+    """
+
+    verb: str
+    method: str
+    positional: tuple[str, ...]
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    title: str = ""
+
+
+_U, _S, _A = "unit", "step", "actor"
+
+COMMANDS: Mapping[str, Command] = {
+    c.verb: c
+    for c in (
+        Command("enroll", "enroll", (_U,), (_U,), ("name", "parent", "kind"), "报名"),
+        Command("submit", "submit", (_U, _S), (_U, _S, _A), ("evidence",), "报送"),
+        Command("accept", "accept", (_U, _S), (_U, _S, _A), ("note",), "审核通过"),
+        Command("return", "return_step", (_U, _S), (_U, _S, _A, "reason"), (), "退回"),
+        Command("waive", "waive", (_U, _S), (_U, _S, _A), ("reason",), "免报"),
+        Command(
+            "finding", "record_finding", (_U,), (_U, _A), ("source", "description", "days"), "问题"
+        ),
+        Command("verify", "verify_finding", (_U, _S), (_U, _S, _A), (), "复核"),
+        Command(
+            "sanction",
+            "issue_sanction",
+            (_U, "sanction"),
+            (_U, "sanction", _A),
+            ("person", "reason", "rectify_days"),
+            "问责",
+        ),
+        Command(
+            "score",
+            "record_score",
+            (_U, "indicator", "value"),
+            (_U, "indicator", "value", _A),
+            ("period", "rater_group", "rater", "evidence"),
+            "评分",
+        ),
+        Command(
+            "deduction",
+            "record_deduction",
+            (_U, "item", "points"),
+            (_U, "item", "points", _A),
+            ("description",),
+            "扣分",
+        ),
+        Command(
+            "case",
+            "record_case",
+            (_U, "kind"),
+            (_U, "kind", _A),
+            ("item", "person", "description"),
+            "查处",
+        ),
+        Command("finalize", "finalize_evaluation", (), (_A,), ("round",), "评定"),
+    )
+}
+
+
+def dispatch(campaign: Campaign, verb: str, fields: Mapping[str, Any]) -> Event:
+    """Record ``verb`` with ``fields`` (its fields, plus ``at`` and an optional ``key``).
+
+    Raises:
+        KeyError: an unknown verb (callers check verbs first).
+        ZywFlowError: whatever the method refuses.
+    """
+    command = COMMANDS[verb]
+    args = [fields.get(name) for name in command.positional]
+    kwargs = {
+        name: fields[name]
+        for name in (*command.required, *command.optional)
+        if name not in command.positional and fields.get(name) is not None
+    }
+    kwargs["at"] = fields.get("at")
+    if verb != "enroll" and fields.get("key") is not None:
+        kwargs["key"] = fields["key"]
+    result: Event = getattr(campaign, command.method)(*args, **kwargs)
+    return result
