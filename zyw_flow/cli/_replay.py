@@ -103,12 +103,12 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
             )
         if args.unit:  # one unit's scorecard (or each named unit's)
             for uid in args.unit:
-                card = evaluation.cards.get(uid)
-                if card is None:
-                    ui.warn(f"{uid}: no scorecard (the unit has no score recorded)")
+                unit_card = evaluation.cards.get(uid)
+                if unit_card is None:
+                    ui.warn(f"{uid}: no scorecard")
                     continue
-                scheme = campaign.compiled.schemes.get("persons" if card.is_person else "units")
-                ui.out.print(scorecard_table(card, scheme))
+                subject = "persons" if unit_card.is_person else "units"
+                ui.out.print(scorecard_table(unit_card, campaign.compiled.schemes.get(subject)))
             return 0
         if evaluation.ranking:
             ui.out.print(ranking_table(evaluation.ranking, unit_scheme))
