@@ -278,6 +278,33 @@ class TestEightyColumns:
         assert re.search(r"│\s+base\s+│.*\b83\b", text)
 
 
+    @pytest.mark.parametrize("template", ["zhiyong-2011", "daqing-zuofeng-2011"])
+    def test_show(self, template: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``show``: each phase's window and each step's due date and weekday, whole."""
+        from zyw_flow.resolve import load_template, resolve
+
+        text = rendered(["show", template], monkeypatch)
+        assert "due (2011)" in text
+        resolved = resolve(load_template(template))
+        for phase in resolved.phases:
+            assert phase.id in text and phase.end.strftime("%m-%d") in text
+            for s in phase.steps:
+                if s.instance is None and s.due is not None:
+                    assert s.id in text
+                    assert s.due.strftime("%m-%d %H:%M 周") in text
+
+    def test_show_across_years(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A calendar spanning two years prints its dates in full."""
+        text = rendered(["show", "tianshui-xiaoneng-2012"], monkeypatch)
+        assert "2013-01-15 23:59 周二" in text and "2012-06-19" in text
+
+    def test_templates(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``templates``: a long Chinese title folds instead of losing its end."""
+        text = rendered(["templates"], monkeypatch)
+        assert "daqing-zuofeng-2011" in text
+        assert "(征求意见稿)" in column(text, 1)
+
+
 class TestDates:
     """The compact date format is used only when the year goes in the header."""
 

@@ -46,8 +46,14 @@ class DateFormat:
             return empty
         return at.strftime("%Y-%m-%d %H:%M" if self.year is None else "%m-%d %H:%M")
 
+    def day(self, at: dt.date | None, empty: str = "—") -> str:
+        """``09-10`` (one year) or ``2011-09-10``; ``empty`` for ``None``."""
+        if at is None:
+            return empty
+        return at.strftime("%Y-%m-%d" if self.year is None else "%m-%d")
 
-def date_format(instants: Iterable[dt.datetime | None]) -> DateFormat:
+
+def date_format(instants: Iterable[dt.date | None]) -> DateFormat:
     """The format for a table holding ``instants`` (``None`` values are ignored)."""
     years = {at.year for at in instants if at is not None}
     return DateFormat(years.pop() if len(years) == 1 else None)
@@ -58,9 +64,17 @@ def add_date_column(table: Table, name: str, fmt: DateFormat) -> None:
     table.add_column(fmt.header(name), no_wrap=True)
 
 
-def add_text_column(table: Table, name: str, *, justify: str = "left") -> None:
-    """A column of ids or titles: a long value folds onto the next line, never an ellipsis."""
-    table.add_column(name, overflow="fold", justify=justify)  # type: ignore[arg-type]
+def add_text_column(
+    table: Table, name: str, *, justify: str = "left", max_width: int | None = None
+) -> None:
+    """A column of ids or titles: a long value folds onto the next line, never an ellipsis
+    (``max_width`` keeps a column of Chinese titles narrow so that ids keep their room)."""
+    table.add_column(
+        name,
+        overflow="fold",
+        justify=justify,  # type: ignore[arg-type]
+        max_width=max_width,
+    )
 
 
 def ladder_title(titles: Sequence[str], level: int) -> str:
