@@ -277,7 +277,6 @@ class TestEightyColumns:
             assert line.title in text and line.indicator in text
         assert re.search(r"│\s+base\s+│.*\b83\b", text)
 
-
     @pytest.mark.parametrize("template", ["zhiyong-2011", "daqing-zuofeng-2011"])
     def test_show(self, template: str, monkeypatch: pytest.MonkeyPatch) -> None:
         """``show``: each phase's window and each step's due date and weekday, whole."""
