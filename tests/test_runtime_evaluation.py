@@ -199,7 +199,7 @@ class TestEvaluateCommand:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     def test_tables(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """Without options it prints scorecards, the ranking and the distribution."""
+        """Without options it prints the ranking and the distribution (tests/test_cli_output.py)."""
         assert main(["evaluate", self.SCENARIO]) == 0
         out = capsys.readouterr().out
         assert "ranking" in out and "诫勉" in out

@@ -154,8 +154,11 @@ class TestCampaignCommands:
         }
         text = ok(capsys, "status", t)
         assert "phase: supervision" in text and f"events: {c.cursor}" in text
+        unit_json = c.unit_status("county-2").to_json()
+        for sid, step in c.unit_status("county-2").steps.items():  # the CLI adds the titles
+            unit_json["steps"][sid]["escalation_title"] = step.escalation_title
         assert json.loads(ok(capsys, "status", t, "county-2", "--json")) == json.loads(
-            json.dumps(c.unit_status("county-2").to_json())
+            json.dumps(unit_json)
         )
         table = ok(capsys, "status", t, "county-2")
         for step in c.unit_status("county-2").steps.values():
@@ -171,7 +174,13 @@ class TestCampaignCommands:
 
         overdue = json.loads(ok(capsys, "overdue", t, "--json"))
         assert overdue and overdue == [
-            {"unit": o.unit, "step": o.step, "due": o.due.isoformat(), "escalation": o.escalation}
+            {
+                "unit": o.unit,
+                "step": o.step,
+                "due": o.due.isoformat(),
+                "escalation": o.escalation,
+                "escalation_title": o.escalation_title,
+            }
             for o in c.overdue()
         ]
         assert f"{len(overdue)} overdue step(s)" in ok(capsys, "overdue", t)
@@ -194,6 +203,7 @@ class TestCampaignCommands:
                 "late": "true" if s.late else "false",
                 "completed_at": s.completed_at.isoformat() if s.completed_at else "",
                 "escalation": str(s.escalation),
+                "escalation_title": s.escalation_title or "",
             }
             for u in c.iter_units()
             for s in u.steps.values()

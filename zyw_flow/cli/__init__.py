@@ -6,7 +6,8 @@ failure (invalid template, failed expectation, broken journal) and 2 on bad usag
 that cannot be used. ``zyw_flow.cli.main(argv)`` returns the exit status.
 
 Layout: ``_app`` (parser, exit codes, error messages), ``_args`` (``--param`` and instants),
-``_console`` (the rich consoles), and one module per group of commands.
+``_console`` (the rich consoles), ``_tables`` (columns readable at 80 columns), ``_board``
+(``--html FILE``: the offline HTML board), and one module per group of commands.
 """
 
 from __future__ import annotations

@@ -15,11 +15,13 @@ from typing import Any
 from rich.table import Table
 from rich.tree import Tree
 
+from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
-from zyw_flow.runtime import Campaign, dispatch
+from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
+from zyw_flow.runtime import Board, Campaign, OverdueItem, UnitStatus, dispatch
 from zyw_flow.store import open_journal
 
-__all__ = ["add_campaign_commands"]
+__all__ = ["add_campaign_commands", "board_tree", "overdue_table", "unit_status_table"]
 
 
 @contextmanager
@@ -153,37 +155,61 @@ def cmd_status(args: argparse.Namespace, ui: Ui) -> int:
 def _unit_status(c: Campaign, args: argparse.Namespace, ui: Ui) -> None:
     st = c.unit_status(args.unit)
     if args.json:
-        ui.json(st.to_json())
+        out = st.to_json()
+        for sid, step in st.steps.items():
+            out["steps"][sid]["escalation_title"] = step.escalation_title
+        ui.json(out)
         return
-    table = Table(title=f"{st.unit} {st.name or ''} — phase {st.phase or '—'}")
-    for col in ("step", "title", "status", "due", "late", "escalation", "completed"):
-        table.add_column(col)
-    for s in st.steps.values():
-        table.add_row(
-            s.step,
-            s.title,
-            s.status,
-            s.due.strftime("%Y-%m-%d %H:%M") if s.due else "—",
-            "late" if s.late else "",
-            s.escalation_title or "",
-            s.completed_at.strftime("%Y-%m-%d %H:%M") if s.completed_at else "",
-        )
-    ui.out.print(table)
+    ui.out.print(unit_status_table(st))
     for sanction in st.sanctions:
         ui.out.print(f"sanction: {sanction['title']} ({sanction['sanction']}) at {sanction['at']}")
     for r in st.restrictions:
         ui.out.print(f"restriction: {r}")
 
 
+def unit_status_table(st: UnitStatus) -> Table:
+    """One unit's steps: id and title, status (and ``late``), due, escalation by title,
+    completion; readable at 80 columns (docs/cli.md)."""
+    steps = list(st.steps.values())
+    fmt = date_format([*(s.due for s in steps), *(s.completed_at for s in steps)])
+    table = Table(title=f"{st.unit} {st.name or ''} — phase {st.phase or '—'}")
+    add_text_column(table, "step")
+    add_text_column(table, "status")
+    add_date_column(table, "due", fmt)
+    table.add_column("escalation", no_wrap=True)
+    add_date_column(table, "completed", fmt)
+    for s in steps:
+        table.add_row(
+            f"{s.step}\n[dim]{s.title}[/dim]" if s.title else s.step,
+            f"{s.status}\nlate" if s.late else s.status,
+            fmt(s.due),
+            s.escalation_title or "",
+            fmt(s.completed_at, ""),
+        )
+    return table
+
+
 def cmd_board(args: argparse.Namespace, ui: Ui) -> int:
     with _opened(args.db) as c:
         board = c.board(args.root)
         campaign_id = c.id
+        written = write_board(c, args, root=args.root)
     if args.json:
         ui.json(board.to_json())
-        return 0
+    elif written is None:
+        ui.out.print(board_tree(board, campaign_id, args.depth))
+    if written is not None:
+        if args.json:
+            ui.warn(f"board written to {written}")
+        else:
+            print(written)
+    return 0
 
-    def label(b: Any) -> str:
+
+def board_tree(board: Board, campaign_id: str, depth: int = 3) -> Tree:
+    """The rolled-up board as a tree of ``depth`` levels: units, phases, step statuses."""
+
+    def label(b: Board) -> str:
         statuses = " ".join(f"{k}={v}" for k, v in b.statuses.items())
         phases = " ".join(f"{k}={v}" for k, v in b.phases.items())
         head = f"[bold]{b.unit or campaign_id}[/bold] {b.name or ''}"
@@ -191,14 +217,13 @@ def cmd_board(args: argparse.Namespace, ui: Ui) -> int:
 
     tree = Tree(label(board))
 
-    def grow(node: Tree, b: Any, depth: int) -> None:
+    def grow(node: Tree, b: Board, level: int) -> None:
         for child in b.children:
-            if depth < args.depth:
-                grow(node.add(label(child)), child, depth + 1)
+            if level < depth:
+                grow(node.add(label(child)), child, level + 1)
 
     grow(tree, board, 1)
-    ui.out.print(tree)
-    return 0
+    return tree
 
 
 def cmd_overdue(args: argparse.Namespace, ui: Ui) -> int:
@@ -213,18 +238,27 @@ def cmd_overdue(args: argparse.Namespace, ui: Ui) -> int:
                     "step": o.step,
                     "due": o.due.isoformat(),
                     "escalation": o.escalation,
+                    "escalation_title": o.escalation_title,
                 }
                 for o in items
             ]
         )
         return 0
-    table = Table(title=f"{len(items)} overdue step(s) at {now.isoformat() if now else '—'}")
-    for col in ("unit", "step", "due", "escalation"):
-        table.add_column(col)
-    for o in items:
-        table.add_row(o.unit, o.step, o.due.strftime("%Y-%m-%d %H:%M"), o.escalation_title or "")
-    ui.out.print(table)
+    ui.out.print(overdue_table(items, now))
     return 0
+
+
+def overdue_table(items: list[OverdueItem], now: dt.datetime | None) -> Table:
+    """Every overdue step with its due date and escalation by title."""
+    fmt = date_format(o.due for o in items)
+    table = Table(title=f"{len(items)} overdue step(s) at {now.isoformat() if now else '—'}")
+    add_text_column(table, "unit")
+    add_text_column(table, "step")
+    add_date_column(table, "due", fmt)
+    table.add_column("escalation", no_wrap=True)
+    for o in items:
+        table.add_row(o.unit, o.step, fmt(o.due), o.escalation_title or "")
+    return table
 
 
 def cmd_export(args: argparse.Namespace, ui: Ui) -> int:
@@ -244,7 +278,17 @@ def _export(c: Campaign, fmt: str, out: Any, ui: Ui) -> None:
         return
     writer = csv.writer(out)
     writer.writerow(
-        ["unit", "phase", "step", "status", "due", "late", "completed_at", "escalation"]
+        [
+            "unit",
+            "phase",
+            "step",
+            "status",
+            "due",
+            "late",
+            "completed_at",
+            "escalation",
+            "escalation_title",
+        ]
     )
     with ui.progress() as progress:
         task = progress.add_task("exporting", total=len(c))
@@ -260,6 +304,7 @@ def _export(c: Campaign, fmt: str, out: Any, ui: Ui) -> None:
                         "true" if s.late else "false",
                         s.completed_at.isoformat() if s.completed_at else "",
                         s.escalation,
+                        s.escalation_title or "",
                     ]
                 )
             progress.advance(task)
@@ -338,11 +383,14 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_status)
 
-    q = cs.add_parser("board", help="counts by phase and status, rolled up the unit tree")
+    q = cs.add_parser(
+        "board", help="counts by phase and status, rolled up the unit tree; --html: the HTML board"
+    )
     q.add_argument("db", metavar="DB")
-    q.add_argument("--root", help="a unit id")
+    q.add_argument("--root", help="a unit id: only that unit and everything under it")
     q.add_argument("--depth", type=int, default=3)
     q.add_argument("--json", action="store_true")
+    add_html_options(q)
     q.set_defaults(func=cmd_board)
 
     q = cs.add_parser("overdue", help="every overdue step")

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
 from zyw_flow._errors import ScenarioError, TemplateError
+from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._tables import add_date_column, add_text_column, date_format, ladder_title
 from zyw_flow.runtime import Campaign
 from zyw_flow.scenario import find_scenario, run_scenario
 from zyw_flow.store import is_postgres_url
 
-__all__ = ["add_replay_commands"]
+__all__ = ["add_replay_commands", "report_table"]
 
 
 def cmd_replay(args: argparse.Namespace, ui: Ui) -> int:
@@ -24,10 +28,17 @@ def cmd_replay(args: argparse.Namespace, ui: Ui) -> int:
         for p in exc.problems:
             ui.warn(str(p))
         return 2
+    ladder: tuple[str, ...] = ()
+    if result.campaign is not None:
+        # the board is written even when expectations failed: it shows what went wrong
+        written = write_board(result.campaign, args)
+        if written is not None:
+            ui.warn(f"board written to {written}")
+        ladder = tuple(level.title for level in result.campaign.compiled.escalation)
     if args.json:
         ui.json(result.report)
     else:
-        _print_report(result.report, ui)
+        ui.out.print(report_table(result.report, ladder))
     if result.failures:
         ui.warn(f"{len(result.failures)} failed expectation(s) or error(s):")
         for line in result.failures:
@@ -67,6 +78,9 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
     try:
         evaluation = campaign.evaluate(args.unit or None)
         unit_scheme = campaign.compiled.schemes.get("units")
+        written = write_board(campaign, args)
+        if written is not None:
+            ui.warn(f"board written to {written}")
         if args.plot:
             title = f"{campaign.id}: grade distribution"
             plot_grade_distribution(
@@ -87,8 +101,15 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
                 f"{campaign.id}: no scores recorded yet (record them with do: score in a "
                 "scenario or Campaign.record_score)"
             )
-        for card in evaluation.cards.values():
-            ui.out.print(scorecard_table(card))
+        if args.unit:  # one unit's scorecard (or each named unit's)
+            for uid in args.unit:
+                unit_card = evaluation.cards.get(uid)
+                if unit_card is None:
+                    ui.warn(f"{uid}: no scorecard")
+                    continue
+                subject = "persons" if unit_card.is_person else "units"
+                ui.out.print(scorecard_table(unit_card, campaign.compiled.schemes.get(subject)))
+            return 0
         if evaluation.ranking:
             ui.out.print(ranking_table(evaluation.ranking, unit_scheme))
         ui.out.print(distribution_table(evaluation.distribution, unit_scheme))
@@ -99,30 +120,51 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
         campaign.close()
 
 
-def _print_report(report: dict[str, Any], ui: Ui) -> None:
+def _instant(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def report_table(report: dict[str, Any], ladder: Sequence[str] = ()) -> Table:
+    """The JSON report of a run as a table (steps not yet open left out), escalation by
+    its title on ``ladder`` (the campaign's escalation titles, lowest first)."""
+    units: dict[str, Any] = report["units"]
+    fmt = date_format(
+        [
+            *(_instant(st["due"]) for u in units.values() for st in u["steps"].values()),
+            *(_instant(s["at"]) for u in units.values() for s in u["sanctions"]),
+        ]
+    )
     table = Table(title=f"{report['campaign']} at {report['at']}")
-    for col in ("unit", "phase", "step", "status", "due", "late", "escalation"):
-        table.add_column(col)
-    for uid, unit in report["units"].items():
+    add_text_column(table, "unit")
+    add_text_column(table, "step")
+    add_text_column(table, "status")
+    add_date_column(table, "due", fmt)
+    table.add_column("escalation", no_wrap=True)
+    for uid, unit in units.items():
         first = True
         for sid, st in unit["steps"].items():
             if st["status"] == "not_open":
                 continue
             table.add_row(
-                uid if first else "",
-                (unit["phase"] or "—") if first else "",
+                f"{uid}\n[dim]{unit['phase'] or '—'}[/dim]" if first else "",
                 sid,
-                st["status"],
-                (st["due"] or "—")[:16],
-                "late" if st["late"] else "",
-                str(st["escalation"] or ""),
+                f"{st['status']}\nlate" if st["late"] else st["status"],
+                fmt(_instant(st["due"])),
+                ladder_title(ladder, int(st["escalation"] or 0)),
             )
             first = False
         for s in unit["sanctions"]:
             table.add_row(
-                "", "", "sanction", f"{s['title']} ({s['sanction']})", s["at"][:16], "", ""
+                "" if not first else uid,
+                f"sanction\n[dim]{s['sanction']}[/dim]",
+                s["title"],
+                fmt(_instant(s["at"])),
+                "",
             )
-    ui.out.print(table)
+            first = False
+        if not first:
+            table.add_section()
+    return table
 
 
 def add_replay_commands(sub: Any) -> None:
@@ -130,13 +172,17 @@ def add_replay_commands(sub: Any) -> None:
     p = sub.add_parser("replay", help="run a scenario file and check its expectations")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--json", action="store_true", help="print the JSON report")
+    add_html_options(p)
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("evaluate", help="scorecards, ranking and grade distribution of a campaign")
     p.add_argument("target", metavar="DB|SCENARIO", help="a stored campaign or a scenario")
-    p.add_argument("--unit", action="append", help="only these units (repeatable)")
+    p.add_argument(
+        "--unit", action="append", help="print this unit's scorecard instead (repeatable)"
+    )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="print JSON")
     group.add_argument("--csv", action="store_true", help="print every scorecard line as CSV")
     p.add_argument("--plot", metavar="FILE.png", help="draw the grade distribution")
+    add_html_options(p)
     p.set_defaults(func=cmd_evaluate)

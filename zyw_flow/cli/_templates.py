@@ -4,6 +4,7 @@ the other files zyw_flow reads) without running them."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,12 +15,13 @@ from rich.table import Table
 from zyw_flow._errors import TemplateNotFound, ZywFlowError
 from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
 from zyw_flow.compile import compile_campaign, mermaid
 from zyw_flow.resolve import ResolvedCampaign, load_template, resolve
 from zyw_flow.template import iter_template_sources
 from zyw_flow.validation import KINDS, locate, schema_text, validate_file
 
-__all__ = ["add_template_commands"]
+__all__ = ["add_template_commands", "calendar_table"]
 
 _WEEKDAYS = "一二三四五六日"
 
@@ -31,7 +33,7 @@ def _load(ref: str, params: dict[str, str]) -> ResolvedCampaign:
 def cmd_templates(args: argparse.Namespace, ui: Ui) -> int:
     table = Table(title="Bundled and installed campaign templates")
     for col in ("id", "title", "phases", "origin"):
-        table.add_column(col)
+        add_text_column(table, col)
     rows: list[dict[str, Any]] = []
     for src in iter_template_sources():
         try:
@@ -92,22 +94,48 @@ def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
     if args.json:
         ui.json(resolved.to_json())
         return 0
+    ui.out.print(calendar_table(resolved, all_instances=args.all_instances, width=ui.out.width))
+    if args.gantt:
+        ui.out.print(f"Gantt chart written to {args.gantt}")
+    return 0
+
+
+def calendar_table(
+    resolved: ResolvedCampaign, *, all_instances: bool = False, width: int = 80
+) -> Table:
+    """The resolved calendar: each phase's window, then its steps with their opening, due
+    date and weekday (``09-10 23:59 周六``) and where the working-day policy moved a date
+    (``← 10-05``); a recurring step on one line with its count unless ``all_instances``.
+    Readable at 80 columns (``width``, the console's): dates never wrap, ids and titles
+    fold."""
+    fmt = date_format(
+        [
+            *(d for p in resolved.phases for d in (p.start, p.end)),
+            *(d for p in resolved.phases for s in p.steps for d in (s.opens, s.due)),
+        ]
+    )
     table = Table(title=f"{resolved.title} ({resolved.id}) — {resolved.timezone}")
-    for col in ("phase", "step", "title", "opens", "due", "weekday", "moved"):
-        table.add_column(col)
+    add_text_column(table, "phase / step")
+    # on a narrow terminal Chinese titles wrap (6 characters a line) so that ids keep room
+    add_text_column(table, "title", max_width=None if width >= 100 else 14)
+    add_date_column(table, "opens", fmt)
+    add_date_column(table, "due", fmt)
+    add_text_column(table, "moved")
+
+    def due(at: dt.datetime | None) -> str:
+        return "—" if at is None else f"{fmt(at)} 周{_WEEKDAYS[at.weekday()]}"
+
     for phase in resolved.phases:
         table.add_row(
             f"[bold]{phase.id}[/bold]",
-            "",
             f"[bold]{phase.title}[/bold]",
-            phase.start.date().isoformat(),
-            phase.end.date().isoformat(),
-            "",
+            fmt.day(phase.start),
+            fmt.day(phase.end),
             "",
         )
         shown: set[str] = set()
         for step in phase.steps:
-            if step.instance is not None and not args.all_instances:
+            if step.instance is not None and not all_instances:
                 if step.base in shown:
                     continue
                 shown.add(step.base)
@@ -115,34 +143,19 @@ def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
                 dues = [s.due for s in group if s.due is not None]
                 moved_n = sum(1 for s in group if s.moved)
                 table.add_row(
-                    "",
-                    f"{step.base}@…",
-                    step.title,
-                    step.opens.date().isoformat(),
-                    f"{len(group)} instances: {dues[0]:%Y-%m-%d} … {dues[-1]:%Y-%m-%d}"
-                    if dues
-                    else "—",
-                    "",
+                    step.base,
+                    f"{step.title} ({len(group)} instances)",
+                    fmt.day(step.opens),
+                    f"{fmt.day(dues[0])}—{fmt.day(dues[-1])}" if dues else "—",
                     f"{moved_n} moved" if moved_n else "",
                 )
                 continue
-            due = step.due
             moved = ""
             if step.moved and step.nominal_due is not None:
-                moved = f"← {step.nominal_due.isoformat()} (non-working day)"
-            table.add_row(
-                "",
-                step.id,
-                step.title,
-                step.opens.date().isoformat(),
-                "—" if due is None else due.strftime("%Y-%m-%d %H:%M"),
-                "" if due is None else "周" + _WEEKDAYS[due.weekday()],
-                moved,
-            )
-    ui.out.print(table)
-    if args.gantt:
-        ui.out.print(f"Gantt chart written to {args.gantt}")
-    return 0
+                moved = f"← {fmt.day(step.nominal_due)} (non-working day)"
+            table.add_row(step.id, step.title, fmt.day(step.opens), due(step.due), moved)
+        table.add_section()
+    return table
 
 
 def cmd_diagram(args: argparse.Namespace, ui: Ui) -> int:

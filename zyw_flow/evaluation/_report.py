@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from rich.padding import Padding
 from rich.table import Table
 
 from zyw_flow.evaluation._rules import RankRow
@@ -76,19 +77,18 @@ def scorecard_rows(card: Scorecard) -> list[dict[str, str]]:
 
 
 def scorecard_table(card: Scorecard, scheme: ScoringScheme | None = None) -> Table:
-    """A rich table of a scorecard: the indicator tree, then total, grade and reasons."""
+    """A rich table of a scorecard: the indicator tree, then total, grade and reasons.
+
+    Text folds and numbers never wrap, so the table stays whole at 80 columns (an indicator's
+    id wraps under its title, indented at its depth in the tree)."""
     table = Table(title=f"{card.unit} — {card.scheme}", show_lines=False)
-    for name, justify in (
-        ("indicator", "left"),
-        ("period / raters", "left"),
-        ("weight", "right"),
-        ("value", "right"),
-        ("contribution", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("indicator", overflow="fold")
+    table.add_column("period / raters", overflow="fold")
+    for name in ("weight", "value", "contribution"):
+        table.add_column(name, justify="right", no_wrap=True)
     for line in card.lines:
         table.add_row(
-            "  " * line.depth + f"{line.title} [dim]{line.indicator}[/dim]",
+            Padding(f"{line.title} [dim]{line.indicator}[/dim]", (0, 0, 0, 2 * line.depth)),
             " ".join(x for x in (line.period, line.rater_group) if x),
             _num(line.weight),
             _num(line.value),
@@ -128,8 +128,10 @@ def ranking_rows(rows: Iterable[RankRow]) -> list[dict[str, str]]:
 def ranking_table(rows: Iterable[RankRow], scheme: ScoringScheme | None = None) -> Table:
     """A rich table of a ranking (ties marked with ``=``)."""
     table = Table(title="ranking")
-    for name in ("#", "unit", "total", "grade"):
-        table.add_column(name, justify="right" if name in ("#", "total") else "left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("unit", overflow="fold")
+    table.add_column("total", justify="right", no_wrap=True)
+    table.add_column("grade", overflow="fold")
     for r in rows:
         table.add_row(
             f"{'=' if r.tie else ''}{r.rank}", r.unit, _num(r.total), _band(r.band, scheme)
@@ -167,8 +169,9 @@ def distribution_table(
 ) -> Table:
     """A rich table of a grade distribution."""
     table = Table(title="grade distribution")
-    for name in ("grade", "count", "%"):
-        table.add_column(name, justify="left" if name == "grade" else "right")
+    table.add_column("grade", overflow="fold")
+    for name in ("count", "%"):
+        table.add_column(name, justify="right", no_wrap=True)
     for row in distribution_rows(distribution, scheme):
         label = f"{row['title']} ({row['band']})" if row["title"] else row["band"]
         table.add_row(label, row["count"], row["percent"])
