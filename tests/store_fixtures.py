@@ -277,7 +277,7 @@ def populate(c: Campaign, counties: int = 2) -> None:
 
 Step = tuple[str, Callable[[Campaign], Any]]
 
-#: A campaign's life in calls: every kind of row a journal holds (actors, enrolments,
+#: A campaign's life in calls: every kind of row a journal holds (actors, enrollments,
 #: submissions with keys, returns, waivers, findings, sanctions with rectification,
 #: ticks across deadlines, escalations and phases, a unit enrolled late).
 SCRIPT: list[Step] = [
@@ -346,7 +346,7 @@ SCRIPT: list[Step] = [
         ),
     ),
     ("tick 10-12", lambda c: c.tick("2011-10-12")),
-    ("enrol late", lambda c: c.enroll("county-3", name="三分局", parent="city", at="2011-10-13")),
+    ("enroll late", lambda c: c.enroll("county-3", name="三分局", parent="city", at="2011-10-13")),
     ("tick 12-05", lambda c: c.tick("2011-12-05")),
 ]
 

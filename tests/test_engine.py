@@ -179,7 +179,7 @@ class TestLateEnrolment:
                 (e.type, e.step, e.at_us, e.data) for e in c.timeline(unit) if e.type != "enrolled"
             ]
 
-        late = c.timeline("late")[1:]  # after its enrolment, what it was caught up with
+        late = c.timeline("late")[1:]  # after its enrollment, what it was caught up with
         assert [e.at_us for e in late] == sorted(e.at_us for e in late)
         escalations = [e for e in late if e.type == "step_escalated"]
         assert len({e.data["level"] for e in escalations if e.data}) >= 2  # climbed the ladder
@@ -360,7 +360,7 @@ def test_scores_beyond_the_bounds_are_refused_fast(value: str) -> None:
 
 
 def test_batches_are_compact_records(tmp_path: Path) -> None:
-    """An enrolment, a bulk submission and a deadline over many units are each one journal
+    """An enrollment, a bulk submission and a deadline over many units are each one journal
     row (unit indices as ranges), and read back as one public event per unit."""
     import sqlite3
 
@@ -386,3 +386,33 @@ def test_batches_are_compact_records(tmp_path: Path) -> None:
     again = Campaign.open(db)
     assert report(again) == live
     again.close()
+
+
+class TestInstants:
+    @pytest.mark.parametrize(
+        "at", ["9999-12-31T23:59:59-12:00", "0001-01-01", "2020-01-01", "2009-01-01"]
+    )
+    def test_instants_beyond_the_horizon_are_refused(self, at: str) -> None:
+        """An instant the library cannot represent, or implausibly far from the campaign,
+        is refused (typed, a ValueError) and moves nothing: a wrong tick could never be
+        taken back from the journal."""
+        from zyw_flow import InstantError
+
+        c = Campaign.create("zhiyong-2011")
+        c.add_actor("office", ["office"])
+        c.enroll("a", at="2011-09-01")
+        before = report(c)
+        with pytest.raises(InstantError):
+            c.tick(at)
+        with pytest.raises(ValueError):
+            c.waive("a", "work_plan", actor="office", at=at)
+        assert report(c) == before
+        assert c.now is not None and c.now.year == 2011
+
+    def test_the_horizon_can_be_widened(self) -> None:
+        """A host that runs a campaign longer passes its own horizon."""
+        c = Campaign.create("zhiyong-2011", horizon=("2011-01-01", "2030-12-31"))
+        c.enroll("a", at="2011-09-01")
+        c.add_actor("office", ["office"])
+        c.waive("a", "work_plan", actor="office", at="2020-01-01")
+        assert c.unit_status("a").steps["work_plan"].status == "waived"

@@ -184,10 +184,10 @@ class TestWalkthroughFindings:
         """`parnet` is not silently ignored."""
         import io
 
-        from zyw_flow import EnrolmentError
+        from zyw_flow import EnrollmentError
 
         c = Campaign.create("zhiyong-2011")
-        with pytest.raises(EnrolmentError, match="parnet"):
+        with pytest.raises(EnrollmentError, match="parnet"):
             c.enroll_csv(io.StringIO("id,name,parnet\na,甲,\n"))
         assert len(c) == 0
 

@@ -13,7 +13,7 @@ from zyw_flow import (
     Campaign,
     CompiledCampaign,
     DuplicateEventError,
-    EnrolmentError,
+    EnrollmentError,
     PermissionRefused,
     TimeOrderError,
     TransitionRefused,
@@ -236,9 +236,9 @@ class TestRefusalsChangeNothing:
                 ),
                 PermissionRefused,
             ),
-            (lambda c: c.enroll("county-1"), EnrolmentError),
-            (lambda c: c.enroll("x", parent="nope"), EnrolmentError),
-            (lambda c: c.enroll_many([{"id": "a"}, {"id": "a"}]), EnrolmentError),
+            (lambda c: c.enroll("county-1"), EnrollmentError),
+            (lambda c: c.enroll("x", parent="nope"), EnrollmentError),
+            (lambda c: c.enroll_many([{"id": "a"}, {"id": "a"}]), EnrollmentError),
         ],
     )
     def test_refused(self, zhiyong: CompiledCampaign, call: Any, error: type[Exception]) -> None:
@@ -355,7 +355,7 @@ class TestEnrolment:
         assert c.unit_status("county-9").phase == "self_check"
 
     def test_enroll_csv_and_tree(self, zhiyong: CompiledCampaign) -> None:
-        """CSV enrolment builds the unit tree; persons are a kind."""
+        """CSV enrollment builds the unit tree; persons are a kind."""
         c = Campaign(zhiyong)
         text = "id,name,parent,kind\ncity,市局,,\nc1,一分局,city,\nwang,王某,c1,person\n"
         assert c.enroll_csv(io.StringIO(text)) == 3
@@ -364,7 +364,7 @@ class TestEnrolment:
 
     def test_csv_without_id_column(self, zhiyong: CompiledCampaign) -> None:
         """A CSV without an id column is refused."""
-        with pytest.raises(EnrolmentError, match="id"):
+        with pytest.raises(EnrollmentError, match="id"):
             Campaign(zhiyong).enroll_csv(io.StringIO("name\nx\n"))
 
 

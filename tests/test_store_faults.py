@@ -132,14 +132,14 @@ def kill_writer(target: str, seed: int, tmp_path: Path) -> int:
 
 
 class TestKilledWriter:
-    """SIGKILL in the middle of bulk enrolments, submissions and ticks loses no commit."""
+    """SIGKILL in the middle of bulk enrollments, submissions and ticks loses no commit."""
 
     @pytest.mark.parametrize("seed", [1, 2, 3])
     def test_reopen_after_sigkill(self, store: Store, seed: int, tmp_path: Path) -> None:
         """Reopening gives exactly the committed calls; the campaign continues."""
         committed = kill_writer(store.target, seed, tmp_path)
         c = check_recovered(store, committed)
-        assert (len(c) - 1) % 150 == 0, "an enrolment batch was half applied"
+        assert (len(c) - 1) % 150 == 0, "an enrollment batch was half applied"
         assert c.now is not None
         later = c.now + dt.timedelta(hours=1)
         c.add_actor("city-clerk", roles=["member"], unit="city")
@@ -177,7 +177,7 @@ def assert_unchanged(c: Campaign, store: Store, before: str, rows: int) -> None:
 
 
 def fill_until_full(c: Campaign, store: Store, prefix: str) -> int:
-    """Enrol units one call at a time until the store refuses; each call all or nothing."""
+    """Enroll units one call at a time until the store refuses; each call all or nothing."""
     for i in range(20_000):
         before, rows = state(c), store.count()
         try:

@@ -267,7 +267,7 @@ class TestStrategies:
 
     @given(units())
     def test_unit_trees_enrol(self, rows: list[dict[str, Any]]) -> None:
-        """Generated unit trees enrol as given (parents first, persons under units)."""
+        """Generated unit trees enroll as given (parents first, persons under units)."""
         c = Campaign.create("zhiyong-2011")
         assert c.enroll_many(rows) == len(rows)
 

@@ -6,7 +6,7 @@ from zyw_flow._errors import (
     CampaignError,
     DateExpressionError,
     DuplicateEventError,
-    EnrolmentError,
+    EnrollmentError,
     InstantError,
     JournalCorrupted,
     NoClockError,
@@ -34,12 +34,14 @@ from zyw_flow.runtime import (
     Actor,
     Board,
     Campaign,
+    Evaluation,
     Event,
     OverdueItem,
     StepStatus,
     UnitStatus,
 )
 from zyw_flow.scenario import ScenarioResult, run_scenario
+from zyw_flow.store import VerifyReport
 from zyw_flow.template import CampaignTemplate
 
 __version__ = "0.1.0"
@@ -55,7 +57,8 @@ __all__ = [
     "CompiledCampaign",
     "DateExpressionError",
     "DuplicateEventError",
-    "EnrolmentError",
+    "EnrollmentError",
+    "Evaluation",
     "Event",
     "InstantError",
     "JournalCorrupted",
@@ -80,6 +83,7 @@ __all__ = [
     "UnknownActorError",
     "UnknownStepError",
     "UnknownUnitError",
+    "VerifyReport",
     "WorkCalendar",
     "ZywFlowError",
     "__version__",

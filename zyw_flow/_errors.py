@@ -18,7 +18,7 @@ natural, from a builtin as well, so callers can catch either::
     │   ├── UnknownUnitError (KeyError)
     │   ├── UnknownStepError (KeyError)
     │   ├── UnknownActorError (KeyError)
-    │   ├── EnrolmentError (ValueError)     duplicate unit, unknown or cyclic parent
+    │   ├── EnrollmentError (ValueError)     duplicate unit, unknown or cyclic parent
     │   ├── TransitionRefused (ValueError)  event not allowed in the current state
     │   ├── PermissionRefused (PermissionError)
     │   ├── TimeOrderError (ValueError)     time earlier than the unit's last event
@@ -41,7 +41,7 @@ __all__ = [
     "CampaignError",
     "DateExpressionError",
     "DuplicateEventError",
-    "EnrolmentError",
+    "EnrollmentError",
     "InstantError",
     "JournalCorrupted",
     "NoClockError",
@@ -204,7 +204,7 @@ class UnknownActorError(CampaignError, KeyError):
     """No actor with that id is registered."""
 
 
-class EnrolmentError(CampaignError, ValueError):
+class EnrollmentError(CampaignError, ValueError):
     """A unit cannot be enrolled: duplicate id, unknown or cyclic parent, bad kind."""
 
 

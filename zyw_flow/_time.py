@@ -47,6 +47,7 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
         TypeError: any other type.
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    given = value
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -56,10 +57,21 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
         except ValueError:
             raise InstantError(value) from None
         value = parsed
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=zone)
-        return to_us(value)
-    if isinstance(value, dt.date):
-        return to_us(dt.datetime(value.year, value.month, value.day, tzinfo=zone))
-    raise TypeError(f"expected a datetime, date or ISO string, not {type(value).__name__}")
+    try:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=zone)
+            us = to_us(value)
+        elif isinstance(value, dt.date):
+            us = to_us(dt.datetime(value.year, value.month, value.day, tzinfo=zone))
+        else:
+            raise TypeError(f"expected a datetime, date or ISO string, not {type(value).__name__}")
+        if not -_REPRESENTABLE <= us <= _REPRESENTABLE:
+            raise OverflowError
+    except OverflowError:
+        raise InstantError(given, "out of the range of instants zyw_flow can represent") from None
+    return us
+
+
+# Instants that convert back to a date-time in any time zone (years 2 … 9998).
+_REPRESENTABLE = to_us(dt.datetime(9998, 12, 31, tzinfo=dt.UTC))

@@ -241,7 +241,7 @@ def board_data(campaign: Campaign, *, root: str | None = None) -> dict[str, Any]
             {
                 "seq": e.seq,
                 "type": e.type,
-                "at": e.to_json()["at"],  # None for an enrolment before the campaign's clock
+                "at": e.to_json()["at"],  # None for an enrollment before the campaign's clock
                 "step": e.step,
                 "actor": e.actor,
                 "data": _plain(e.data) if e.data else None,

@@ -351,10 +351,10 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--name")
     q.set_defaults(func=cmd_actor)
 
-    q = cs.add_parser("enroll", help="enrol units from CSV (header id,name,parent[,kind])")
+    q = cs.add_parser("enroll", help="enroll units from CSV (header id,name,parent[,kind])")
     q.add_argument("db", metavar="DB")
     q.add_argument("--csv", required=True, type=Path)
-    q.add_argument("--at", help="enrolment instant (ISO)")
+    q.add_argument("--at", help="enrollment instant (ISO)")
     q.add_argument("--batch", type=int, default=10_000, help="units per transaction")
     q.set_defaults(func=cmd_enroll)
 

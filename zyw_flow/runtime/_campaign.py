@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from zyw_flow._errors import EnrolmentError, TransitionRefused
+from zyw_flow._errors import EnrollmentError, TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import CompiledCampaign, compile_source
 from zyw_flow.runtime._codec import expand
@@ -52,7 +52,7 @@ def _decide_step(
 
 
 class Campaign(Reading, Durable):
-    """A running campaign: enrol units, record what people do, let time pass.
+    """A running campaign: enroll units, record what people do, let time pass.
 
     Create one with :meth:`create` (template id or path) or from a
     :class:`~zyw_flow.compile.CompiledCampaign`. The runtime never reads the wall clock:
@@ -79,16 +79,22 @@ class Campaign(Reading, Durable):
         params: Mapping[str, Any] | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        horizon: tuple[At, At] | None = None,
     ) -> Campaign:
         """A new campaign from a template id, a path, or a loaded/resolved/compiled template.
+
+        ``horizon`` widens (or narrows) the instants the campaign accepts; by default from a
+        year before its first phase to two years after its last deadline or escalation
+        level — an instant beyond it is refused with ``InstantError``, since the journal
+        could never take it back.
 
         Raises:
             TemplateNotFound: no such template.
             TemplateError: the template (with these parameters) has problems.
         """
-        if isinstance(template, CompiledCampaign):
-            return cls(template, clock=clock)
-        return cls(compile_source(template, params), clock=clock)
+        if not isinstance(template, CompiledCampaign):
+            template = compile_source(template, params)
+        return cls(template, clock=clock, horizon=horizon)
 
     # -- the shape of every recorded command ----------------------------------------------
     def _command(
@@ -143,7 +149,7 @@ class Campaign(Reading, Durable):
             dict(payload) or None,
         )  # fmt: skip
 
-    # -- actors and enrolment -------------------------------------------------------------
+    # -- actors and enrollment -------------------------------------------------------------
     def add_actor(
         self, actor: str, roles: Iterable[str], unit: str | None = None, name: str | None = None
     ) -> Actor:
@@ -187,7 +193,7 @@ class Campaign(Reading, Durable):
         its scheduled instant.
 
         Raises:
-            EnrolmentError: duplicate id, unknown parent, unknown kind.
+            EnrollmentError: duplicate id, unknown parent, unknown kind.
             TimeOrderError: ``at`` earlier than the campaign clock.
         """
         return self._enroll_rows([(unit, name, parent, kind)], at)[0]
@@ -219,8 +225,7 @@ class Campaign(Reading, Durable):
                 mine = state.eseq + 1
                 start = len(state.ids)
                 self._write(event)
-                if state.phase >= 0:
-                    self._catch_up_units(range(start, len(state.ids)), at_us)
+                self._catch_up_units(range(start, len(state.ids)), at_us)
             except BaseException:
                 self._abort()
                 raise
@@ -235,10 +240,10 @@ class Campaign(Reading, Durable):
         reader = csv.DictReader(source)
         try:
             if reader.fieldnames is None or "id" not in reader.fieldnames:
-                raise EnrolmentError("the CSV needs a header with at least an `id` column")
+                raise EnrollmentError("the CSV needs a header with at least an `id` column")
             unknown = [f for f in reader.fieldnames if f not in ("id", "name", "parent", "kind")]
             if unknown:
-                raise EnrolmentError(
+                raise EnrollmentError(
                     f"unknown CSV column(s) {', '.join(map(repr, unknown))}; "
                     "the header takes id, name, parent and kind"
                 )
@@ -248,7 +253,7 @@ class Campaign(Reading, Durable):
                 for row in reader
             ]  # fmt: skip
         except csv.Error as exc:
-            raise EnrolmentError(
+            raise EnrollmentError(
                 f"the CSV cannot be read (line {reader.line_num}): {exc}"
             ) from None
         return self.enroll_many(rows, at=at)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, overload
 
-from zyw_flow._errors import NoClockError, TimeOrderError
+from zyw_flow._errors import InstantError, NoClockError, TimeOrderError
 from zyw_flow._time import NEVER, At, format_us, parse_at
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.runtime._apply import apply
@@ -82,10 +82,19 @@ class Engine:
     """State, log and subscribers, and the one path that changes them."""
 
     def __init__(
-        self, compiled: CompiledCampaign, *, clock: Callable[[], datetime] | None = None
+        self,
+        compiled: CompiledCampaign,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        horizon: tuple[At, At] | None = None,
     ) -> None:
         self.compiled = compiled
         self._clock = clock
+        self._horizon = (
+            _horizon(compiled)
+            if horizon is None
+            else (parse_at(horizon[0], compiled.zone), parse_at(horizon[1], compiled.zone))
+        )
         self._state = State(compiled)
         self._static = sorted(
             item for item in self._state.schedule if item[3] != K_PHASE
@@ -97,11 +106,21 @@ class Engine:
 
     # -- time ---------------------------------------------------------------------------
     def _at(self, at: At | None) -> int:
+        """The instant of a call; refused beyond the campaign's plausible horizon."""
         if at is None:
             if self._clock is None:
                 raise NoClockError()
-            return parse_at(self._clock(), self.compiled.zone)
-        return parse_at(at, self.compiled.zone)
+            us = parse_at(self._clock(), self.compiled.zone)
+        else:
+            us = parse_at(at, self.compiled.zone)
+        lo, hi = self._horizon
+        if not lo <= us <= hi:
+            raise InstantError(
+                at if at is not None else self._fmt(us),
+                f"implausibly far from the campaign (it accepts {self._fmt(lo)} … "
+                f"{self._fmt(hi)}; pass horizon=(start, end) to widen it)",
+            )
+        return us
 
     def _fmt(self, us: int) -> str:
         return format_us(us, self.compiled.zone) or ""
@@ -262,6 +281,17 @@ class Engine:
 
         now = self._state.now
         return None if now == -NEVER else from_us(now, self.compiled.zone)
+
+
+_YEAR = 366 * 86_400_000_000
+
+
+def _horizon(compiled: CompiledCampaign) -> tuple[int, int]:
+    """The instants a campaign accepts by default: from a year before its first phase to
+    two years after the last of its phase ends, deadlines and escalation levels."""
+    ends = [*compiled.phase_end_us, *(d for d in compiled.due_us if d < NEVER)]
+    ends.extend(at for levels in compiled.escalation_us for at in levels)
+    return min(compiled.phase_start_us) - _YEAR, max(ends) + 2 * _YEAR
 
 
 class _GCPause:

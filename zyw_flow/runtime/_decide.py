@@ -13,7 +13,7 @@ from typing import Any
 
 from zyw_flow._errors import (
     DuplicateEventError,
-    EnrolmentError,
+    EnrollmentError,
     PermissionRefused,
     TimeOrderError,
     TransitionRefused,
@@ -467,7 +467,7 @@ def decide_sanction(
     return events
 
 
-# -- enrolment and actors -----------------------------------------------------------------
+# -- enrollment and actors -----------------------------------------------------------------
 def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
     """``(id, name, parent, kind)`` of one item given to ``enroll_many``."""
     if isinstance(item, Mapping):
@@ -477,7 +477,7 @@ def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
         return padded[0], padded[1], padded[2], padded[3] or "unit"
     if isinstance(item, str):
         return item, None, None, "unit"
-    raise EnrolmentError(
+    raise EnrollmentError(
         f"item {i}: expected a mapping or (id, name, parent[, kind]), not {item!r}"
     )
 
@@ -490,26 +490,26 @@ def decide_enrolment(
     batch: set[str] = set()
     for uid, name, parent, kind in rows:
         if type(uid) is not str or not uid:
-            raise EnrolmentError(f"a unit id must be a non-empty string, not {uid!r}")
+            raise EnrollmentError(f"a unit id must be a non-empty string, not {uid!r}")
         if uid in index or uid in batch:
-            raise EnrolmentError("unit is already enrolled", unit=uid, event="enrolled")
+            raise EnrollmentError("unit is already enrolled", unit=uid, event="enrolled")
         if parent is not None:
             if type(parent) is not str:
-                raise EnrolmentError(
+                raise EnrollmentError(
                     f"parent must be a unit id (text), not {parent!r}", unit=uid, event="enrolled"
                 )
             if parent == uid:
-                raise EnrolmentError("a unit cannot be its own parent", unit=uid, event="enrolled")
+                raise EnrollmentError("a unit cannot be its own parent", unit=uid, event="enrolled")
             if parent not in index and parent not in batch:
-                raise EnrolmentError(
-                    f"parent {parent!r} is not enrolled (enrol parents first)",
+                raise EnrollmentError(
+                    f"parent {parent!r} is not enrolled (enroll parents first)",
                     unit=uid,
                     event="enrolled",
                 )
         if name is not None and type(name) is not str:
-            raise EnrolmentError(f"name must be text, not {name!r}", unit=uid, event="enrolled")
+            raise EnrollmentError(f"name must be text, not {name!r}", unit=uid, event="enrolled")
         if kind not in KINDS:
-            raise EnrolmentError(
+            raise EnrollmentError(
                 f"kind must be one of {', '.join(KINDS)}, not {kind!r}", unit=uid, event="enrolled"
             )
         batch.add(uid)

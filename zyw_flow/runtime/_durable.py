@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 from zyw_flow._errors import JournalCorrupted, StoreError
+from zyw_flow._time import At
 from zyw_flow.compile import compile_stored, stored_meta
 from zyw_flow.runtime import _snapshot
 from zyw_flow.runtime._apply import apply
@@ -32,6 +33,7 @@ class Durable(Engine):
         params: Mapping[str, Any] | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        horizon: tuple[At, At] | None = None,
     ) -> _C:
         """A new campaign kept in a journal (a SQLite path or a ``postgresql://`` URL).
 
@@ -42,7 +44,7 @@ class Durable(Engine):
             StoreError: the store already holds a campaign, or cannot be written.
         """
         compiled, meta = stored_meta(template, params, chain_version=CHAIN_VERSION)
-        campaign = cls(compiled, clock=clock)
+        campaign = cls(compiled, clock=clock, horizon=horizon)
         journal = open_journal(store)
         try:
             if journal.read_meta():
@@ -71,6 +73,7 @@ class Durable(Engine):
         store: str | Path | Journal,
         *,
         clock: Callable[[], datetime] | None = None,
+        horizon: tuple[At, At] | None = None,
         use_snapshot: bool = True,
         verify: Literal["full", "tail"] = "full",
     ) -> _C:
@@ -95,7 +98,7 @@ class Durable(Engine):
             problem = meta_problem(meta)
             if problem:
                 raise JournalCorrupted(f"{journal.url}: {problem}")
-            campaign = cls(compile_stored(meta), clock=clock)
+            campaign = cls(compile_stored(meta), clock=clock, horizon=horizon)
             journal.start_chain(meta)
             campaign._log = StoredLog(journal)
             if use_snapshot:

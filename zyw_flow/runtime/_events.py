@@ -3,7 +3,7 @@
 An event is a fact. It is produced by a decide function (:mod:`._decide`, :mod:`._time`,
 :mod:`._scoring`), written by the one writer (:func:`zyw_flow.runtime._apply.apply`) and
 kept in the journal. Units and steps are referred to by their indices in the campaign's
-state (a unit's enrolment order; a step's place in the step table), so a time-driven batch
+state (a unit's enrollment order; a step's place in the step table), so a time-driven batch
 over 10^6 units is one compact record, not 10^6.
 
 Each event has a journal ``kind``: ``event`` for the campaign's events (those a host sees

@@ -38,7 +38,7 @@ class Reading(Engine):
 
     @property
     def units(self) -> tuple[str, ...]:
-        """Ids of the enrolled units, in enrolment order."""
+        """Ids of the enrolled units, in enrollment order."""
         return tuple(self._state.ids)
 
     def _unit(self, unit: str, event: str = "query") -> int:
@@ -68,7 +68,7 @@ class Reading(Engine):
         return _queries.unit_status(self._state, self._unit(unit))
 
     def iter_units(self) -> Iterator[UnitStatus]:
-        """Every unit's status, in enrolment order."""
+        """Every unit's status, in enrollment order."""
         for uid in self._state.ids:
             yield self.unit_status(uid)
 

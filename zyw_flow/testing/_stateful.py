@@ -58,9 +58,9 @@ def campaign_machine(
     max_units: int = 4,
     max_gap_hours: int = 24 * 12,
 ) -> type[RuleBasedStateMachine]:
-    """A state machine that drives a campaign with random enrolments, actions and ticks.
+    """A state machine that drives a campaign with random enrollments, actions and ticks.
 
-    Rules: enrol units (a small tree), let time pass by random amounts, submit / accept /
+    Rules: enroll units (a small tree), let time pass by random amounts, submit / accept /
     return / waive steps as their roles may, record findings and sanctions, and attempt
     refused actions (wrong role, wrong unit, unknown step, earlier time). After every rule
     the invariants of :mod:`zyw_flow.testing` are checked; at the end, a shadow campaign
@@ -74,7 +74,7 @@ def campaign_machine(
         engine: builds the campaign under test from the compiled template (a subclass or
             double of :class:`Campaign`).
         store: keep the campaign under test in a temporary SQLite journal.
-        max_units: how many units to enrol at most.
+        max_units: how many units to enroll at most.
         max_gap_hours: the longest single tick.
     """
     compiled = compile_source(source, params)
@@ -140,9 +140,9 @@ def campaign_machine(
         @initialize(n=st.integers(1, 2))
         def enrol_first(self, n: int) -> None:
             for _ in range(n):
-                self.enrol(parent=None)
+                self.enroll(parent=None)
 
-        def enrol(self, parent: str | None) -> None:
+        def enroll(self, parent: str | None) -> None:
             uid = f"u{len(self.units) + 1}"
             at = self.clock
 
@@ -160,7 +160,7 @@ def campaign_machine(
                 return
             parent = data.draw(st.sampled_from([None, *self.units]))
             self.later(hours)
-            self.enrol(parent)
+            self.enroll(parent)
 
         @rule(hours=st.integers(1, max_gap_hours))
         def tick(self, hours: int) -> None:
