@@ -416,3 +416,23 @@ class TestInstants:
         c.add_actor("office", ["office"])
         c.waive("a", "work_plan", actor="office", at="2020-01-01")
         assert c.unit_status("a").steps["work_plan"].status == "waived"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 1, 1)),
+    st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"]),
+)
+def test_a_local_time_string_is_read_as_the_zone_says(value: dt.datetime, zone: str) -> None:
+    """The fast path for local-time strings (a cached offset per hour) agrees with the
+    zone's own conversion, daylight-saving folds and gaps included, on first and later
+    reads."""
+    from zoneinfo import ZoneInfo
+
+    from zyw_flow._time import parse_at, to_us
+
+    z = ZoneInfo(zone)
+    text = value.isoformat(sep=" ")
+    expected = to_us(value.replace(tzinfo=z))
+    assert parse_at(text, z) == expected
+    assert parse_at(text, z) == expected

@@ -56,10 +56,17 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
             )
         except ValueError:
             raise InstantError(value) from None
+        if type(parsed) is dt.datetime and parsed.tzinfo is None:
+            local = _naive_us(parsed)
+            offset = _OFFSETS.get((zone, local // _HOUR))
+            if offset is not None:  # the hot path: a local time in a known hour
+                return local - offset
         value = parsed
     try:
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
+                if -_REPRESENTABLE <= _naive_us(value) <= _REPRESENTABLE:
+                    _learn_offset(value, zone)
                 value = value.replace(tzinfo=zone)
             us = to_us(value)
         elif isinstance(value, dt.date):
@@ -71,6 +78,30 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
     except OverflowError:
         raise InstantError(given, "out of the range of instants zyw_flow can represent") from None
     return us
+
+
+_HOUR = 3_600_000_000
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+# (zone, local hour) → the zone's UTC offset (µs) throughout that hour, for hours in which
+# it does not change (so a daylight-saving fold or gap is always worked out in full).
+_OFFSETS: dict[tuple[dt.tzinfo, int], int] = {}
+
+
+def _naive_us(value: dt.datetime) -> int:
+    delta = value - _NAIVE_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _learn_offset(value: dt.datetime, zone: dt.tzinfo) -> None:
+    """Remember the zone's offset in ``value``'s local hour if it holds for the whole hour."""
+    if len(_OFFSETS) > 100_000:
+        _OFFSETS.clear()
+    hour = value.replace(minute=0, second=0, microsecond=0)
+    first = hour.replace(tzinfo=zone).utcoffset()
+    last = (hour + dt.timedelta(minutes=59, seconds=59)).replace(tzinfo=zone).utcoffset()
+    later = (hour + dt.timedelta(hours=1)).replace(tzinfo=zone).utcoffset()
+    if first is not None and first == last == later:
+        _OFFSETS[(zone, _naive_us(hour) // _HOUR)] = first // dt.timedelta(microseconds=1)
 
 
 # Instants that convert back to a date-time in any time zone (years 2 … 9998).

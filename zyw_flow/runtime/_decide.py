@@ -182,7 +182,7 @@ def authorise(
             step=step,
             event=event,
         )
-    if who.unit != uid and all(r in UNIT_SCOPED_ROLES for r in usable):
+    if who.unit != uid and UNIT_SCOPED_ROLES.issuperset(usable):
         raise PermissionRefused(
             f"actor {actor!r} acts only for unit {who.unit!r}", unit=uid, step=step, event=event
         )
@@ -191,7 +191,7 @@ def authorise(
 def step_of(state: State, u: int, step: str, event: str) -> int:
     """The step table row of ``step`` for unit ``u`` (template step or its finding)."""
     s = state.step_index.get(step) if type(step) is str else None
-    if s is not None and state.owns(s, u):
+    if s is not None and (s < state.n or state.defs[s].owner == u):
         return s
     known = [state.defs[k].id for k in state.unit_steps(u)]
     close = difflib.get_close_matches(str(step), known, n=3)

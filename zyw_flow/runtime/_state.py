@@ -199,7 +199,7 @@ class State:
     def status_at(self, s: int, u: int, at: int) -> int:
         """The status of unit ``u``'s step ``s`` as of ``at``."""
         d = self.defs[s]
-        st = self.status[s][self.slot(s, u)]
+        st = self.status[s][u if s < self.n else 0]
         if st == PENDING:
             if d.opens > at:
                 return NOT_OPEN
