@@ -153,6 +153,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "StepStatus",
         "UnitStatus",
         "dispatch",
+        "unit_rows",
     ],
     "zyw_flow.dates": [
         "AbsoluteDate",

@@ -436,3 +436,30 @@ def test_a_local_time_string_is_read_as_the_zone_says(value: dt.datetime, zone: 
     expected = to_us(value.replace(tzinfo=z))
     assert parse_at(text, z) == expected
     assert parse_at(text, z) == expected
+
+
+class TestCsv:
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+    def test_unit_lists_in_the_encodings_offices_use(self, tmp_path: Path, encoding: str) -> None:
+        """UTF-8 with or without BOM, GBK and GB18030 are read without being named."""
+        path = tmp_path / "units.csv"
+        path.write_bytes("id,name,parent\ncity,市局,\ncounty-1,一分局,city\n".encode(encoding))
+        c = Campaign.create("zhiyong-2011")
+        assert c.enroll_csv(path) == 2
+        assert c.unit_status("county-1").name == "一分局"
+
+    def test_unreadable_text_and_huge_fields_are_typed_errors(self, tmp_path: Path) -> None:
+        """Bytes no encoding reads, or a field over the csv module's limit: one typed error,
+        nothing enrolled."""
+        from zyw_flow import EnrollmentError
+
+        c = Campaign.create("zhiyong-2011")
+        bad = tmp_path / "bad.csv"
+        bad.write_bytes(b"id,name\n\xff\xfe\xfa,x\n")
+        with pytest.raises(EnrollmentError, match="encoding"):
+            c.enroll_csv(bad, encoding="ascii")
+        huge = tmp_path / "huge.csv"
+        huge.write_text("id,name\na," + "x" * 200_000 + "\n", encoding="utf-8")
+        with pytest.raises(EnrollmentError, match="cannot be read"):
+            c.enroll_csv(huge)
+        assert len(c) == 0

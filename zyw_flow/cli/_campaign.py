@@ -18,7 +18,7 @@ from rich.tree import Tree
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
-from zyw_flow.runtime import Board, Campaign, OverdueItem, UnitStatus, dispatch
+from zyw_flow.runtime import Board, Campaign, OverdueItem, UnitStatus, dispatch, unit_rows
 from zyw_flow.store import open_journal
 
 __all__ = ["add_campaign_commands", "board_tree", "overdue_table", "unit_status_table"]
@@ -65,36 +65,13 @@ def cmd_actor(args: argparse.Namespace, ui: Ui) -> int:
 
 def cmd_enroll(args: argparse.Namespace, ui: Ui) -> int:
     with _opened(args.db) as c:
-        with open(args.csv, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        if rows and "id" not in rows[0]:
-            ui.warn("zyw-flow: the CSV needs a header with at least an `id` column")
-            return 2
-        header = rows[0] if rows else {}
-        unknown = [f for f in header if f not in ("id", "name", "parent", "kind")]
-        if unknown:
-            ui.warn(
-                f"zyw-flow: {args.csv}: unknown CSV column(s) {', '.join(map(repr, unknown))}; "
-                "the header takes id, name, parent and kind"
-            )
-            return 2
+        rows = unit_rows(args.csv, encoding=args.encoding)  # UTF-8, GBK/GB18030 or --encoding
         batch = max(1, args.batch)
         with ui.progress() as progress:
             task = progress.add_task("enrolling", total=len(rows))
             for start in range(0, len(rows), batch):
                 chunk = rows[start : start + batch]
-                c.enroll_many(
-                    (
-                        {
-                            "id": r["id"],
-                            "name": r.get("name") or None,
-                            "parent": r.get("parent") or None,
-                            "kind": r.get("kind") or "unit",
-                        }
-                        for r in chunk
-                    ),
-                    at=args.at,
-                )
+                c.enroll_many(chunk, at=args.at)
                 progress.advance(task, len(chunk))
         print(f"enrolled {len(rows)} unit(s); {len(c)} in the campaign")
     return 0
@@ -356,6 +333,7 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--csv", required=True, type=Path)
     q.add_argument("--at", help="enrollment instant (ISO)")
     q.add_argument("--batch", type=int, default=10_000, help="units per transaction")
+    q.add_argument("--encoding", help="the CSV's encoding (default: UTF-8, else GB18030/GBK)")
     q.set_defaults(func=cmd_enroll)
 
     for verb in ("submit", "accept", "return", "waive"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zyw_flow.runtime._campaign import Campaign
 from zyw_flow.runtime._commands import COMMANDS, Command, dispatch
 from zyw_flow.runtime._core import EventList
+from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._records import Actor, Board, Event, OverdueItem, StepStatus, UnitStatus
 from zyw_flow.runtime._scoring import Evaluation
 from zyw_flow.runtime._state import SYSTEM_ACTOR
@@ -23,4 +24,5 @@ __all__ = [
     "StepStatus",
     "UnitStatus",
     "dispatch",
+    "unit_rows",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -11,11 +10,12 @@ from typing import Any, TextIO
 
 import attrs
 
-from zyw_flow._errors import EnrollmentError, TransitionRefused
+from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import CompiledCampaign, compile_source
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._core import EventList
+from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import (
     decide_actor,
     decide_enrolment,
@@ -232,31 +232,18 @@ class Campaign(Reading, Durable):
             self._commit(first)
             return EventList(state, [event], mine)
 
-    def enroll_csv(self, source: str | Path | TextIO, *, at: At | None = None) -> int:
-        """Enroll units from CSV with a header ``id,name,parent`` (optional ``kind``)."""
-        if isinstance(source, (str, Path)):
-            with open(source, encoding="utf-8-sig", newline="") as fh:
-                return self.enroll_csv(fh, at=at)
-        reader = csv.DictReader(source)
-        try:
-            if reader.fieldnames is None or "id" not in reader.fieldnames:
-                raise EnrollmentError("the CSV needs a header with at least an `id` column")
-            unknown = [f for f in reader.fieldnames if f not in ("id", "name", "parent", "kind")]
-            if unknown:
-                raise EnrollmentError(
-                    f"unknown CSV column(s) {', '.join(map(repr, unknown))}; "
-                    "the header takes id, name, parent and kind"
-                )
-            rows = [
-                (row["id"], row.get("name") or None, row.get("parent") or None,
-                 row.get("kind") or "unit")
-                for row in reader
-            ]  # fmt: skip
-        except csv.Error as exc:
-            raise EnrollmentError(
-                f"the CSV cannot be read (line {reader.line_num}): {exc}"
-            ) from None
-        return self.enroll_many(rows, at=at)
+    def enroll_csv(
+        self, source: str | Path | TextIO, *, at: At | None = None, encoding: str | None = None
+    ) -> int:
+        """Enroll units from CSV with a header ``id,name,parent`` (optional ``kind``).
+
+        A file is read as UTF-8 (with or without a BOM) or, failing that, GB18030 (which
+        covers GBK, as Chinese spreadsheets save it); ``encoding`` names another.
+
+        Raises:
+            EnrollmentError: unreadable text, a bad header, a malformed or oversized field.
+        """
+        return self.enroll_many(unit_rows(source, encoding=encoding), at=at)
 
     # -- steps -----------------------------------------------------------------------------
     def submit(
