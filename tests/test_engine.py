@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import store_fixtures
 from tests.conftest import ROOT
+from tests.store_fixtures import Store
 from zyw_flow import (
     Campaign,
     PermissionRefused,
@@ -463,3 +465,58 @@ class TestCsv:
         with pytest.raises(EnrollmentError, match="cannot be read"):
             c.enroll_csv(huge)
         assert len(c) == 0
+
+
+# -- one call must never ruin a campaign (issue 15's attacks, on every store) --------------------
+sqlite_store = store_fixtures.sqlite_store
+pg_store = store_fixtures.pg_store
+postgres_server = store_fixtures.postgres_server
+
+ATTACKS = {
+    "key=4711": lambda c: c.submit("a", "work_plan", actor="m", at="2011-09-05", key=4711),
+    "add_actor(7)": lambda c: c.add_actor(7, ["office"]),
+    "actor unit=5": lambda c: c.add_actor("z", ["member"], unit=5),
+    "unit=5": lambda c: c.submit(5, "work_plan", actor="m", at="2011-09-05"),
+    "step=5": lambda c: c.submit("a", 5, actor="m", at="2011-09-05"),
+    "parent=3": lambda c: c.enroll_many([("x", None, 3)]),
+    "actor=system": lambda c: c.waive("a", "work_plan", actor="system", at="2011-09-05"),
+    "tick 9999": lambda c: c.tick("9999-12-31T23:59:59-12:00"),
+    "at 0001": lambda c: c.submit("a", "work_plan", actor="m", at="0001-01-01"),
+    "score 1e-999999": lambda c: c.record_score(
+        "a", "lawful", "1e-999999", actor="office", at="2011-12-01"
+    ),
+}
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def where(request: pytest.FixtureRequest) -> Store | None:
+    if request.param == "memory":
+        return None
+    name = "sqlite_store" if request.param == "sqlite" else "pg_store"
+    found: Store = request.getfixturevalue(name)
+    return found
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_one_call_never_ruins_a_campaign(where: Store | None, attack: str) -> None:
+    """Each attack gets a typed error; the report and (stored) the journal stay
+    byte-identical, and the campaign opens again and verifies."""
+    c = (
+        Campaign.create("zhiyong-2011")
+        if where is None
+        else Campaign.create_stored(where.target, "zhiyong-2011")
+    )
+    c.add_actor("m", ["member"], unit="a")
+    c.add_actor("office", ["office"])
+    c.enroll("a", at="2011-09-01")
+    before = report(c)
+    rows = where.rows() if where is not None else None
+    with pytest.raises(ZywFlowError):
+        ATTACKS[attack](c)
+    assert report(c) == before
+    if where is not None:
+        assert where.rows() == rows
+        c.close()
+        again = Campaign.open(where.target)
+        assert report(again) == before and again.verify_journal().ok
+        again.close()
