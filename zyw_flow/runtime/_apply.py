@@ -7,6 +7,7 @@ re-derives what an event recorded (a finding's deadline is read from the event).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -76,20 +77,31 @@ def _enrolled(state: State, e: UnitsEnrolled) -> None:
     state.ids.extend(e.ids)
     for i, uid in enumerate(e.ids, start):
         index[uid] = i
-    state.names.extend(e.names)
-    state.parent.extend(-1 if p is None else index[p] for p in e.parents)
-    state.kind.extend(KINDS.index(kind) for kind in e.kinds)
-    stamp = [e.at] * k
+    if e.names:
+        state.names.extend(e.names)
+    else:
+        state.names.extend(_NONES * k if k <= len(_NONES) else [None] * k)
+    if e.parents:
+        state.parent.extend(-1 if p is None else index[p] for p in e.parents)
+    else:
+        state.parent.extend(array("i", [-1]) * k)
+    if e.kinds:
+        state.kind.extend(KINDS.index(kind) for kind in e.kinds)
+    else:
+        state.kind.extend(bytes(k))
+    stamp = array("q", [e.at]) * k
     state.enrolled.extend(stamp)
     state.last.extend(stamp)
-    state.uphase.extend([-1] * k)
+    state.uphase.extend(array("b", [-1]) * k)
     pending = b"\x01" * k
     blank = bytes(k)
     for s in range(state.n):
         state.status[s].extend(pending)
         state.esc[s].extend(blank)
         state.flags[s].extend(blank)
-    del start
+
+
+_NONES: list[None] = [None] * 1024
 
 
 def _phase_opened(state: State, e: PhaseOpened) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +14,6 @@ from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import CompiledCampaign, compile_source
 from zyw_flow.runtime._codec import expand
-from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import (
     decide_actor,
@@ -24,10 +23,9 @@ from zyw_flow.runtime._decide import (
     decide_sanction,
     decide_step_action,
     prepare,
-    unit_row,
 )
 from zyw_flow.runtime._durable import Durable
-from zyw_flow.runtime._events import DomainEvent, StepAction
+from zyw_flow.runtime._events import DomainEvent, StepAction, UnitsEnrolled
 from zyw_flow.runtime._reading import Reading
 from zyw_flow.runtime._records import Actor, Event
 from zyw_flow.runtime._scoring import (
@@ -196,7 +194,8 @@ class Campaign(Reading, Durable):
             EnrollmentError: duplicate id, unknown parent, unknown kind.
             TimeOrderError: ``at`` earlier than the campaign clock.
         """
-        return self._enroll_rows([(unit, name, parent, kind)], at)[0]
+        event, first = self._enroll_rows([(unit, name, parent, kind)], at)
+        return expand(self._state, event, first)[0]
 
     def enroll_many(self, units: Iterable[Any], *, at: At | None = None) -> int:
         """Enroll many units at once; each item is a mapping (``id``, ``name``, ``parent``,
@@ -205,12 +204,10 @@ class Campaign(Reading, Durable):
         Returns:
             How many were enrolled.
         """
-        rows = [unit_row(item, i) for i, item in enumerate(units)]
-        self._enroll_rows(rows, at)
-        return len(rows)
+        return len(self._enroll_rows(units, at)[0].ids)
 
-    def _enroll_rows(self, rows: Sequence[Any], at: At | None) -> EventList:
-        """Enroll ``rows``; the ``enrolled`` events, one per row."""
+    def _enroll_rows(self, rows: Iterable[Any], at: At | None) -> tuple[UnitsEnrolled, int]:
+        """Enroll ``rows``: the event, and the number of its first public event."""
         with self._bulk():
             first = self._begin()
             state = self._state
@@ -230,7 +227,7 @@ class Campaign(Reading, Durable):
                 self._abort()
                 raise
             self._commit(first)
-            return EventList(state, [event], mine)
+            return event, mine
 
     def enroll_csv(
         self, source: str | Path | TextIO, *, at: At | None = None, encoding: str | None = None

@@ -176,7 +176,7 @@ def expand(state: State, e: DomainEvent, first: int) -> list[Event]:
     if isinstance(e, UnitsEnrolled):
         return [
             Event(first + i, e.TYPE, e.at, uid, None, None,
-                  {"name": e.names[i], "parent": e.parents[i], "kind": e.kinds[i]}, zone=z)
+                  {"name": e.name_of(i), "parent": e.parent_of(i), "kind": e.kind_of(i)}, zone=z)
             for i, uid in enumerate(e.ids)
         ]  # fmt: skip
     if isinstance(e, PhasesEntered):
@@ -230,7 +230,7 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
         ]  # fmt: skip
     if isinstance(e, UnitsEnrolled):
         if len(e.ids) == 1:
-            one = {"name": e.names[0], "parent": e.parents[0], "kind": e.kinds[0]}
+            one = {"name": e.name_of(0), "parent": e.parent_of(0), "kind": e.kind_of(0)}
             return [("event", e.TYPE, e.at, e.ids[0], None, None, one, None, None, 1)]
         out: list[Record] = []
         for i in range(0, len(e.ids), CHUNK):
@@ -241,7 +241,7 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
             if any(e.parents[part]):
                 batch["parents"] = list(e.parents[part])
             if any(k != "unit" for k in e.kinds[part]):
-                batch["kinds"] = list(e.kinds[part])
+                batch["kinds"] = list(e.kinds[part])  # (empty columns slice to nothing)
             out.append(("event", e.TYPE, e.at, None, None, None, batch, None, None,
                         len(batch["ids"])))  # fmt: skip
         return out
@@ -395,14 +395,10 @@ def _decode(
                 (data.get("kind", "unit"),),
             )  # fmt: skip
         ids = tuple(str(i) for i in data["ids"])
-        k = len(ids)
-        return UnitsEnrolled(
-            at,
-            ids,
-            tuple(data.get("names", [None] * k)),
-            tuple(data.get("parents", [None] * k)),
-            tuple(data.get("kinds", ["unit"] * k)),
-        )
+        columns = [tuple(data.get(name, ())) for name in ("names", "parents", "kinds")]
+        if any(col and len(col) != len(ids) for col in columns):
+            raise JournalCorrupted(f"{where}: enrolment columns of different lengths")
+        return UnitsEnrolled(at, ids, *columns)
     if type_ == "phase_opened":
         return PhaseOpened(at, state.compiled.phase_ids.index(data["phase"]))
     if type_ == "phase_entered":

@@ -482,13 +482,18 @@ def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
     )
 
 
-def decide_enrolment(
-    state: State, rows: Sequence[tuple[Any, Any, Any, Any]], at: int
-) -> UnitsEnrolled:
-    """enroll / enroll_many: all or nothing."""
+def decide_enrolment(state: State, items: Iterable[Any], at: int) -> UnitsEnrolled:
+    """enroll / enroll_many: all or nothing. Columns are built as the items are read (no
+    row objects kept); names, parents and kinds all at their defaults are left empty."""
     index = state.index
     batch: set[str] = set()
-    for uid, name, parent, kind in rows:
+    ids: list[str] = []
+    # the optional columns stay empty until a unit needs them (then filled in behind)
+    names: list[str | None] = []
+    parents: list[str | None] = []
+    kinds: list[str] = []
+    for i, item in enumerate(items):
+        uid, name, parent, kind = unit_row(item, i)
         if type(uid) is not str or not uid:
             raise EnrollmentError(f"a unit id must be a non-empty string, not {uid!r}")
         if uid in index or uid in batch:
@@ -508,18 +513,26 @@ def decide_enrolment(
                 )
         if name is not None and type(name) is not str:
             raise EnrollmentError(f"name must be text, not {name!r}", unit=uid, event="enrolled")
-        if kind not in KINDS:
+        if kind != "unit" and kind not in KINDS:
             raise EnrollmentError(
                 f"kind must be one of {', '.join(KINDS)}, not {kind!r}", unit=uid, event="enrolled"
             )
         batch.add(uid)
-    return UnitsEnrolled(
-        at,
-        tuple(r[0] for r in rows),
-        tuple(r[1] for r in rows),
-        tuple(r[2] for r in rows),
-        tuple(r[3] for r in rows),
-    )
+        ids.append(uid)
+        _column(names, name, None, i)
+        _column(parents, parent, None, i)
+        _column(kinds, kind, "unit", i)
+    del batch
+    return UnitsEnrolled(at, tuple(ids), tuple(names), tuple(parents), tuple(kinds))
+
+
+def _column(column: list[Any], value: Any, default: Any, i: int) -> None:
+    """Append ``value`` to an optional column, which stays empty while all are default."""
+    if column:
+        column.append(value)
+    elif value != default:
+        column.extend([default] * i)
+        column.append(value)
 
 
 def decide_actor(
