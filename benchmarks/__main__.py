@@ -657,7 +657,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             journal.remove_db(work / "journal.db")
     _say("")
     title = f"zyw_flow — {TEMPLATE} — bars of issue 9 and figures"
-    print_table(title, _figures(run))
+    figures = _figures(run)
+    print_table(title, figures)
+    _say("verdicts:")
+    for f in figures:
+        if f.name.startswith("BAR "):
+            _say(f"  {f.verdict:<13} {f.name[4:]}: {f.value} (bar {f.bar})")
     _say(f"load average after: {load()}; {time.perf_counter() - started:.0f} s in all")
     if run.quick:
         _say("(--quick: small sizes, a smoke test; the verdicts marked (quick) mean little)")
