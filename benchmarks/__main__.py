@@ -315,7 +315,7 @@ def _measure_pg(run: Run, sz: Sizes, args: argparse.Namespace) -> None:
     settings = journal.pg_settings(args.pg_url)
     run.pg["settings"] = settings
     units = max(sz.durable_units * sz.pg_events // max(sz.journal_events, 1), 100)
-    submitters = min(sz.durable_submitters, units // 5)
+    submitters = min(sz.durable_submitters, units // 5, 5_000)
     _say(f"[PostgreSQL] {settings}; campaign {campaign} (deleted afterwards)")
     try:
         res = spawned(

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +43,7 @@ __all__ = [
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 START = dt.date(2011, 9, 1)  # the campaign's first phase opens on this day
 _FAKE_HASH = "0" * 64
+_CHUNK = 50_000
 
 
 def remove_db(path: Path) -> None:
@@ -73,8 +74,10 @@ class Raw(Protocol):
     def fetch(self, first: int, last: int) -> list[tuple[Any, ...]]:
         """The library's rows ``first`` … ``last`` (not timed)."""
 
-    def insert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> float:
-        """Insert ``rows`` into ``table`` in one durable transaction; the seconds it took."""
+    def insert(self, table: str, chunks: Iterable[Sequence[tuple[Any, ...]]]) -> float:
+        """Insert the rows of ``chunks`` into ``table`` in one durable transaction; the
+        seconds of ``BEGIN``, each ``executemany`` and ``COMMIT`` (building a chunk is not
+        timed)."""
 
     def close(self) -> None:
         """Close the connections and drop the tables."""
@@ -119,15 +122,20 @@ class RawSQLite:
             [first, last],
         ).fetchall()
 
-    def insert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> float:
+    def insert(self, table: str, chunks: Iterable[Sequence[tuple[Any, ...]]]) -> float:
         marks = ", ".join("?" * len(self.columns))
         sql = f"INSERT INTO {table} ({', '.join(self.columns)}) VALUES ({marks})"
         db = self.db
         t0 = time.perf_counter()
         db.execute("BEGIN IMMEDIATE")
-        db.executemany(sql, rows)
+        spent = time.perf_counter() - t0
+        for chunk in chunks:
+            t0 = time.perf_counter()
+            db.executemany(sql, chunk)
+            spent += time.perf_counter() - t0
+        t0 = time.perf_counter()
         db.execute("COMMIT")
-        return time.perf_counter() - t0
+        return spent + time.perf_counter() - t0
 
     def close(self) -> None:
         self.source.close()
@@ -165,13 +173,20 @@ class RawPostgres:
             [self.campaign, first, last],
         ).fetchall()
 
-    def insert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> float:
+    def insert(self, table: str, chunks: Iterable[Sequence[tuple[Any, ...]]]) -> float:
         marks = ", ".join(["%s"] * len(self.columns))
         sql = f"INSERT INTO {table}_{self.tag} ({', '.join(self.columns)}) VALUES ({marks})"
-        t0 = time.perf_counter()
-        with self.db.transaction(), self.db.cursor() as cur:
-            cur.executemany(sql, rows)
-        return time.perf_counter() - t0
+        with self.db.cursor() as cur:
+            t0 = time.perf_counter()
+            cur.execute("BEGIN")
+            spent = time.perf_counter() - t0
+            for chunk in chunks:
+                t0 = time.perf_counter()
+                cur.executemany(sql, chunk)
+                spent += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            cur.execute("COMMIT")
+        return spent + time.perf_counter() - t0
 
     def close(self) -> None:
         for table in RAW_TABLES:
@@ -182,27 +197,27 @@ class RawPostgres:
 
 def _per_event_rows(
     raw: Raw, rows: Sequence[tuple[Any, ...]], events: int, start: int
-) -> list[tuple[Any, ...]]:
-    """One plain row per event, as a journal without batch records writes them: the
-    columns of the library's own rows, a unit id and a hash per row, no data."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """One plain row per event, as a journal without batch records writes them (the
+    columns of the library's first event row of the call, a unit id, a hash, no data),
+    in chunks of ``_CHUNK`` rows."""
     cols = raw.columns
-    kind, type_, at, eseq = (cols.index(k) for k in ("kind", "type", "at_us", "eseq"))
-    step = cols.index("step")
-    template = next((r for r in rows if r[kind] == "event"), rows[0] if rows else None)
-    if template is None or events == 0:
-        return []
-    out = []
-    for k in range(events):
-        row = list(template)
-        row[cols.index("seq")] = start + k
-        row[eseq] = start + k
-        row[cols.index("unit")] = f"u{k}"
-        row[cols.index("data")] = None
-        row[cols.index("n")] = 1
-        row[cols.index("hash")] = _FAKE_HASH
-        row[type_], row[at], row[step] = template[type_], template[at], template[step]
-        out.append(tuple(row))
-    return out
+    kind = cols.index("kind")
+    template = next((r for r in rows if r[kind] == "event"), None)
+    if template is None:
+        return
+    seq, eseq, unit = cols.index("seq"), cols.index("eseq"), cols.index("unit")
+    data, count, hash_ = cols.index("data"), cols.index("n"), cols.index("hash")
+    base = list(template)
+    base[data], base[count], base[hash_] = None, 1, _FAKE_HASH
+    for first in range(0, events, _CHUNK):
+        chunk = []
+        for k in range(first, min(events, first + _CHUNK)):
+            row = base.copy()
+            row[seq] = row[eseq] = start + k
+            row[unit] = f"u{k}"
+            chunk.append(tuple(row))
+        yield chunk
 
 
 # -- the durable bulk run --------------------------------------------------------------------------
@@ -275,9 +290,9 @@ def task_durable(
             last = _rows_of(c)
             tx = Tx(kind, label, last - first + 1, c.cursor - cursor, seconds, bar=bar)
             same = raw.fetch(first, last)
-            tx.raw_same_seconds = raw.insert("raw_same", same)
+            tx.raw_same_seconds = raw.insert("raw_same", [same])
             per_event = _per_event_rows(raw, same, tx.events, cursor + 1)
-            tx.raw_event_seconds = raw.insert("raw_event", per_event) if per_event else 0.0
+            tx.raw_event_seconds = raw.insert("raw_event", per_event)
             res.txs.append(tx)
             return tx
 
