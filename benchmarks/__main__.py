@@ -71,6 +71,7 @@ class Sizes:
     journal_events: int
     pg_events: int
     attach: int
+    rounds: int
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -92,9 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--event-units", type=_count, help="units of the per-call run (1e5)")
     ap.add_argument("--bulk-units", type=_count, help="units of the in-memory bulk run (2e5)")
     ap.add_argument("--durable-units", type=_count, help="units of the stored run (1e5)")
-    ap.add_argument("--durable-submitters", type=_count, help="units that submit_many (2e4)")
+    ap.add_argument("--durable-submitters", type=_count, help="of them submit_many (all)")
     ap.add_argument("--single", type=_count, help="durable single submits, 1 commit each (500)")
     ap.add_argument("--journal-events", type=_count, help="events of the reopened journal (1e6)")
+    ap.add_argument("--rounds", type=_count, help="rounds of the per-call runs (3; median)")
     ap.add_argument("--attach-units", type=_count, help="units of the add_model baseline (1e4)")
     ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     ap.add_argument("--pg-url", default=journal.DEFAULT_PG_URL, help="PostgreSQL (informational)")
@@ -106,16 +108,18 @@ def _parser() -> argparse.ArgumentParser:
 def _pick(args: argparse.Namespace) -> Sizes:
     q = bool(args.quick)
     events = args.journal_events or (20_000 if q else 1_000_000)
+    durable = args.durable_units or (2_000 if q else 100_000)
     return Sizes(
         scale=args.sizes or ((1_000, 10_000) if q else (10_000, 100_000, 1_000_000)),
         events=args.event_units or (5_000 if q else 100_000),
         bulk=args.bulk_units or (10_000 if q else 200_000),
-        durable_units=args.durable_units or (2_000 if q else 100_000),
-        durable_submitters=args.durable_submitters or (200 if q else 20_000),
+        durable_units=durable,
+        durable_submitters=min(args.durable_submitters or durable, durable),
         single=args.single if args.single is not None else (20 if q else 500),
         journal_events=events,
         pg_events=args.pg_events or (min(events, 10_000) if q else events),
         attach=args.attach_units or (1_000 if q else 10_000),
+        rounds=args.rounds or (1 if q else 3),
     )
 
 
@@ -177,22 +181,27 @@ def _measure_memory(run: Run, sz: Sizes) -> None:
         )
         for site, per_unit in mres.top_sites:
             _say(f"      {per_unit:7.1f} B/unit  {site}")
-    for form in ("str", "datetime"):
-        for who, task, into in (
-            ("zyw_flow", engine.task_events, run.events),
-            ("flyweight", engine.task_flyweight, run.flyweight),
-        ):
-            eres = spawned(task, sz.events, form)
-            if eres is None:
-                run.failures.append(f"{who} events {form}")
-                continue
-            into[form] = eres
-            _say(
-                f"[per-call, {who}, at= {form}] {n(eres.total_rate)} events/s over "
-                f"{3 * sz.events:,} (submit {n(eres.rate('submit'))}/s, accept "
-                f"{n(eres.rate('accept'))}/s, waive {n(eres.rate('waive'))}/s; "
-                f"{eres.recorded:,} recorded)"
-            )
+    rounds: dict[tuple[str, str], list[engine.EventsResult]] = {}
+    for k in range(sz.rounds):  # alternating, so that both sides see the same load
+        for form in ("str", "datetime"):
+            for who, task in (
+                ("zyw_flow", engine.task_events),
+                ("flyweight", engine.task_flyweight),
+            ):
+                eres = spawned(task, sz.events, form)
+                if eres is None:
+                    run.failures.append(f"{who} events {form}")
+                    continue
+                rounds.setdefault((who, form), []).append(eres)
+                _say(
+                    f"[per-call, {who}, at= {form}, round {k + 1}] {n(eres.total_rate)} "
+                    f"events/s over {3 * sz.events:,} (submit {n(eres.rate('submit'))}/s, "
+                    f"accept {n(eres.rate('accept'))}/s, waive {n(eres.rate('waive'))}/s; "
+                    f"{eres.recorded:,} recorded)"
+                )
+    for (who, form), results in rounds.items():
+        into = run.events if who == "zyw_flow" else run.flyweight
+        into[form] = engine.EventsResult.median(results)
     bres = spawned(engine.task_bulk, sz.bulk)
     if bres is None:
         run.failures.append("bulk")
@@ -223,7 +232,7 @@ def _say_durable(res: journal.DurableResult, where: str) -> None:
     D = journal.DurableResult
     _say(
         f"[{where}] {res.units:,} units, {res.rows:,} journal rows, {res.events:,} events; "
-        f"add_actor × {res.single + res.submitters:,} (one commit each) "
+        f"add_actor × {max(res.single, res.submitters):,} (one commit each) "
         f"{res.actors_seconds:.2f} s; peak RSS {fmt_bytes(res.peak_rss)}"
     )
     for kind in ("enroll_many", "submit_many", "submit", "tick"):
@@ -246,8 +255,8 @@ def _measure_durable(run: Run, sz: Sizes, work: Path, args: argparse.Namespace) 
     journal.remove_db(db)
     _say(
         f"[SQLite] building {db}: enroll_many {sz.durable_units:,} units, {sz.single} single "
-        f"submits, submit_many {sz.durable_submitters:,}, the deadline tick, then a tick a day "
-        f"until {sz.journal_events:,} events"
+        f"submits, submit_many of {sz.durable_submitters:,}, the deadline tick over all units, "
+        f"then a tick a day until {sz.journal_events:,} events"
     )
     res = spawned(
         journal.task_durable,

@@ -203,7 +203,7 @@ class Schedule:
     deadline: datetime  # just after the first deadline at or after quiet_end
     deadline_steps: tuple[str, ...]
     escalation: datetime  # the first escalation level of those steps
-    waive_step: str  # another reviewed step of the first phase (for waive)
+    other_step: str  # another reviewed step open in the quiet period, due later
 
 
 def schedule(c: Any) -> Schedule:
@@ -217,7 +217,7 @@ def schedule(c: Any) -> Schedule:
     steps = tuple(s for s, d in enumerate(c.due_us) if d == deadline)
     escalation = min(e for s in steps for e in c.escalation_us[s])
     ids = tuple(c.steps[s].id for s in steps)
-    waive = next(
+    other = next(
         s.id for k, s in enumerate(c.steps) if s.id not in ids and s.review and c.opens_us[k] <= a
     )
     return Schedule(
@@ -226,7 +226,7 @@ def schedule(c: Any) -> Schedule:
         deadline=from_us(deadline + 1, c.zone),  # overdue once the due instant has passed
         deadline_steps=ids,
         escalation=from_us(escalation, c.zone),
-        waive_step=waive,
+        other_step=other,
     )
 
 

@@ -263,16 +263,17 @@ class DurableResult:
 def task_durable(
     store: str, units: int, submitters: int, single: int, target: int, raw_url: str | None
 ) -> DurableResult:
-    """A stored campaign: ``enroll_many`` of ``units``, ``single`` submits one call each,
-    ``submit_many`` for ``submitters`` more, the deadline tick over all units, then a tick a
-    day until the journal holds ``target`` events. After each library call its rows are
+    """A stored campaign: ``enroll_many`` of ``units``; ``single`` submits of one step, one
+    call (one commit) each; ``submit_many`` of another step for ``submitters`` units; the
+    deadline tick of the first step over all units; then a tick a day until the journal
+    holds ``target`` events. After each library call its rows are
     inserted raw (``raw_url``: a PostgreSQL URL, else a fresh SQLite file beside ``store``).
     """
     from zyw_flow import Campaign
 
     comp = compiled()
     sched = schedule(comp)
-    work = sched.deadline_steps[0]
+    work, other = sched.deadline_steps[0], sched.other_step
     c = Campaign.create_stored(store, TEMPLATE)
     raw: Raw = (
         RawPostgres(raw_url, c.store.campaign)  # type: ignore[union-attr]
@@ -302,7 +303,7 @@ def task_durable(
         rows.clear()  # free the input, as a host would
         c.add_actor("office", roles=["office"])
         t0 = time.perf_counter()
-        for i in range(single + submitters):
+        for i in range(max(single, submitters)):
             c.add_actor(f"clerk-{i}", roles=["member"], unit=f"u{i}")
         res.actors_seconds = time.perf_counter() - t0
         step = dt.timedelta(seconds=1)
@@ -314,13 +315,13 @@ def task_durable(
                 lambda i=i, when=when: c.submit(f"u{i}", work, actor=f"clerk-{i}", at=when),  # type: ignore[misc]
                 bar=False,
             )
-        ids = [f"u{i}" for i in range(single, single + submitters)]
+        ids = [f"u{i}" for i in range(submitters)]
         who = {u: f"clerk-{u[1:]}" for u in ids}
         when = at + step * (single + 1)
         timed(
             "submit_many",
             f"{len(ids):,} units",
-            lambda: c.submit_many(ids, work, actor=who, at=when),
+            lambda: c.submit_many(ids, other, actor=who, at=when),
             bar=True,
         )
         timed("tick", f"deadline of {work}", lambda: c.tick(sched.deadline), bar=True)
