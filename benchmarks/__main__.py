@@ -502,7 +502,7 @@ def _memory(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
         value = f"{growth:.2f}× ({size(hi)} / {size(lo)})"
         bars.append(BARS["quiet"].figure(value, growth <= QUIET_RATIO and quiet, quick=q))
     else:
-        bars.append(BARS["quiet"].failed("needs two sizes"))
+        bars.append(BARS["quiet"].figure("needs two sizes", None, quick=q))
 
 
 def _durable(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
