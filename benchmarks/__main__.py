@@ -32,6 +32,7 @@ from benchmarks._harness import (
     load,
     machine_info,
     n,
+    print_markdown,
     print_table,
     schedule,
     size,
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     ap.add_argument("--pg-url", default=journal.DEFAULT_PG_URL, help="PostgreSQL (informational)")
     ap.add_argument("--pg-events", type=_count, help="events of the PostgreSQL journal")
+    ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     ap.add_argument("--dir", type=Path, help="where the SQLite files go (default: a temp dir)")
     return ap
 
@@ -672,6 +674,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for f in figures:
         if f.name.startswith("BAR "):
             _say(f"  {f.verdict:<13} {f.name[4:]}: {f.value} (bar {f.bar})")
+    if args.markdown:
+        _say("")
+        print_markdown(figures)
+        _say("")
     _say(f"load average after: {load()}; {time.perf_counter() - started:.0f} s in all")
     if run.quick:
         _say("(--quick: small sizes, a smoke test; the verdicts marked (quick) mean little)")

@@ -37,6 +37,7 @@ __all__ = [
     "machine_info",
     "n",
     "peak_rss",
+    "print_markdown",
     "print_table",
     "rss",
     "schedule",
@@ -303,3 +304,17 @@ def print_table(title: str, rows: list[Figure]) -> None:
         name = f"[bold]{escape(r.name)}[/]" if r.name.startswith("BAR ") else escape(r.name)
         table.add_row(name, escape(r.value), escape(r.ratio), escape(r.bar), verdict)
     Console(width=200, highlight=False, soft_wrap=False).print(table)
+
+
+def print_markdown(rows: list[Figure]) -> None:
+    """The same table as Markdown (for docs/performance.md)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    print("| figure | value | vs baseline (same run) | bar | result |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        name = f"**{cell(r.name[4:])}**" if r.name.startswith("BAR ") else cell(r.name)
+        verdict = f"**{r.verdict}**" if r.verdict.startswith(("PASS", "FAIL")) else r.verdict
+        print(f"| {name} | {cell(r.value)} | {cell(r.ratio)} | {cell(r.bar)} | {verdict} |")
