@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     ap.add_argument("--pg-url", default=journal.DEFAULT_PG_URL, help="PostgreSQL (informational)")
     ap.add_argument("--pg-events", type=_count, help="events of the PostgreSQL journal")
+    ap.add_argument(
+        "--profile", action="store_true", help="cProfile the per-call, bulk and enrol runs"
+    )
     ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     ap.add_argument("--dir", type=Path, help="where the SQLite files go (default: a temp dir)")
     return ap
@@ -143,6 +146,7 @@ class Run:
     snap_tail: journal.OpenResult | None = None
     save_snapshot: tuple[float, int] | None = None
     verify: tuple[float, str] | None = None
+    spread: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     pg: dict[str, object] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
@@ -204,6 +208,8 @@ def _measure_memory(run: Run, sz: Sizes) -> None:
     for (who, form), results in rounds.items():
         into = run.events if who == "zyw_flow" else run.flyweight
         into[form] = engine.EventsResult.median(results)
+        rates = [r.total_rate for r in results]
+        run.spread[(who, form)] = (min(rates), max(rates))
     bres = spawned(engine.task_bulk, sz.bulk)
     if bres is None:
         run.failures.append("bulk")
@@ -228,6 +234,14 @@ def _measure_memory(run: Run, sz: Sizes) -> None:
             f"zyw_flow {n(count / ares.zyw_enrol_seconds)} units/s, "
             f"{ares.zyw_bytes_per_unit:.0f} B/unit ({ares.ratio:.0f}× faster)"
         )
+
+
+def _profiles(sz: Sizes) -> None:
+    for what in engine.PROFILED:
+        count = min(sz.events, 20_000) if what == "per_call" else sz.bulk
+        text = spawned(engine.task_profile, what, count)
+        _say(f"\ncProfile: {what}, {size(count)} units (own time, top functions)")
+        _say(text or "failed")
 
 
 def _say_durable(res: journal.DurableResult, where: str) -> None:
@@ -377,7 +391,7 @@ def _per_call(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
             Figure(
                 f"per-call, at= {form}: submit / accept / waive ({size(e.n_units)} units)",
                 f"{n(e.rate('submit'))} / {n(e.rate('accept'))} / {n(e.rate('waive'))} /s",
-                ratio=ratio,
+                ratio=ratio + _spread(run, "zyw_flow", form),
             )
         )
     for form, f in run.flyweight.items():
@@ -385,7 +399,7 @@ def _per_call(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
             Figure(
                 f"flyweight baseline, at= {form}: submit / accept / waive",
                 f"{n(f.rate('submit'))} / {n(f.rate('accept'))} / {n(f.rate('waive'))} /s",
-                ratio=f"{f.total_rate:,.0f}/s overall",
+                ratio=f"{f.total_rate:,.0f}/s overall" + _spread(run, "flyweight", form),
             )
         )
     complete = all(e.recorded == 3 * e.n_units for e in run.events.values())
@@ -422,6 +436,11 @@ def _per_call(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
         bars.append(BARS["bulk"].figure(value, ok, ratio=ratio, quick=q))
     else:
         bars.append(BARS["bulk"].failed())
+
+
+def _spread(run: Run, who: str, form: str) -> str:
+    lo, hi = run.spread.get((who, form), (0.0, 0.0))
+    return f"; rounds {n(lo)}–{n(hi)}/s" if hi > lo else ""
 
 
 def _memory(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
@@ -661,6 +680,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _measure_memory(run, sz)
         _measure_durable(run, sz, work, args)
         _measure_pg(run, sz, args)
+        if args.profile:
+            _profiles(sz)
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -38,6 +38,7 @@ __all__ = [
     "task_events",
     "task_flyweight",
     "task_memory",
+    "task_profile",
     "task_scale",
 ]
 
@@ -560,3 +561,48 @@ def task_attach(n: int, per_step: bool) -> AttachResult:
         attach,
         _traced(attach_build, n),
     )
+
+
+# -- profiles (``--profile``) ----------------------------------------------------------------------
+PROFILED = ("per_call", "bulk", "enrol")
+
+
+def task_profile(what: str, n: int, top: int = 18) -> str:
+    """cProfile one in-memory measurement (``per_call``, ``bulk`` or ``enrol``) at ``n``
+    units; the functions with the most own time."""
+    import cProfile
+    import io
+    import pstats
+
+    from zyw_flow import Campaign
+
+    comp = compiled()
+    sched = schedule(comp)
+    c = Campaign(comp)
+    rows = unit_rows(n)
+    if what != "enrol":
+        c.enroll_many(rows)
+        for i in range(n):
+            c.add_actor(f"clerk-{i}", roles=["member"], unit=f"u{i}")
+        c.add_actor("office", roles=["office"])
+        c.tick(sched.quiet_start)
+    ats, _ = _instants(sched, 2 * n, "str")
+    work, other = sched.deadline_steps[0], sched.other_step
+    units = [f"u{i}" for i in range(n)]
+    who = {u: f"clerk-{u[1:]}" for u in units}
+    prof = cProfile.Profile()
+    prof.enable()
+    if what == "enrol":
+        c.enroll_many(rows)
+    elif what == "bulk":
+        c.submit_many(units, other, actor=who, at=sched.quiet_start)
+        c.tick(sched.deadline)
+    else:
+        for u, at in zip(units, ats[:n], strict=True):
+            c.submit(u, work, actor=who[u], at=at)
+        for u, at in zip(units, ats[n:], strict=True):
+            c.accept(u, work, actor="office", at=at)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue().strip().split("\n\n", 1)[-1]
