@@ -560,7 +560,12 @@ def _durable(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
         for kind in ("enroll_many", "submit_many", "tick"):
             txs = d.select(bar=True, kind=kind)
             if txs:
-                rows.append(_durable_row(f"SQLite {kind}", txs))
+                rows.append(
+                    _durable_row(
+                        "SQLite deadline tick (all units)" if kind == "tick" else f"SQLite {kind}",
+                        txs,
+                    )
+                )
         later = d.select(bar=False, kind="tick")
         if later:
             rows.append(_durable_row("SQLite later ticks (escalations, deadlines)", later))
