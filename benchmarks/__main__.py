@@ -358,8 +358,9 @@ def _measure_pg(run: Run, sz: Sizes, args: argparse.Namespace) -> None:
             sz.pg_events,
             args.pg_url,
         )
-        if res is None:
-            run.failures.append("postgres durable")
+        if res is None:  # informational: reported, but not a failed measurement of a bar
+            _say("[PostgreSQL] the durable run failed (traceback above); no PostgreSQL figures")
+            run.pg["failed"] = "the durable run failed"
             return
         run.pg["durable"] = res
         _say_durable(res, "PostgreSQL")
@@ -656,6 +657,8 @@ def _postgres(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
             )
     elif "skipped" in run.pg:
         rows.append(Figure("PostgreSQL (informational)", "unreachable, skipped", verdict="info"))
+    elif "failed" in run.pg:
+        rows.append(Figure("PostgreSQL (informational)", str(run.pg["failed"]), verdict="info"))
 
 
 def _durable_row(name: str, txs: list[journal.Tx]) -> Figure:
