@@ -157,7 +157,7 @@ def _say(text: str) -> None:
 
 
 # -- measuring ------------------------------------------------------------------------------------
-def _measure_memory(run: Run, sz: Sizes) -> None:
+def _measure_in_memory(run: Run, sz: Sizes) -> None:
     quiet_ticks = 1_000 if run.quick else 5_000
     for count in sz.scale:
         res = spawned(engine.task_scale, count, quiet_ticks, max(1, min(5, 100_000 // count)))
@@ -272,7 +272,7 @@ def _say_durable(res: journal.DurableResult, where: str) -> None:
             )
 
 
-def _measure_durable(run: Run, sz: Sizes, work: Path, args: argparse.Namespace) -> None:
+def _measure_durable(run: Run, sz: Sizes, work: Path) -> None:
     db = work / "journal.db"
     journal.remove_db(db)
     _say(
@@ -696,8 +696,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = args.dir or Path(tempfile.mkdtemp(prefix="zyw-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        _measure_memory(run, sz)
-        _measure_durable(run, sz, work, args)
+        _measure_in_memory(run, sz)
+        _measure_durable(run, sz, work)
         _measure_pg(run, sz, args)
         if args.profile:
             _profiles(sz)

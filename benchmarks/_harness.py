@@ -32,6 +32,7 @@ __all__ = [
     "compiled",
     "fit",
     "fmt_bytes",
+    "load",
     "from_us",
     "local_text",
     "machine_info",
