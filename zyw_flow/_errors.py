@@ -24,9 +24,11 @@ natural, from a builtin as well, so callers can catch either::
     │   ├── TimeOrderError (ValueError)     time earlier than the unit's last event
     │   └── DuplicateEventError (ValueError) idempotency key reused with another payload
     ├── ScenarioError (ValueError)          a malformed scenario file
+    ├── SigningKeyError (ValueError)        a key file that holds no Ed25519 key
     └── StoreError (OSError)                the journal cannot be read or written
         ├── JournalCorrupted
-        └── SchemaVersionError
+        ├── SchemaVersionError
+        └── LockTimeout (TimeoutError)      another writer held the campaign's lock too long
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = [
     "EnrollmentError",
     "InstantError",
     "JournalCorrupted",
+    "LockTimeout",
     "NoClockError",
     "ParameterError",
     "PermissionRefused",
@@ -52,6 +55,7 @@ __all__ = [
     "ScenarioError",
     "SchemaVersionError",
     "ScoringError",
+    "SigningKeyError",
     "StoreError",
     "TemplateError",
     "TemplateNotFound",
@@ -242,3 +246,12 @@ class JournalCorrupted(StoreError):
 
 class SchemaVersionError(StoreError):
     """The journal was written by an incompatible (newer) version."""
+
+
+class LockTimeout(StoreError, TimeoutError):
+    """Another writer held the campaign's write lock longer than the store's lock timeout;
+    nothing was written (retry the call)."""
+
+
+class SigningKeyError(ZywFlowError, ValueError):
+    """A key file that does not hold the Ed25519 key expected (checkpoint signing)."""

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zyw_flow.store._checkpoint import (
+    RECEIPT_FORMAT,
+    Checkpoint,
+    generate_keys,
+    key_id,
+    load_private_key,
+    load_public_key,
+    parse_receipt,
+)
 from zyw_flow.store._journal import (
     CHAIN_VERSION,
     GENESIS,
@@ -15,20 +24,29 @@ from zyw_flow.store._journal import (
     meta_problem,
     verify_rows,
 )
+from zyw_flow.store._receipts import ReceiptReport
 from zyw_flow.store._sqlite import SQLiteJournal
 
 __all__ = [
     "CHAIN_VERSION",
     "GENESIS",
+    "RECEIPT_FORMAT",
     "SCHEMA_VERSION",
+    "Checkpoint",
     "Journal",
+    "ReceiptReport",
     "Row",
     "SQLiteJournal",
     "VerifyReport",
     "chain_hash",
+    "generate_keys",
     "is_postgres_url",
+    "key_id",
+    "load_private_key",
+    "load_public_key",
     "meta_problem",
     "open_journal",
+    "parse_receipt",
     "verify_rows",
 ]
 

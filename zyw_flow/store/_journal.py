@@ -10,11 +10,24 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from zyw_flow._errors import JournalCorrupted, SchemaVersionError, StoreError
+from zyw_flow.store import _receipts
+from zyw_flow.store._checkpoint import Checkpoint, CheckpointPolicy, load_private_key
+from zyw_flow.store._merkle import Frontier, leaf_hash
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 __all__ = [
     "GENESIS",
@@ -28,7 +41,7 @@ __all__ = [
     "verify_rows",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: The most events one row stands for (a batch of 10,000 units, two events each).
 _MAX_BATCH = 10_000
 GENESIS = "0" * 64
@@ -257,6 +270,17 @@ class Journal(ABC):
         self.chain_version = "2"
         self._pos: tuple[int, str, int] = (0, GENESIS, 0)  # (row, hash, events)
         self._mark = self._pos
+        # Signed checkpoints: the policy (None: none by themselves), the Merkle tree's right
+        # edge over the rows up to the position (None: rebuilt from the rows when needed),
+        # and what this transaction appended (the first row, a finalisation).
+        self._policy: CheckpointPolicy | None = None
+        self._frontier: Frontier | None = None
+        self._frontier_mark: Frontier | None = None
+        self._tx_first: int | None = None
+        self._tx_finalized = False
+        self._campaign_id = ""
+        #: The last checkpoint this connection signed (by itself or on request).
+        self.last_checkpoint: Checkpoint | None = None
 
     # -- connection primitives (per backend) -----------------------------------------
     @abstractmethod
@@ -318,6 +342,10 @@ class Journal(ABC):
                 f"seq {i} NOT NULL, state {b} NOT NULL, state_hash TEXT NOT NULL, "
                 "PRIMARY KEY (campaign, seq))"
             )
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS zyw_checkpoint (campaign TEXT NOT NULL, "
+                f"tree_size {i} NOT NULL, receipt TEXT NOT NULL, PRIMARY KEY (campaign, tree_size))"
+            )
             if not found:
                 self._migrate(0)
             elif int(found[0][0]) < SCHEMA_VERSION:
@@ -335,6 +363,7 @@ class Journal(ABC):
 
         - 1 → 2: events get their own number (``eseq``), apart from actor and clock rows.
         - 2 → 3: a row may stand for several events (``n``: a batch over many units).
+        - 3 → 4: signed checkpoints (the ``zyw_checkpoint`` table, created above).
         """
         if from_version == 0:
             self._execute(
@@ -354,9 +383,9 @@ class Journal(ABC):
         if from_version < 3:
             self._execute(f"ALTER TABLE zyw_journal ADD COLUMN n {self.int_type}")
             self._execute("UPDATE zyw_journal SET n = 1 WHERE kind = 'event'")
-        # Snapshots of older schemas hold the state in another layout: drop them (the
-        # journal still rebuilds everything; save a new snapshot when convenient).
-        self._execute("DELETE FROM zyw_snapshot")
+            # Snapshots of older schemas hold the state in another layout: drop them (the
+            # journal still rebuilds everything; save a new snapshot when convenient).
+            self._execute("DELETE FROM zyw_snapshot")
         self._execute(
             self._sql("UPDATE zyw_schema SET version = ? WHERE component = ?"),
             [SCHEMA_VERSION, "journal"],
@@ -385,14 +414,19 @@ class Journal(ABC):
         self._begin()
         self._in_tx = True
         self._mark = self._pos
+        self._frontier_mark = None if self._frontier is None else self._frontier.copy()
+        self._tx_first = None
+        self._tx_finalized = False
         self._lock()
 
     def _lock(self) -> None:  # noqa: B027 - optional hook; SQLite's BEGIN IMMEDIATE locks
         """Take the campaign's write lock for this transaction (backend-specific)."""
 
     def commit(self) -> None:
-        """Make the transaction durable."""
+        """Make the transaction durable (signing a checkpoint first if the policy says so)."""
         try:
+            if self._policy is not None and self._due_checkpoint(self._policy):
+                self._sign_and_store(self._policy.key, self._policy.clock())
             self._commit()
         finally:
             self._in_tx = False
@@ -404,6 +438,8 @@ class Journal(ABC):
         finally:
             self._in_tx = False
             self._pos = self._mark
+            mark = self._frontier_mark
+            self._frontier = mark if mark is not None and mark.size == self._pos[0] else None
 
     # -- rows ------------------------------------------------------------------------
     def last(self) -> tuple[int, str]:
@@ -500,6 +536,8 @@ class Journal(ABC):
         """Position at the start of a campaign's chain (its genesis)."""
         self.chain_version = meta.get("chain_version", "1")
         self._pos = self._mark = (0, campaign_genesis(meta), 0)
+        self._campaign_id = meta.get("campaign_id", "")
+        self._frontier = Frontier() if self._policy is not None else None
 
     @property
     def position(self) -> tuple[int, str, int]:
@@ -513,6 +551,7 @@ class Journal(ABC):
         Raises:
             JournalCorrupted: the chain is broken before ``seq``, or there is no such row.
         """
+        self._frontier = None  # rebuilt from the rows if a checkpoint needs it
         if verify:
             report = verify_rows(self.rows(0, upto=seq), self._pos[1], version=self.chain_version)
             if not report.ok:
@@ -557,6 +596,8 @@ class Journal(ABC):
             seq, prev, events = row.seq, row.hash, events + row.events
             # rows others committed: a rollback of this connection's transaction keeps them
             self._pos = self._mark = (seq, prev, events)
+            if self._frontier is not None:
+                self._frontier.add(leaf_hash(prev))
             yield row
 
     def append(self, records: Sequence[Sequence[Any]]) -> list[Row]:
@@ -582,6 +623,8 @@ class Journal(ABC):
             prev = row.hash
             events += n
             out.append(row)
+            if type_ == "evaluation_finalized":
+                self._tx_finalized = True
         self._executemany(
             self._sql(
                 "INSERT INTO zyw_journal (campaign, seq, kind, type, at_us, unit, step, actor, "
@@ -590,6 +633,11 @@ class Journal(ABC):
             ),
             [(self.campaign, *r.fields()) for r in out],
         )
+        if self._tx_first is None:
+            self._tx_first = self._pos[0] + 1
+        if self._frontier is not None:
+            for r in out:
+                self._frontier.add(leaf_hash(r.hash))
         self._pos = (seq, prev, events)
         return out
 
@@ -602,6 +650,158 @@ class Journal(ABC):
         return verify_rows(
             self.rows(0), campaign_genesis(meta), version=meta.get("chain_version", "1")
         )
+
+    # -- signed checkpoints (RFC 6962 Merkle tree over the rows' hashes) ---------------
+    def sign_checkpoints(
+        self,
+        key: str | Path | Ed25519PrivateKey | None,
+        *,
+        every: int | None = None,
+        at_finalize: bool = True,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        """Sign checkpoints by itself from now on: in the commit of a call that reaches a
+        multiple of ``every`` rows, and (``at_finalize``) of every ``finalize_evaluation``.
+        ``key``: the private key (file) to sign with; ``None`` turns it off. ``clock``: the
+        signing time (default: the system clock). The newest is :attr:`last_checkpoint`.
+
+        Raises:
+            SigningKeyError: the key file holds no Ed25519 private key.
+            ValueError: ``every`` is not a positive row count.
+        """
+        if key is None:
+            self._policy = None
+            self._frontier = None
+            return
+        if every is not None and (isinstance(every, bool) or not isinstance(every, int)
+                                  or every < 1):  # fmt: skip
+            raise ValueError(f"every must be a positive number of rows, not {every!r}")
+        policy = CheckpointPolicy(load_private_key(key), every, at_finalize)
+        self._policy = policy if clock is None else attrs.evolve(policy, clock=clock)
+
+    def _due_checkpoint(self, policy: CheckpointPolicy) -> bool:
+        first, end = self._tx_first, self._pos[0]
+        if first is None:
+            return False
+        if policy.at_finalize and self._tx_finalized:
+            return True
+        return policy.every is not None and end // policy.every > (first - 1) // policy.every
+
+    def _current_frontier(self) -> Frontier:
+        """The Merkle tree's right edge over the rows up to the position (rebuilt from the
+        rows, checking their chain, when it was not kept)."""
+        if self._frontier is not None and self._frontier.size == self._pos[0]:
+            return self._frontier
+        frontier = Frontier()
+        meta = self.read_meta()
+        prev, events, expected = campaign_genesis(meta), 0, 1
+        for row in self.rows(0, upto=self._pos[0]):
+            problem = check_row(row, expected, prev, self.chain_version, events)
+            if problem:
+                raise JournalCorrupted(f"{self.url}: row {expected}: {problem}; not signing it")
+            prev, events, expected = row.hash, events + row.events, expected + 1
+            frontier.add(leaf_hash(row.hash))
+        if frontier.size != self._pos[0]:
+            raise JournalCorrupted(f"{self.url}: rows after {frontier.size} are missing")
+        self._frontier = frontier
+        return frontier
+
+    def _sign_and_store(self, key: Ed25519PrivateKey, time: dt.datetime) -> Checkpoint:
+        frontier = self._current_frontier()
+        checkpoint = Checkpoint.sign(
+            key,
+            campaign_id=self._campaign_id,
+            store_campaign=self.campaign,
+            tree_size=frontier.size,
+            root=frontier.root(),
+            time=time,
+        )
+        self._execute(
+            self._sql("DELETE FROM zyw_checkpoint WHERE campaign = ? AND tree_size = ?"),
+            [self.campaign, checkpoint.tree_size],
+        )
+        self._execute(
+            self._sql("INSERT INTO zyw_checkpoint (campaign, tree_size, receipt) VALUES (?, ?, ?)"),
+            [self.campaign, checkpoint.tree_size, checkpoint.text()],
+        )
+        self.last_checkpoint = checkpoint
+        return checkpoint
+
+    def checkpoint(
+        self, key: str | Path | Ed25519PrivateKey, *, time: dt.datetime | None = None
+    ) -> Checkpoint:
+        """Sign a checkpoint of every committed row, store it, and return it (the receipt).
+
+        The whole chain is checked first: a broken journal is never signed. Runs in its own
+        transaction, holding the write lock; the connection's position does not move.
+
+        Raises:
+            JournalCorrupted: the chain is broken; StoreError: no campaign, or a
+            transaction is open; SigningKeyError: not an Ed25519 private key.
+        """
+        signing = load_private_key(key)
+        meta = self.read_meta()
+        if not meta:
+            raise StoreError(f"{self.url}: holds no campaign")
+        self.begin()
+        try:
+            report = self.verify()
+            if not report.ok:
+                raise JournalCorrupted(f"{self.url}: {report}; not signing it")
+            frontier = Frontier()
+            for (h,) in self._iter(
+                self._sql("SELECT hash FROM zyw_journal WHERE campaign = ? ORDER BY seq"),
+                [self.campaign],
+            ):
+                frontier.add(leaf_hash(str(h)))
+            saved = (self._pos, self._frontier, self._campaign_id)
+            self._pos = (frontier.size, report.last_hash, 0)
+            self._frontier, self._campaign_id = frontier, meta.get("campaign_id", "")
+            try:
+                checkpoint = self._sign_and_store(
+                    signing, _receipts.utc_now() if time is None else time
+                )
+            finally:
+                self._pos, self._frontier, self._campaign_id = saved
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        return checkpoint
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The checkpoints stored in the journal, oldest first (not checked here)."""
+        from zyw_flow.store._checkpoint import parse_receipt
+
+        if not self._has_table("zyw_checkpoint"):
+            return []
+        found = self._execute(
+            self._sql("SELECT receipt FROM zyw_checkpoint WHERE campaign = ? ORDER BY tree_size"),
+            [self.campaign],
+        )
+        return [parse_receipt(str(r[0])) for r in found]
+
+    def _has_table(self, name: str) -> bool:
+        return True
+
+    def verify_receipt(
+        self,
+        receipt: Checkpoint | str | Mapping[str, Any],
+        public_key: str | Path | Ed25519PublicKey,
+        *,
+        chain: bool = True,
+    ) -> _receipts.ReceiptReport:
+        """Check the journal against a receipt: its signature, its campaign, and a
+        consistency proof from the receipt's tree to the journal's tree today (so every
+        row the receipt covered is still there, unchanged and in order). With ``chain``
+        the hash chain is checked too (each row's hash is that of its content).
+
+        Never writes.
+
+        Raises:
+            ValueError: not a receipt; SigningKeyError: not an Ed25519 public key.
+        """
+        return _receipts.verify_receipt(self, receipt, public_key, chain=chain)
 
     # -- snapshots -------------------------------------------------------------------
     def save_snapshot(self, seq: int, state: bytes) -> None:
