@@ -15,11 +15,19 @@ from typing import Any
 from rich.table import Table
 from rich.tree import Tree
 
+from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
 from zyw_flow.runtime import Board, Campaign, OverdueItem, UnitStatus, dispatch, unit_rows
-from zyw_flow.store import open_journal
+from zyw_flow.store import (
+    ReceiptReport,
+    VerifyReport,
+    load_private_key,
+    load_public_key,
+    open_journal,
+    parse_receipt,
+)
 
 __all__ = ["add_campaign_commands", "board_tree", "overdue_table", "unit_status_table"]
 
@@ -288,16 +296,35 @@ def _export(c: Campaign, fmt: str, out: Any, ui: Ui) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, ui: Ui) -> int:
-    journal = open_journal(args.db, create=False)
+    if (args.receipt is None) != (args.public_key is None):
+        raise UsageError("--receipt and --public-key go together")
+    receipt = None if args.receipt is None else parse_receipt(args.receipt.read_bytes())
+    public = None if args.public_key is None else load_public_key(args.public_key)
+    journal = open_journal(args.db, create=False, read_only=True)
     try:
         if not journal.read_meta():
             ui.warn(f"{args.db}: holds no campaign")
             return 2
-        report = journal.verify()
+        report: VerifyReport | ReceiptReport
+        if receipt is not None and public is not None:
+            report = journal.verify_receipt(receipt, public)
+        else:
+            report = journal.verify()
     finally:
         journal.close()
     print(str(report))
     return 0 if report.ok else 1
+
+
+def cmd_checkpoint(args: argparse.Namespace, ui: Ui) -> int:
+    key = load_private_key(args.signing_key)
+    journal = open_journal(args.db, create=False)
+    try:
+        receipt = journal.checkpoint(key)
+    finally:
+        journal.close()
+    print(json.dumps(receipt.to_json(), ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_snapshot(args: argparse.Namespace, ui: Ui) -> int:
@@ -382,9 +409,22 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--output", "-o", help="file (default: stdout)")
     q.set_defaults(func=cmd_export)
 
-    q = cs.add_parser("verify", help="check the journal's hash chain; report the first broken row")
+    q = cs.add_parser(
+        "verify",
+        help="check the journal's hash chain (and with --receipt, that it extends the signed "
+        "receipt); never writes",
+    )
     q.add_argument("db", metavar="DB")
+    q.add_argument("--receipt", type=Path, help="a receipt printed by `campaign checkpoint`")
+    q.add_argument("--public-key", type=Path, help="the signer's public key (KEYFILE.pub)")
     q.set_defaults(func=cmd_verify)
+
+    q = cs.add_parser(
+        "checkpoint", help="sign a checkpoint of the journal, store it, print its receipt"
+    )
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--signing-key", type=Path, required=True, help="the private key (KEYFILE)")
+    q.set_defaults(func=cmd_checkpoint)
 
     q = cs.add_parser("snapshot", help="store a snapshot so reopening replays only the tail")
     q.add_argument("db", metavar="DB")

@@ -25,7 +25,7 @@ from zyw_flow.store._journal import (
     verify_rows,
 )
 from zyw_flow.store._receipts import ReceiptReport
-from zyw_flow.store._sqlite import SQLiteJournal
+from zyw_flow.store._sqlite import DEFAULT_LOCK_TIMEOUT, SQLiteJournal
 
 __all__ = [
     "CHAIN_VERSION",
@@ -57,7 +57,12 @@ def is_postgres_url(target: str | Path) -> bool:
 
 
 def open_journal(
-    target: str | Path | Journal, campaign: str | None = None, *, create: bool = True
+    target: str | Path | Journal,
+    campaign: str | None = None,
+    *,
+    create: bool = True,
+    read_only: bool = False,
+    lock_timeout: float | None = None,
 ) -> Journal:
     """Open (or create) the journal at a SQLite path or a ``postgresql://`` URL.
 
@@ -66,11 +71,24 @@ def open_journal(
             campaign when several share a database), or an open :class:`Journal`.
         campaign: the campaign id inside a shared database.
         create: create a missing SQLite file (``False`` to refuse).
+        read_only: open for reading only (an auditor's copy, a read-only file or mount):
+            nothing is written, not even the schema; ``begin`` is refused.
+        lock_timeout: how many seconds a writer waits for another's campaign lock before
+            :class:`~zyw_flow.LockTimeout` (default 60; on PostgreSQL also
+            ``?lock_timeout=SECONDS`` in the URL).
     """
     if isinstance(target, Journal):
         return target
     if is_postgres_url(target):
         from zyw_flow.store._postgres import PostgresJournal
 
-        return PostgresJournal(str(target), campaign)
-    return SQLiteJournal(target, campaign, create=create)
+        return PostgresJournal(
+            str(target), campaign, read_only=read_only, lock_timeout=lock_timeout
+        )
+    return SQLiteJournal(
+        target,
+        campaign,
+        create=create,
+        read_only=read_only,
+        lock_timeout=DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout,
+    )

@@ -157,7 +157,7 @@ class Checkpoint:
         time: dt.datetime,
     ) -> Checkpoint:
         """Sign a checkpoint of a tree of ``tree_size`` rows with root ``root``."""
-        stamp = time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        stamp = time.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         unsigned = cls(
             campaign_id, store_campaign, tree_size, root.hex(), stamp, key_id(key.public_key()), ""
         )

@@ -261,6 +261,8 @@ class Journal(ABC):
     placeholder = "?"
     blob_type = "BLOB"
     int_type = "INTEGER"
+    #: Opened for reading only (an auditor's copy): nothing is ever written.
+    read_only = False
 
     def __init__(self, url: str, campaign: str | None) -> None:
         self.url = url
@@ -309,6 +311,31 @@ class Journal(ABC):
         return text.replace("?", self.placeholder)
 
     # -- schema ----------------------------------------------------------------------
+    def check_schema(self) -> None:
+        """What a read-only open checks instead of :meth:`ensure_schema` (which writes): the
+        journal's schema is one this version reads as it is, without migrating it.
+
+        Raises:
+            StoreError: no journal here, or one that must be migrated first;
+            SchemaVersionError: written by a newer zyw_flow.
+        """
+        if not self._has_table("zyw_schema"):
+            raise StoreError(f"{self.url}: holds no zyw_flow journal")
+        found = self._execute(
+            self._sql("SELECT version FROM zyw_schema WHERE component = ?"), ["journal"]
+        )
+        version = int(found[0][0]) if found else 0
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.url}: journal schema version {version} was written by a newer "
+                f"zyw_flow (this one reads up to {SCHEMA_VERSION}); upgrade zyw_flow"
+            )
+        if version < 3:
+            raise StoreError(
+                f"{self.url}: journal schema version {version} must be migrated before it can "
+                "be read read-only; open a writable copy once (it migrates), then verify"
+            )
+
     def ensure_schema(self) -> None:
         """Create the tables if missing; refuse a journal of a newer schema."""
         i, b = self.int_type, self.blob_type
@@ -411,13 +438,19 @@ class Journal(ABC):
         """Start a write transaction holding the campaign's write lock."""
         if self._in_tx:
             raise StoreError("a journal transaction is already open")
+        if self.read_only:
+            raise StoreError(f"{self.url}: opened read-only; nothing can be written")
         self._begin()
         self._in_tx = True
         self._mark = self._pos
         self._frontier_mark = None if self._frontier is None else self._frontier.copy()
         self._tx_first = None
         self._tx_finalized = False
-        self._lock()
+        try:
+            self._lock()
+        except BaseException:
+            self.rollback()
+            raise
 
     def _lock(self) -> None:  # noqa: B027 - optional hook; SQLite's BEGIN IMMEDIATE locks
         """Take the campaign's write lock for this transaction (backend-specific)."""

@@ -8,19 +8,40 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from zyw_flow._errors import StoreError
+from zyw_flow._errors import LockTimeout, StoreError
 from zyw_flow.store._journal import Journal
 
-__all__ = ["PostgresJournal", "split_url"]
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "PostgresJournal", "split_url"]
+
+#: How long (seconds) a writer waits for another's campaign lock by default.
+DEFAULT_LOCK_TIMEOUT = 60.0
+#: The query parameters zyw_flow reads (and takes out of the URL before connecting).
+_OURS = ("campaign", "lock_timeout")
 
 
 def split_url(url: str) -> tuple[str, str | None]:
-    """Take the ``campaign=`` query parameter out of a ``postgresql://`` URL."""
+    """Take the ``campaign=`` (and ``lock_timeout=``) query parameters out of a
+    ``postgresql://`` URL; returns the connection string and the campaign."""
+    conninfo, ours = _split(url)
+    return conninfo, ours.get("campaign")
+
+
+def _split(url: str) -> tuple[str, dict[str, str]]:
     parts = urlsplit(url)
     query = parse_qsl(parts.query)
-    campaign = next((v for k, v in query if k == "campaign"), None)
-    rest = urlencode([(k, v) for k, v in query if k != "campaign"])
-    return urlunsplit(parts._replace(query=rest)), campaign
+    ours = {k: v for k, v in query if k in _OURS}
+    rest = urlencode([(k, v) for k, v in query if k not in _OURS])
+    return urlunsplit(parts._replace(query=rest)), ours
+
+
+def _seconds(value: object) -> float:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"lock_timeout must be a number of seconds ≥ 0, not {value!r}")
+    return seconds
 
 
 class PostgresJournal(Journal):
@@ -35,20 +56,61 @@ class PostgresJournal(Journal):
     blob_type = "BYTEA"
     int_type = "BIGINT"
 
-    def __init__(self, url: str, campaign: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        campaign: str | None = None,
+        *,
+        read_only: bool = False,
+        lock_timeout: float | None = None,
+    ) -> None:
         import psycopg
 
-        conninfo, from_url = split_url(url)
-        super().__init__(url, campaign or from_url)
+        conninfo, ours = _split(url)
+        super().__init__(url, campaign or ours.get("campaign"))
         self._psycopg = psycopg
-        try:
-            self._db = psycopg.connect(conninfo, autocommit=True)
-        except psycopg.Error as exc:
-            raise StoreError(f"{conninfo}: cannot connect to PostgreSQL: {exc}") from exc
+        self._conninfo = conninfo
+        self.read_only = read_only
+        if lock_timeout is None:
+            lock_timeout = _seconds(ours.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
+        #: How long (seconds) a writer waits for another's campaign lock.
+        self.lock_timeout = _seconds(lock_timeout)
+        self._tx = False  # a server transaction is open on this connection
+        self._db = self._connect()
         self._lock_key = int.from_bytes(
             hashlib.sha256(f"zyw_flow:{self.campaign}".encode()).digest()[:8], "big", signed=True
         )
-        self.ensure_schema()
+        if read_only:
+            self.check_schema()
+        else:
+            self.ensure_schema()
+
+    def _connect(self) -> Any:
+        psycopg = self._psycopg
+        try:
+            db = psycopg.connect(self._conninfo, autocommit=True)
+            if self.read_only:  # the server refuses any write on this session
+                db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self._conninfo}: cannot connect to PostgreSQL: {exc}".strip()
+            ) from exc
+        return db
+
+    def _lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the server dropped the connection (not a failed statement)."""
+        return isinstance(exc, self._psycopg.OperationalError) and bool(
+            self._db.closed or self._db.broken
+        )
+
+    def _reconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            self._db.close()
+        self._db = self._connect()
+
+    def _has_table(self, name: str) -> bool:
+        found = self._execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        return bool(found[0][0])
 
     def ensure_schema(self) -> None:
         """Create the tables if missing (serialised by an advisory lock)."""
@@ -60,10 +122,21 @@ class PostgresJournal(Journal):
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
-            cur = self._db.execute(sql, params)
-            return cur.fetchall() if cur.description else []
+            return self._run(sql, params)
         except self._psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL: {exc}") from exc
+            # Between calls (no transaction open) a dropped connection is opened again,
+            # once: nothing was in flight, so the statement can simply run again.
+            if self._tx or not self._lost(exc):
+                raise StoreError(f"PostgreSQL: {exc}") from exc
+        self._reconnect()
+        try:
+            return self._run(sql, params)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL (after reconnecting): {exc}") from exc
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cur = self._db.execute(sql, params)
+        return cur.fetchall() if cur.description else []
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
@@ -82,15 +155,32 @@ class PostgresJournal(Journal):
             raise StoreError(f"PostgreSQL: {exc}") from exc
 
     def _begin(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.url}: opened read-only; nothing can be written")
         self._execute("BEGIN")
+        self._tx = True
 
     def _lock(self) -> None:
-        self._execute("SELECT pg_advisory_xact_lock(%s)", [self._lock_key])
+        ms = max(1, round(self.lock_timeout * 1000))  # 0 in PostgreSQL would wait forever
+        self._execute(f"SET LOCAL lock_timeout = {int(ms)}")
+        try:
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", [self._lock_key])
+        except self._psycopg.errors.LockNotAvailable as exc:
+            raise LockTimeout(
+                f"{self.url}: another writer held the campaign's lock for more than "
+                f"{self.lock_timeout:g} s; nothing was written (retry the call)"
+            ) from exc
+        except self._psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: {exc}") from exc
 
     def _commit(self) -> None:
-        self._execute("COMMIT")
+        try:
+            self._execute("COMMIT")
+        finally:
+            self._tx = False
 
     def _rollback(self) -> None:
+        self._tx = False
         with contextlib.suppress(self._psycopg.Error):
             self._db.execute("ROLLBACK")
 
