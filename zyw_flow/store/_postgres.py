@@ -108,6 +108,11 @@ class PostgresJournal(Journal):
             self._db.close()
         self._db = self._connect()
 
+    @property
+    def backend_pid(self) -> int:
+        """The server process of this connection (``pg_backend_pid()``)."""
+        return int(self._db.info.backend_pid)
+
     def _has_table(self, name: str) -> bool:
         found = self._execute("SELECT to_regclass(%s) IS NOT NULL", [name])
         return bool(found[0][0])

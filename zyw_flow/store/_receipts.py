@@ -126,11 +126,12 @@ def verify_receipt(
         return broken
     if not consistent:
         first = _first_unsigned(journal, public, tree, m)
-        where = f"after row {first - 1}" if first > 1 else "from row 1"
+        span = f"row {m:,}" if first == m else f"one of rows {first:,}–{m:,}"
         return _fail(
             "rewritten",
-            f"the journal's first {m:,} rows are not the ones the receipt signed: a row "
-            f"{where} up to row {m:,} was rewritten and the chain after it re-hashed",
+            f"the journal's first {m:,} rows are not the ones the receipt signed: {span} was "
+            "rewritten and the chain after it re-hashed, or the rows were replaced by another "
+            "campaign's",
             receipt,
             n,
             first,
