@@ -151,13 +151,20 @@ class PostgresJournal(Journal):
             raise StoreError(f"PostgreSQL: {exc}") from exc
 
     def _iter(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        try:
-            with self._db.cursor() as cur:
-                cur.execute(sql, params)
-                while batch := cur.fetchmany(10_000):
-                    yield from batch
-        except self._psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL: {exc}") from exc
+        for attempt in (1, 2):
+            started = False
+            try:
+                with self._db.cursor() as cur:
+                    cur.execute(sql, params)
+                    while batch := cur.fetchmany(10_000):
+                        started = True
+                        yield from batch
+                return
+            except self._psycopg.Error as exc:
+                # as in _execute: a connection dropped between calls, before any row came
+                if started or attempt == 2 or self._tx or not self._lost(exc):
+                    raise StoreError(f"PostgreSQL: {exc}") from exc
+            self._reconnect()
 
     def _begin(self) -> None:
         if self.read_only:

@@ -68,16 +68,12 @@ class SQLiteJournal(Journal):
 
     def _connect_read_only(self) -> sqlite3.Connection:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        if not Path(f"{self.path}-wal").exists():
+            # No write-ahead log: the file alone is the whole database (a copy, or one no
+            # process has open). ``immutable`` reads it without creating -wal and -shm files
+            # beside it, which a read-only WAL connection would otherwise do.
+            uri += "&immutable=1"
         db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self.lock_timeout)
-        try:
-            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
-        except sqlite3.OperationalError:
-            # A WAL database whose -shm cannot be created (a read-only folder or mount):
-            # without a log to read, the file alone is the whole database.
-            db.close()
-            if Path(f"{self.path}-wal").exists():
-                raise
-            db = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
         db.execute("PRAGMA query_only=ON")
         return db
 
