@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zyw_flow._errors import JournalCorrupted, SchemaVersionError, StoreError
-from zyw_flow.store import _receipts
 from zyw_flow.store._checkpoint import Checkpoint, CheckpointPolicy, load_private_key
 from zyw_flow.store._merkle import Frontier, leaf_hash
 
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
         Ed25519PrivateKey,
         Ed25519PublicKey,
     )
+
+    from zyw_flow.store import _receipts
 
 __all__ = [
     "GENESIS",
@@ -791,9 +792,9 @@ class Journal(ABC):
             self._pos = (frontier.size, report.last_hash, 0)
             self._frontier, self._campaign_id = frontier, meta.get("campaign_id", "")
             try:
-                checkpoint = self._sign_and_store(
-                    signing, _receipts.utc_now() if time is None else time
-                )
+                from zyw_flow.store._receipts import utc_now
+
+                checkpoint = self._sign_and_store(signing, utc_now() if time is None else time)
             finally:
                 self._pos, self._frontier, self._campaign_id = saved
             self.commit()
@@ -834,7 +835,9 @@ class Journal(ABC):
         Raises:
             ValueError: not a receipt; SigningKeyError: not an Ed25519 public key.
         """
-        return _receipts.verify_receipt(self, receipt, public_key, chain=chain)
+        from zyw_flow.store._receipts import verify_receipt
+
+        return verify_receipt(self, receipt, public_key, chain=chain)
 
     # -- snapshots -------------------------------------------------------------------
     def save_snapshot(self, seq: int, state: bytes) -> None:
