@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from zyw_flow import Campaign
-from zyw_flow.store import generate_keys, open_journal
+from zyw_flow.store import generate_keys, open_journal, verify_receipt
 
 BAR_SECONDS = 3.0
 BATCH = 100_000
@@ -88,7 +88,7 @@ def main() -> None:
     def check(chain: bool) -> object:
         j = open_journal(db, create=False, read_only=True)
         try:
-            return j.verify_receipt(receipt, public, chain=chain)  # type: ignore[arg-type]
+            return verify_receipt(j, receipt, public, chain=chain)  # type: ignore[arg-type]
         finally:
             j.close()
 

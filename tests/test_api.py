@@ -267,6 +267,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "meta_problem",
         "open_journal",
         "parse_receipt",
+        "verify_receipt",
         "verify_rows",
     ],
     "zyw_flow.template": [

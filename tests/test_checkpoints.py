@@ -26,6 +26,7 @@ from zyw_flow.store import (
     load_private_key,
     open_journal,
     parse_receipt,
+    verify_receipt,
 )
 from zyw_flow.store._journal import campaign_genesis, row_hash
 from zyw_flow.store._merkle import (
@@ -145,7 +146,7 @@ def checkpoint(store: Store, key: Path) -> Checkpoint:
 def check(store: Store, receipt: Checkpoint | str, public: Path) -> tuple[bool, str, str]:
     j = open_journal(store.target, create=False, read_only=True)
     try:
-        report = j.verify_receipt(receipt, public)
+        report = verify_receipt(j, receipt, public)
     finally:
         j.close()
     return report.ok, report.finding, str(report)

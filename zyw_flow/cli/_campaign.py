@@ -27,6 +27,7 @@ from zyw_flow.store import (
     load_public_key,
     open_journal,
     parse_receipt,
+    verify_receipt,
 )
 
 __all__ = ["add_campaign_commands", "board_tree", "overdue_table", "unit_status_table"]
@@ -307,7 +308,7 @@ def cmd_verify(args: argparse.Namespace, ui: Ui) -> int:
             return 2
         report: VerifyReport | ReceiptReport
         if receipt is not None and public is not None:
-            report = journal.verify_receipt(receipt, public)
+            report = verify_receipt(journal, receipt, public)
         else:
             report = journal.verify()
     finally:

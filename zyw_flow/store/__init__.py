@@ -24,7 +24,7 @@ from zyw_flow.store._journal import (
     meta_problem,
     verify_rows,
 )
-from zyw_flow.store._receipts import ReceiptReport
+from zyw_flow.store._receipts import ReceiptReport, verify_receipt
 from zyw_flow.store._sqlite import DEFAULT_LOCK_TIMEOUT, SQLiteJournal
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "meta_problem",
     "open_journal",
     "parse_receipt",
+    "verify_receipt",
     "verify_rows",
 ]
 

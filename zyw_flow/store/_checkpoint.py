@@ -35,6 +35,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "parse_receipt",
+    "utc_now",
 ]
 
 #: The ``format`` field of every receipt this version writes.
@@ -45,8 +46,9 @@ _SIGNED = ("format", "campaign_id", "store_campaign", "tree_size", "root_hash", 
 _FIELDS = (*_SIGNED, "key_id", "signature")
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)  # the store is an edge of the library: signing time
+def utc_now() -> dt.datetime:
+    """The signing time of a checkpoint when none is given (the system clock)."""
+    return dt.datetime.now(dt.UTC)  # the store is an edge of the library
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -229,4 +231,4 @@ class CheckpointPolicy:
     key: Ed25519PrivateKey
     every: int | None = None
     at_finalize: bool = True
-    clock: Callable[[], dt.datetime] = _utc_now
+    clock: Callable[[], dt.datetime] = utc_now

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zyw_flow._errors import JournalCorrupted, SchemaVersionError, StoreError
-from zyw_flow.store._checkpoint import Checkpoint, CheckpointPolicy, load_private_key
+from zyw_flow.store._checkpoint import Checkpoint, CheckpointPolicy, load_private_key, utc_now
 from zyw_flow.store._merkle import Frontier, leaf_hash
 
 if TYPE_CHECKING:
@@ -25,10 +25,8 @@ if TYPE_CHECKING:
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
         Ed25519PrivateKey,
-        Ed25519PublicKey,
     )
 
-    from zyw_flow.store import _receipts
 
 __all__ = [
     "GENESIS",
@@ -792,8 +790,6 @@ class Journal(ABC):
             self._pos = (frontier.size, report.last_hash, 0)
             self._frontier, self._campaign_id = frontier, meta.get("campaign_id", "")
             try:
-                from zyw_flow.store._receipts import utc_now
-
                 checkpoint = self._sign_and_store(signing, utc_now() if time is None else time)
             finally:
                 self._pos, self._frontier, self._campaign_id = saved
@@ -817,27 +813,6 @@ class Journal(ABC):
 
     def _has_table(self, name: str) -> bool:
         return True
-
-    def verify_receipt(
-        self,
-        receipt: Checkpoint | str | Mapping[str, Any],
-        public_key: str | Path | Ed25519PublicKey,
-        *,
-        chain: bool = True,
-    ) -> _receipts.ReceiptReport:
-        """Check the journal against a receipt: its signature, its campaign, and a
-        consistency proof from the receipt's tree to the journal's tree today (so every
-        row the receipt covered is still there, unchanged and in order). With ``chain``
-        the hash chain is checked too (each row's hash is that of its content).
-
-        Never writes.
-
-        Raises:
-            ValueError: not a receipt; SigningKeyError: not an Ed25519 public key.
-        """
-        from zyw_flow.store._receipts import verify_receipt
-
-        return verify_receipt(self, receipt, public_key, chain=chain)
 
     # -- snapshots -------------------------------------------------------------------
     def save_snapshot(self, seq: int, state: bytes) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
     from zyw_flow.store._journal import Journal, Row
 
-__all__ = ["FINDINGS", "ReceiptReport", "utc_now", "verify_receipt"]
+__all__ = ["FINDINGS", "ReceiptReport", "verify_receipt"]
 
 _sha256 = hashlib.sha256
 
@@ -39,11 +38,6 @@ FINDINGS = (
 
 #: How far a moved row is looked for when naming a reordering.
 _REORDER_WINDOW = 64
-
-
-def utc_now() -> dt.datetime:
-    """The signing time of a checkpoint taken on request (the system clock)."""
-    return dt.datetime.now(dt.UTC)
 
 
 @attrs.frozen
@@ -78,7 +72,15 @@ def verify_receipt(
     *,
     chain: bool = True,
 ) -> ReceiptReport:
-    """See :meth:`Journal.verify_receipt`."""
+    """Check ``journal`` against a receipt: its signature, its campaign, and a consistency
+    proof from the receipt's tree to the journal's tree today (so every row the receipt
+    covered is still there, unchanged and in order). With ``chain`` (the default) the hash
+    chain is checked in the same pass (each row's content is the one its hash stands for).
+    Never writes; the journal may be opened read-only.
+
+    Raises:
+        ValueError: not a receipt; SigningKeyError: not an Ed25519 public key.
+    """
     if not isinstance(receipt, Checkpoint):
         receipt = parse_receipt(receipt)
     public = load_public_key(public_key)
