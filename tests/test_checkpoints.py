@@ -348,6 +348,12 @@ class TestReceipts:
         ok, finding, text = check(b, receipt, keys[1])
         assert not ok and finding in ("rewritten", "foreign")
         assert "another campaign" in text
+        # each campaign's chain starts from its own genesis (campaign_uid): the hash chain
+        # alone already refuses the copied rows, at the first of them
+        from zyw_flow import Campaign, JournalCorrupted
+
+        with pytest.raises(JournalCorrupted, match="row 1"):
+            Campaign.open(b.target)
 
     def test_forged_receipt(
         self, store: Store, campaign: Campaign, keys: tuple[Path, Path], tmp_path: Path

@@ -5,6 +5,7 @@ have changed since)."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -37,6 +38,9 @@ def stored_meta(
     resolved = resolve(template)  # a template that cannot run creates no store
     meta = {
         "campaign_id": template.id,
+        # unique to this campaign: two campaigns of one template and parameters start their
+        # hash chains apart, so rows copied from one into the other are caught at once
+        "campaign_uid": uuid.uuid4().hex,
         "template_text": template.text,
         "template_file": template.file,
         "template_sha256": template.sha256,

@@ -228,6 +228,7 @@ def campaign_genesis(meta: Mapping[str, str]) -> str:
 GENESIS_FIELDS = frozenset(
     {
         "campaign_id",
+        "campaign_uid",
         "store_campaign",
         "template_text",
         "template_file",
