@@ -520,3 +520,99 @@ def test_one_call_never_ruins_a_campaign(where: Store | None, attack: str) -> No
         again = Campaign.open(where.target)
         assert report(again) == before and again.verify_journal().ok
         again.close()
+
+
+# -- acting in the past: the unit reaches what it would have reached by the clock ---------------
+PAST_COMPLETION = """
+id: completion-demo
+title: 完成推进示例
+params: {year: {type: int, default: 2011}}
+advance: completion
+escalation:
+  - {id: reminder, title: 催办, after: 1 working day}
+phases:
+  - use: mobilization
+    window: 9月1日—9月10日
+    drop: [themed_study, themed_discussion, mobilization_meeting]
+    steps:
+      work_plan: {due: 9月5日}
+  - use: self_check
+    window: 9月11日—9月20日
+    drop: [problem_sweep, democratic_life_meeting, public_pledge, model_materials]
+    steps:
+      rectification_report: {due: 9月15日}
+"""
+
+
+def _shape(c: Campaign, unit: str) -> list[tuple[str, str | None, int]]:
+    return sorted((e.type, e.step, e.at_us) for e in c.timeline(unit))
+
+
+@pytest.mark.parametrize("source", ["zhiyong-2011", "completion"])
+def test_an_action_in_the_past_gives_the_state_of_acting_in_time(source: str) -> None:
+    """Entered after the clock passed later deadlines, an earlier return (or a gate
+    acceptance under completion advance) gives the same state and events as the same
+    calls made in time order: the deadline passed since, the levels climbed, the phase
+    entered at its opening — never before it."""
+    from zyw_flow import load_template_text
+
+    template: Any = source if source != "completion" else load_template_text(PAST_COMPLETION)
+
+    def make() -> Campaign:
+        c = Campaign.create(template)
+        c.add_actor("office", ["office"])
+        c.add_actor("clerk", ["member"], unit="u")
+        c.enroll("u", at="2011-09-01")
+        return c
+
+    def acts(c: Campaign) -> None:
+        if source == "completion":
+            c.submit("u", "work_plan", actor="clerk", at="2011-09-08")
+            c.accept("u", "work_plan", actor="office", at="2011-09-08")
+        else:  # returned before its deadline, the return entered after it
+            c.return_step("u", "work_plan", actor="office", reason="重写", at="2011-09-09")
+
+    late, in_time = make(), make()
+    until = "2011-09-25" if source == "completion" else "2011-09-15"
+    if source != "completion":
+        for c in (late, in_time):
+            c.submit("u", "work_plan", actor="clerk", at="2011-09-08")
+    late.tick(until)
+    acts(late)
+    acts(in_time)
+    in_time.tick(until)
+    assert late.unit_status("u").to_json() == in_time.unit_status("u").to_json()
+    assert _shape(late, "u") == _shape(in_time, "u")
+    if source == "completion":
+        entered = [e for e in late.timeline("u") if e.type == "phase_entered"][-1]
+        assert entered.at == dt.datetime(2011, 9, 11, tzinfo=TZ)
+
+
+def test_an_instant_of_the_wrong_type_is_a_typed_error() -> None:
+    """`at=12` is refused with InstantError (a ZywFlowError), not a raw TypeError."""
+    from zyw_flow import InstantError
+
+    c = Campaign.create("zhiyong-2011")
+    c.add_actor("office", ["office"])
+    c.enroll("u", at="2011-09-01")
+    with pytest.raises(InstantError, match="int"):
+        c.waive("u", "work_plan", actor="office", at=12)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_timeline_is_the_units_share_of_the_events(tmp_path: Path, stored: bool) -> None:
+    """`timeline(unit)` reads only that unit's part of each batch, and it is exactly the
+    unit's events of `events()` (same numbers, same data)."""
+    db = tmp_path / "zhiyong-2011.db"
+    c = Campaign.create_stored(db, db.stem) if stored else Campaign.create(db.stem)
+    c.add_actor("office", ["office"])
+    units = [f"u{i}" for i in range(40)]
+    c.enroll_many([(u, f"单位{u}", None) for u in units], at="2011-09-01")
+    for u in units[:10]:
+        c.add_actor(f"m-{u}", ["member"], unit=u)
+    c.submit_many(units[:10], "work_plan", actor={u: f"m-{u}" for u in units}, at="2011-09-05")
+    c.tick("2011-10-12")
+    everything = c.events()
+    for u in ("u0", "u7", "u39"):
+        mine = [e.to_json() for e in everything if e.unit == u]
+        assert [e.to_json() for e in c.timeline(u)] == mine and mine

@@ -43,8 +43,8 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
     A date, or a string without a time, means 00:00 local time.
 
     Raises:
-        InstantError: the string is not an ISO date or date-time (a ``ValueError``).
-        TypeError: any other type.
+        InstantError: not an ISO date or date-time, not a date-time at all, or out of the
+            range of instants (a ``ValueError``).
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     given = value
@@ -72,7 +72,8 @@ def parse_at(value: At, tz: dt.tzinfo | str) -> int:
         elif isinstance(value, dt.date):
             us = to_us(dt.datetime(value.year, value.month, value.day, tzinfo=zone))
         else:
-            raise TypeError(f"expected a datetime, date or ISO string, not {type(value).__name__}")
+            what = type(value).__name__
+            raise InstantError(given, f"expected a datetime, date or ISO string, not {what}")
         if not -_REPRESENTABLE <= us <= _REPRESENTABLE:
             raise OverflowError
     except OverflowError:

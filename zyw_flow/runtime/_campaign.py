@@ -132,6 +132,8 @@ class Campaign(Reading, Durable):
                     self._write_all(decide_gate(state, u, s, at_us))
             if heap and heap[0][0] <= state.now:
                 self._advance(state.now)  # e.g. a finding due at once
+            if at_us < state.now:  # acted in the past: what the unit has reached since
+                self._replay_schedule((u,), at_us)
         except BaseException:
             self._abort()
             raise

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from zyw_flow._errors import JournalCorrupted
 from zyw_flow._time import format_us, to_us
 from zyw_flow.runtime._events import (
@@ -51,6 +53,7 @@ __all__ = [
     "decode",
     "encode",
     "expand",
+    "expand_unit",
     "ranges",
     "record_of",
     "unranges",
@@ -132,6 +135,31 @@ def _finding_data(state: State, e: FindingRecorded) -> dict[str, Any]:
     if e.day_unit != "working_days":
         data["day_unit"] = e.day_unit
     return data
+
+
+def expand_unit(state: State, e: DomainEvent, first: int, unit: str) -> list[Event]:
+    """The public events of ``unit`` that ``e`` (numbered from ``first``) stands for,
+    without building those of the batch's other units."""
+    if isinstance(e, UnitsEnrolled):
+        if unit not in e.ids:
+            return []
+        i = e.ids.index(unit)
+        one = UnitsEnrolled(e.at, (unit,), (e.name_of(i),), (e.parent_of(i),), (e.kind_of(i),))
+        return expand(state, one, first + i)
+    units = getattr(e, "units", None)
+    if units is None:
+        return [x for x in expand(state, e, first) if x.unit == unit]
+    u = state.index.get(unit, -1)
+    out: list[Event] = []
+    per = e.count() // len(units) if units else 1
+    for i in (i for i, v in enumerate(units) if v == u):
+        if isinstance(e, StepsSubmitted):
+            late = (0,) if i in e.late else ()
+            part: DomainEvent = attrs.evolve(e, units=(u,), actors=(e.actor_of(i),), late=late)
+        else:
+            part = attrs.evolve(e, units=(u,))  # type: ignore[call-arg]
+        out.extend(expand(state, part, first + i * per))
+    return out
 
 
 def expand(state: State, e: DomainEvent, first: int) -> list[Event]:

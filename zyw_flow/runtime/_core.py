@@ -26,7 +26,7 @@ from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._events import ClockMoved, DomainEvent
 from zyw_flow.runtime._journal import EventLog, MemoryLog
 from zyw_flow.runtime._records import Event
-from zyw_flow.runtime._state import K_PHASE, State
+from zyw_flow.runtime._state import K_DUE, K_ESC, State
 from zyw_flow.runtime._timed import decide_item, enter_phases
 
 __all__ = ["Engine", "EventList"]
@@ -96,9 +96,9 @@ class Engine:
             else (parse_at(horizon[0], compiled.zone), parse_at(horizon[1], compiled.zone))
         )
         self._state = State(compiled)
-        self._static = sorted(
-            item for item in self._state.schedule if item[3] != K_PHASE
-        )  # the template's deadlines and levels, in time order (to catch late units up)
+        # the template's phase openings, deadlines and levels in time order: to bring one
+        # unit up to the clock after it was enrolled late or acted in the past
+        self._static = sorted(self._state.schedule)
         self._log: EventLog = MemoryLog()
         self._written: list[DomainEvent] = []
         self._subscribers: dict[str, list[Callable[[Event], None]]] = {}
@@ -174,10 +174,26 @@ class Engine:
                 start = max(self.compiled.phase_start_us[0], at)
                 self._write_all(enter_phases(state, units, 0, start, state.phase))
             return
+        self._replay_schedule(units, -NEVER)
+
+    def _replay_schedule(self, units: Sequence[int], after: int) -> None:
+        """Decide again, for ``units`` only, the template's scheduled instants in
+        (``after``, clock]: what a unit that acted in the past (or was enrolled late) has
+        reached by now — a deadline passed, a level climbed, a phase entered."""
+        state = self._state
         now = state.now
-        for item in self._static:
-            if item[0] > now:
-                break
+        items = [item for item in self._static if after < item[0] <= now]
+        for u in units:  # the rectification steps these units owe have instants of their own
+            for s in state.unit_findings.get(u, ()):
+                d = state.defs[s]
+                if after < d.due + 1 <= now:
+                    items.append((d.due + 1, 0, 0, K_DUE, s, 0))
+                items.extend(
+                    (at, 1, 0, K_ESC, s, k)
+                    for k, at in enumerate(d.escalations)
+                    if after < at <= now
+                )
+        for item in sorted(items):
             for e in decide_item(state, item, units):
                 self._write(e)
 

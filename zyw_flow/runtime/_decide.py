@@ -278,7 +278,8 @@ def decide_step_action(
         events.append(StepAccepted(at, u, s, actor, {"auto": True}))
     elif action == "return" and at > d.due:
         # sent back after its deadline: overdue at once, climbing to the level already due
-        events.extend(overdue_from(state, s, (u,), at, max(at, state.now)))
+        # (later instants, up to the clock, are decided again for the unit after the call)
+        events.extend(overdue_from(state, s, (u,), at, at))
     return events
 
 
@@ -318,8 +319,10 @@ def decide_gate(state: State, u: int, s: int, at: int) -> list[DomainEvent]:
     if not state.completion or s >= state.n:
         return []
     p = state.uphase[u]
-    if p >= 0 and p + 1 <= state.phase and state.gate_met(u, p):
-        return enter_phases(state, (u,), p + 1, at, state.phase)
+    starts = state.compiled.phase_start_us
+    if p >= 0 and p + 1 < len(starts) and starts[p + 1] <= at and state.gate_met(u, p):
+        opened = max(q for q in range(len(starts)) if starts[q] <= at)  # as of ``at``
+        return enter_phases(state, (u,), p + 1, at, opened)
     return []
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from zyw_flow._errors import StoreError
-from zyw_flow.runtime._codec import Record, decode, encode, expand, record_of
+from zyw_flow.runtime._codec import Record, decode, encode, expand, expand_unit, record_of
 from zyw_flow.runtime._events import DomainEvent, count
 from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import State
@@ -112,8 +112,9 @@ class MemoryLog:
         i = max(bisect.bisect_right(self._first, since) - 1, 0)
         out: list[Event] = []
         for e, first in zip(self._events[i:], self._first[i:], strict=True):
-            out.extend(x for x in expand(state, e, first) if x.seq > since)
-        return out if unit is None else [x for x in out if x.unit == unit]
+            found = expand(state, e, first) if unit is None else expand_unit(state, e, first, unit)
+            out.extend(x for x in found if x.seq > since)
+        return out
 
     def event_at(self, state: State, seq: int) -> Event:
         i = bisect.bisect_right(self._first, seq) - 1
@@ -174,8 +175,13 @@ class StoredLog:
         for row in self._journal.events_after(since, unit=unit):
             event = decode(state, record_of(row), f"row {row.seq}", check=False)
             assert row.eseq is not None
-            out.extend(x for x in expand(state, event, row.eseq) if x.seq > since)
-        return out if unit is None else [x for x in out if x.unit == unit]
+            found = (
+                expand(state, event, row.eseq)
+                if unit is None
+                else expand_unit(state, event, row.eseq, unit)
+            )
+            out.extend(x for x in found if x.seq > since)
+        return out
 
     def event_at(self, state: State, seq: int) -> Event:
         row = self._journal.event_row(seq)

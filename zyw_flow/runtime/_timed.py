@@ -84,8 +84,16 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
     """The events a scheduled item gives, over every unit or over ``units``."""
     at, _, _, kind, a, b = item
     if kind == K_PHASE:
-        if units is not None:
-            return []
+        if units is not None:  # bringing some units up to the clock: enter, if they may
+            if not state.completion:
+                return []
+            uphase, enrolled = state.uphase, state.enrolled
+            ready = [
+                u
+                for u in units
+                if uphase[u] == a - 1 and enrolled[u] <= at and state.gate_met(u, a - 1)
+            ]
+            return enter_phases(state, ready, a, at, a)
         events: list[DomainEvent] = [PhaseOpened(at, a)]
         if state.completion:
             uphase, enrolled = state.uphase, state.enrolled
