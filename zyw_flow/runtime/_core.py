@@ -116,9 +116,10 @@ class Engine:
         lo, hi = self._horizon
         if not lo <= us <= hi:
             raise InstantError(
-                at if at is not None else self._fmt(us),
+                at if isinstance(at, str) else self._fmt(us),
                 f"implausibly far from the campaign (it accepts {self._fmt(lo)} … "
-                f"{self._fmt(hi)}; pass horizon=(start, end) to widen it)",
+                f"{self._fmt(hi)}: give an instant within it, or pass horizon=(start, end) "
+                "to widen it)",
             )
         return us
 
