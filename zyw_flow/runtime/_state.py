@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -152,19 +150,9 @@ class State:
         """The cell of unit ``u`` in step ``s``'s columns."""
         return u if s < self.n else 0
 
-    def owns(self, s: int, u: int) -> bool:
-        """Whether unit ``u`` owes step ``s``."""
-        owner = self.defs[s].owner
-        return owner < 0 or owner == u
-
     def unit_steps(self, u: int) -> list[int]:
         """The steps unit ``u`` owes: the template's, then its rectification steps."""
         return [*range(self.n), *self.unit_findings.get(u, ())]
-
-    def owners(self, s: int) -> range | tuple[int, ...]:
-        """The units with a cell in step ``s`` (by cell order)."""
-        owner = self.defs[s].owner
-        return range(len(self.ids)) if owner < 0 else (owner,)
 
     def unit_of(self, s: int, j: int) -> int:
         """The unit of cell ``j`` of step ``s``."""
@@ -226,20 +214,6 @@ class State:
         """How many rectification steps exist."""
         return len(self.defs) - self.n
 
-    def actor(self, actor_id: str) -> Actor | None:
-        """A registered actor."""
-        return self.actors.get(actor_id)
-
     def score_inputs(self) -> list[ScoreInput]:
         """Every score recorded (the latest per key)."""
         return list(self.scores.values())
-
-
-def decimal_of(text: str) -> Decimal:
-    """A recorded decimal (a score or points), read back exactly."""
-    return Decimal(text)
-
-
-def as_mapping(data: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A mutable copy of optional event data."""
-    return dict(data) if data else {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from zyw_flow.compile._machine import FINAL, OVERDUE, PENDING, RETURNED
+from zyw_flow.compile._machine import OVERDUE, PENDING, RETURNED
 from zyw_flow.runtime._events import (
     DomainEvent,
     PhaseOpened,
@@ -21,7 +21,7 @@ from zyw_flow.runtime._events import (
 )
 from zyw_flow.runtime._state import K_DUE, K_ESC, K_PHASE, State
 
-__all__ = ["decide_item", "enter_phases", "escalated", "overdue_from"]
+__all__ = ["Item", "decide_item", "enter_phases", "escalated", "overdue_from"]
 
 Item = tuple[int, int, int, int, int, int]
 
@@ -130,12 +130,3 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
         cand = range(len(col)) if units is None else units
         hit = tuple(u for u in cand if col[u] == OVERDUE and esc[u] == b)
     return [escalated(state, a, b, at, hit)] if hit else []
-
-
-def is_final(status: int) -> bool:
-    """Accepted or waived."""
-    return status in FINAL
-
-
-__all__ += ["Item", "is_final"]
-_ = K_DUE
