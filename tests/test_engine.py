@@ -616,3 +616,20 @@ def test_a_timeline_is_the_units_share_of_the_events(tmp_path: Path, stored: boo
     for u in ("u0", "u7", "u39"):
         mine = [e.to_json() for e in everything if e.unit == u]
         assert [e.to_json() for e in c.timeline(u)] == mine and mine
+
+
+def test_version_and_a_missing_driver_are_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`zyw-flow --version` prints the version; a PostgreSQL URL without psycopg installed
+    is a one-line error naming the extra to install (exit 2)."""
+    import sys
+
+    from zyw_flow.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("zyw-flow ")
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    assert main(["campaign", "status", "postgresql://postgres@127.0.0.1:5432/test"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'zyw_flow[postgres]'" in err and len(err.strip().splitlines()) == 1

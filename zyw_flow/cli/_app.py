@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from zyw_flow._bundled import installed_version
 from zyw_flow._errors import ScenarioError, TemplateError, ZywFlowError
 from zyw_flow.cli._args import UsageError, normalise
 from zyw_flow.cli._campaign import add_campaign_commands
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="zyw-flow",
         description="Run government work-style campaigns as state machines with dated gates.",
     )
+    parser.add_argument("--version", action="version", version=f"zyw-flow {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     add_template_commands(sub)
     add_replay_commands(sub)

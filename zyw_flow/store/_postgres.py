@@ -64,7 +64,13 @@ class PostgresJournal(Journal):
         read_only: bool = False,
         lock_timeout: float | None = None,
     ) -> None:
-        import psycopg
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError(
+                f"{_split(url)[0]}: PostgreSQL needs the psycopg driver; install it with "
+                "pip install 'zyw_flow[postgres]'"
+            ) from None
 
         conninfo, ours = _split(url)
         super().__init__(url, campaign or ours.get("campaign"))
