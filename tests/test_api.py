@@ -262,6 +262,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "generate_keys",
         "is_postgres_url",
         "key_id",
+        "list_campaigns",
         "load_private_key",
         "load_public_key",
         "meta_problem",

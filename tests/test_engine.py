@@ -633,3 +633,55 @@ def test_version_and_a_missing_driver_are_one_line(
     assert main(["campaign", "status", "postgresql://postgres@127.0.0.1:5432/test"]) == 2
     err = capsys.readouterr().err
     assert "pip install 'zyw_flow[postgres]'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_many_campaigns_in_one_store(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """A store holds many campaigns, each by its id, apart from each other; a call that
+    does not say which, where there are several, is refused naming them."""
+    import uuid
+
+    import psycopg
+
+    admin = name = ""
+    if kind == "sqlite":
+        target = str(tmp_path / "many.db")
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = f"zm_{uuid.uuid4().hex[:12]}"
+        admin = store_fixtures.campaign_url(server, "x").split("?")[0]
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        target = admin.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        _many_campaigns(target)
+    finally:
+        if kind == "postgres":
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _many_campaigns(target: str) -> None:
+    import uuid
+
+    from zyw_flow import StoreError
+    from zyw_flow.cli import main
+    from zyw_flow.store import list_campaigns
+
+    ids = [f"wuhan-{uuid.uuid4().hex[:6]}", f"tianshui-{uuid.uuid4().hex[:6]}"]
+    for i, cid in enumerate(ids):
+        c = Campaign.create_stored(target, "zhiyong-2011", campaign_id=cid)
+        c.add_actor("office", ["office"])
+        c.enroll(f"unit-{i}", at="2011-09-01")
+        c.close()
+    assert list_campaigns(target) == sorted(ids)
+    assert main(["campaign", "list", target]) == 0
+    with pytest.raises(StoreError, match="holds 2 campaigns"):
+        Campaign.open(target)
+    with pytest.raises(StoreError, match="already holds a campaign"):
+        Campaign.create_stored(target, "zhiyong-2011", campaign_id=ids[0])
+    for i, cid in enumerate(ids):
+        with Campaign.open(target, campaign_id=cid) as c:
+            assert c.units == (f"unit-{i}",) and c.verify_journal().ok

@@ -23,6 +23,7 @@ from zyw_flow.runtime import Board, Campaign, OverdueItem, UnitStatus, dispatch,
 from zyw_flow.store import (
     ReceiptReport,
     VerifyReport,
+    list_campaigns,
     load_private_key,
     load_public_key,
     open_journal,
@@ -335,6 +336,12 @@ def cmd_snapshot(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace, ui: Ui) -> int:
+    for cid in list_campaigns(args.db):
+        print(cid)
+    return 0
+
+
 def add_campaign_commands(sub: Any) -> None:
     """Add ``campaign`` and its subcommands to the main parser."""
     p = sub.add_parser(
@@ -355,6 +362,10 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--unit", help="the unit a member acts for")
     q.add_argument("--name")
     q.set_defaults(func=cmd_actor)
+
+    q = cs.add_parser("list", help="the campaigns a store holds, one id a line")
+    q.add_argument("db", metavar="DB")
+    q.set_defaults(func=cmd_list)
 
     q = cs.add_parser("enroll", help="enroll units from CSV (header id,name,parent[,kind])")
     q.add_argument("db", metavar="DB")

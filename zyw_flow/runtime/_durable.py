@@ -34,8 +34,12 @@ class Durable(Engine):
         *,
         clock: Callable[[], datetime] | None = None,
         horizon: tuple[At, At] | None = None,
+        campaign_id: str | None = None,
     ) -> _C:
         """A new campaign kept in a journal (a SQLite path or a ``postgresql://`` URL).
+
+        One store holds many campaigns: ``campaign_id`` names this one (a PostgreSQL URL may
+        say ``?campaign=ID`` instead); without it an empty store's campaign is ``default``.
 
         The journal stores the exact template text (and its phase templates), its hash and
         the parameters, so later edits of the template file do not change this campaign.
@@ -45,7 +49,7 @@ class Durable(Engine):
         """
         compiled, meta = stored_meta(template, params, chain_version=CHAIN_VERSION)
         campaign = cls(compiled, clock=clock, horizon=horizon)
-        journal = open_journal(store)
+        journal = open_journal(store, campaign_id)
         try:
             if journal.read_meta():
                 raise StoreError(
@@ -76,8 +80,12 @@ class Durable(Engine):
         horizon: tuple[At, At] | None = None,
         use_snapshot: bool = True,
         verify: Literal["full", "tail"] = "full",
+        campaign_id: str | None = None,
     ) -> _C:
         """Reopen a stored campaign: rebuild exactly its state from the journal.
+
+        ``campaign_id`` picks one of a store's campaigns (or ``?campaign=ID`` in a
+        PostgreSQL URL); a store of several campaigns refuses to guess.
 
         The state comes from the newest snapshot (if any and ``use_snapshot``) plus the rows
         after it, or from every row. The hash chain is checked on the way: with
@@ -90,7 +98,7 @@ class Durable(Engine):
             StoreError: no campaign there; JournalCorrupted: the journal was tampered with;
             SchemaVersionError: written by a newer zyw_flow.
         """
-        journal = open_journal(store, create=False)
+        journal = open_journal(store, campaign_id, create=False)
         try:
             meta = journal.read_meta()
             if not meta:

@@ -42,6 +42,7 @@ __all__ = [
     "generate_keys",
     "is_postgres_url",
     "key_id",
+    "list_campaigns",
     "load_private_key",
     "load_public_key",
     "meta_problem",
@@ -64,6 +65,7 @@ def open_journal(
     create: bool = True,
     read_only: bool = False,
     lock_timeout: float | None = None,
+    choose: bool = True,
 ) -> Journal:
     """Open (or create) the journal at a SQLite path or a ``postgresql://`` URL.
 
@@ -77,19 +79,46 @@ def open_journal(
         lock_timeout: how many seconds a writer waits for another's campaign lock before
             :class:`~zyw_flow.LockTimeout` (default 60; on PostgreSQL also
             ``?lock_timeout=SECONDS`` in the URL).
+        choose: with no campaign named, take the store's only one (several: refused).
+
+    Raises:
+        StoreError: the store cannot be opened, or holds several campaigns and none was
+            named.
     """
     if isinstance(target, Journal):
         return target
+    journal: Journal
     if is_postgres_url(target):
         from zyw_flow.store._postgres import PostgresJournal
 
-        return PostgresJournal(
+        journal = PostgresJournal(
             str(target), campaign, read_only=read_only, lock_timeout=lock_timeout
         )
-    return SQLiteJournal(
-        target,
-        campaign,
-        create=create,
-        read_only=read_only,
-        lock_timeout=DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout,
-    )
+    else:
+        journal = SQLiteJournal(
+            target,
+            campaign,
+            create=create,
+            read_only=read_only,
+            lock_timeout=DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout,
+        )
+    try:
+        if choose:
+            journal.choose_campaign()
+    except BaseException:
+        journal.close()
+        raise
+    return journal
+
+
+def list_campaigns(target: str | Path) -> list[str]:
+    """The ids of the campaigns a store (SQLite file or PostgreSQL database) holds.
+
+    Raises:
+        StoreError: the store cannot be read.
+    """
+    journal = open_journal(target, create=False, read_only=True, choose=False)
+    try:
+        return journal.campaigns()
+    finally:
+        journal.close()

@@ -267,6 +267,8 @@ class Journal(ABC):
     def __init__(self, url: str, campaign: str | None) -> None:
         self.url = url
         self.campaign = campaign or "default"
+        #: whether the caller named the campaign (else :meth:`choose_campaign` may pick it)
+        self.named = campaign is not None
         self._in_tx = False
         # The chain as far as this connection has read or written it.
         self.chain_version = "2"
@@ -417,6 +419,35 @@ class Journal(ABC):
             self._sql("UPDATE zyw_schema SET version = ? WHERE component = ?"),
             [SCHEMA_VERSION, "journal"],
         )
+
+    # -- campaigns in one store ---------------------------------------------------------
+    def campaigns(self) -> list[str]:
+        """The ids of the campaigns this store holds, sorted."""
+        rows = self._execute("SELECT DISTINCT campaign FROM zyw_meta ORDER BY campaign")
+        return [str(r[0]) for r in rows]
+
+    def retarget(self, campaign: str) -> None:
+        """Work on another campaign of the same store (before any transaction)."""
+        self.campaign = campaign
+        self.named = True
+
+    def choose_campaign(self) -> None:
+        """With no campaign named: the store's only campaign (or ``default`` for an empty
+        store); a store of several refuses, naming them.
+
+        Raises:
+            StoreError: the store holds more than one campaign.
+        """
+        if self.named:
+            return
+        held = self.campaigns()
+        if len(held) == 1:
+            self.retarget(held[0])
+        elif len(held) > 1:
+            raise StoreError(
+                f"{self.url}: holds {len(held)} campaigns ({', '.join(held)}); say which "
+                "(campaign_id=…, or ?campaign=ID in a PostgreSQL URL)"
+            )
 
     # -- meta ------------------------------------------------------------------------
     def read_meta(self) -> dict[str, str]:

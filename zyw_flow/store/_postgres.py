@@ -83,13 +83,16 @@ class PostgresJournal(Journal):
         self.lock_timeout = _seconds(lock_timeout)
         self._tx = False  # a server transaction is open on this connection
         self._db = self._connect()
-        self._lock_key = int.from_bytes(
-            hashlib.sha256(f"zyw_flow:{self.campaign}".encode()).digest()[:8], "big", signed=True
-        )
+        self._lock_key = _lock_key(self.campaign)
         if read_only:
             self.check_schema()
         else:
             self.ensure_schema()
+
+    def retarget(self, campaign: str) -> None:
+        """Work on another campaign of the database (its own advisory lock)."""
+        super().retarget(campaign)
+        self._lock_key = _lock_key(campaign)
 
     def _connect(self) -> Any:
         psycopg = self._psycopg
@@ -205,3 +208,10 @@ class PostgresJournal(Journal):
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+
+def _lock_key(campaign: str) -> int:
+    """The advisory lock of one campaign."""
+    return int.from_bytes(
+        hashlib.sha256(f"zyw_flow:{campaign}".encode()).digest()[:8], "big", signed=True
+    )
