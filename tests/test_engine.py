@@ -685,3 +685,6 @@ def _many_campaigns(target: str) -> None:
     for i, cid in enumerate(ids):
         with Campaign.open(target, campaign_id=cid) as c:
             assert c.units == (f"unit-{i}",) and c.verify_journal().ok
+        # the command line names it like a PostgreSQL URL does, on SQLite too
+        sep = "&" if "?" in target else "?"
+        assert main(["campaign", "status", f"{target}{sep}campaign={cid}", f"unit-{i}"]) == 0

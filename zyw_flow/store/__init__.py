@@ -70,8 +70,8 @@ def open_journal(
     """Open (or create) the journal at a SQLite path or a ``postgresql://`` URL.
 
     Args:
-        target: a file path (SQLite), a PostgreSQL URL (``?campaign=ID`` selects the
-            campaign when several share a database), or an open :class:`Journal`.
+        target: a file path (SQLite), a PostgreSQL URL, or an open :class:`Journal`;
+            ``?campaign=ID`` after either selects the campaign when several share a store.
         campaign: the campaign id inside a shared database.
         create: create a missing SQLite file (``False`` to refuse).
         read_only: open for reading only (an auditor's copy, a read-only file or mount):
@@ -95,9 +95,10 @@ def open_journal(
             str(target), campaign, read_only=read_only, lock_timeout=lock_timeout
         )
     else:
+        path, named = _sqlite_target(target)
         journal = SQLiteJournal(
-            target,
-            campaign,
+            path,
+            campaign or named,
             create=create,
             read_only=read_only,
             lock_timeout=DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout,
@@ -109,6 +110,17 @@ def open_journal(
         journal.close()
         raise
     return journal
+
+
+def _sqlite_target(target: str | Path) -> tuple[str | Path, str | None]:
+    """A SQLite path, and the campaign a ``PATH?campaign=ID`` names (as a PostgreSQL URL)."""
+    if isinstance(target, str) and "?campaign=" in target:
+        path, _, query = target.partition("?")
+        from urllib.parse import parse_qs
+
+        found = parse_qs(query).get("campaign")
+        return path, found[0] if found else None
+    return target, None
 
 
 def list_campaigns(target: str | Path) -> list[str]:
