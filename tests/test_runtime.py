@@ -65,6 +65,8 @@ class TestDesignExample:
             "late": False,
             "completed_at": "2011-09-09T00:00:00+08:00",
             "escalation": 0,
+            "warning": None,
+            "extensions": [],
         }
         assert unit["steps"]["rectification_report"] == {
             "status": "overdue",
@@ -72,6 +74,8 @@ class TestDesignExample:
             "late": False,
             "completed_at": None,
             "escalation": 2,
+            "warning": None,
+            "extensions": [],
         }
         overdue = {
             "type": "step_overdue",

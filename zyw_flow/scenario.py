@@ -167,7 +167,7 @@ FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 _COMMON = ("do", "at", "key", "expect_error")
 _EXPECT_KEYS = ("phase", "steps", "sanctions", "grade", "score", "restrictions")
-_STEP_FIELDS = ("status", "due", "late", "completed_at", "escalation")
+_STEP_FIELDS = ("status", "due", "late", "completed_at", "escalation", "warning")
 
 
 def _check_line(line: Mapping[str, Any]) -> list[str]:
@@ -230,8 +230,12 @@ def _check(
         if "phase" in want and got["phase"] != want["phase"]:
             failures.append(f"{unit}: phase is {got['phase']!r}, expected {want['phase']!r}")
         for step, swant in (want.get("steps") or {}).items():
+            if swant == "not_owed":
+                if step in got["steps"]:
+                    failures.append(f"{unit}.{step}: owed, expected not owed")
+                continue
             if step not in got["steps"]:
-                failures.append(f"{unit}.{step}: no such step")
+                failures.append(f"{unit}.{step}: no such step (or not owed by the unit)")
                 continue
             sgot = got["steps"][step]
             fields = swant if isinstance(swant, dict) else {"status": swant}

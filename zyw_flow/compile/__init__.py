@@ -7,6 +7,7 @@ from zyw_flow.compile._compile import (
     compile_campaign,
     compile_source,
     escalation_instants,
+    warning_instants,
 )
 from zyw_flow.compile._diagram import mermaid
 from zyw_flow.compile._machine import (
@@ -31,6 +32,7 @@ __all__ = [
     "compile_stored",
     "derive_table",
     "escalation_instants",
+    "warning_instants",
     "mermaid",
     "phase_machine",
     "step_machine",

@@ -29,9 +29,16 @@ from zyw_flow.compile._machine import (
 from zyw_flow.dates import DurationUnit, WorkCalendar, end_of_day
 from zyw_flow.evaluation import ScoringScheme, load_scheme_text
 from zyw_flow.resolve import ResolvedCampaign, ResolvedStep, load_template, resolve
-from zyw_flow.template import CampaignTemplate, EscalationLevelDef, SanctionDef
+from zyw_flow.template import (
+    CampaignTemplate,
+    EscalationLevelDef,
+    ExtensionPolicy,
+    OwnerRule,
+    SanctionDef,
+    WarningLevelDef,
+)
 
-__all__ = ["CompiledCampaign", "compile_campaign", "escalation_instants"]
+__all__ = ["CompiledCampaign", "compile_campaign", "escalation_instants", "warning_instants"]
 
 
 def escalation_instants(
@@ -52,6 +59,29 @@ def escalation_instants(
         local = due.astimezone(ZoneInfo(tz))
         at = dt.datetime.combine(day, local.timetz())
         out.append(to_us(at))
+    return tuple(out)
+
+
+def warning_instants(
+    due: dt.datetime, ladder: tuple[WarningLevelDef, ...], calendar: WorkCalendar, tz: str
+) -> tuple[int, ...]:
+    """The instant (µs) each warning light comes on before a deadline ``due``.
+
+    ``N working days`` before keeps the deadline's time of day on the N-th working day
+    before it (a deadline at the end of a Monday warns 1 working day before at the end of
+    the Friday before); ``N days`` subtracts calendar days; ``N hours`` subtracts hours.
+    """
+    out = []
+    local = due.astimezone(ZoneInfo(tz))
+    for level in ladder:
+        if level.unit == "hours":
+            out.append(to_us(due) - level.amount * 3_600_000_000)
+            continue
+        if level.unit == "working_days":
+            day = calendar.add_workdays(local.date(), -level.amount)
+        else:
+            day = local.date() - dt.timedelta(days=level.amount)
+        out.append(to_us(dt.datetime.combine(day, local.timetz())))
     return tuple(out)
 
 
@@ -86,6 +116,13 @@ class CompiledCampaign:
     gate_steps: tuple[tuple[int, ...], ...] = attrs.field(repr=False)
     zone: ZoneInfo = attrs.field(repr=False)
     schemes: Mapping[str, ScoringScheme] = attrs.field(factory=dict, repr=False)
+    #: per step: its warning ladder, and the instants each light comes on (earliest first)
+    step_warnings: tuple[tuple[WarningLevelDef, ...], ...] = attrs.field(default=(), repr=False)
+    warning_us: tuple[tuple[int, ...], ...] = attrs.field(default=(), repr=False)
+    #: per step: who owes it, its extension policy, and its review tiers (逐级审核)
+    owners: tuple[OwnerRule, ...] = attrs.field(default=(), repr=False)
+    extension_policies: tuple[ExtensionPolicy, ...] = attrs.field(default=(), repr=False)
+    review_tiers: tuple[int, ...] = attrs.field(default=(), repr=False)
 
     @property
     def id(self) -> str:
@@ -111,6 +148,28 @@ class CompiledCampaign:
     def escalation(self) -> tuple[EscalationLevelDef, ...]:
         """The escalation ladder."""
         return self.resolved.template.escalation
+
+    @property
+    def warnings(self) -> tuple[WarningLevelDef, ...]:
+        """The campaign's warning ladder (a step may declare its own: :attr:`step_warnings`)."""
+        return self.resolved.template.warnings
+
+    @property
+    def groups(self) -> Mapping[str, str]:
+        """Unit groups a host assigns units to (id → title), e.g. 牵头单位."""
+        return self.resolved.template.groups
+
+    def deadline_instants(
+        self, s: int | None, due_us: int
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Escalation and warning instants of a deadline ``due_us`` for step ``s`` (its own
+        warning ladder; ``None``: the campaign's, for a rectification step)."""
+        due = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=due_us)
+        ladder = self.warnings if s is None or not self.step_warnings else self.step_warnings[s]
+        return (
+            escalation_instants(due, self.escalation, self.calendar, self.timezone),
+            warning_instants(due, ladder, self.calendar, self.timezone),
+        )
 
     @property
     def sanctions(self) -> tuple[SanctionDef, ...]:
@@ -170,6 +229,14 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
         for s in steps
     )
     phase_steps = tuple(tuple(index[s.id] for s in p.steps) for p in resolved.phases)
+    defs = [template.step(s.base) for s in steps]
+    ladders = tuple(template.warnings if d.warnings is None else d.warnings for d in defs)
+    warnings = tuple(
+        warning_instants(s.due, ladder, resolved.calendar, resolved.timezone)
+        if s.due is not None
+        else ()
+        for s, ladder in zip(steps, ladders, strict=True)
+    )
     return CompiledCampaign(
         resolved=resolved,
         step_machine=smachine,
@@ -195,6 +262,13 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
             subject: load_scheme_text(text, file=f"<{subject} scheme {template.scoring[subject]}>")
             for subject, text in template.scheme_texts.items()
         },
+        step_warnings=ladders,
+        warning_us=warnings,
+        owners=tuple(template.owed_by if d.owed_by is None else d.owed_by for d in defs),
+        extension_policies=tuple(
+            template.extensions if d.extensions is None else d.extensions for d in defs
+        ),
+        review_tiers=tuple(d.review_tiers for d in defs),
     )
 
 

@@ -11,11 +11,24 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from zyw_flow._time import format_us
-from zyw_flow.compile._machine import ACCEPTED, OVERDUE, RETURNED, SUBMITTED, WAIVED
+from zyw_flow.compile._machine import ACCEPTED, OVERDUE, PENDING, RETURNED, SUBMITTED, WAIVED
 from zyw_flow.evaluation import Case, Deduction, ScoreInput
 from zyw_flow.runtime._events import (
     ActorAdded,
+    ActorRevoked,
+    DeadlineSet,
+    DelegationGranted,
+    EventVoided,
+    ExtensionApproved,
+    ExtensionRefused,
+    ExtensionRequested,
+    GroupAssigned,
+    StepReviewed,
+    StepsWarned,
+    StepTransferred,
     CaseRecorded,
     ClockMoved,
     DeductionRecorded,
@@ -39,9 +52,19 @@ from zyw_flow.runtime._events import (
     count,
 )
 from zyw_flow.runtime._records import Actor
-from zyw_flow.runtime._state import KINDS, LATE, SYSTEM_ACTOR, State, StepDef
+from zyw_flow.runtime._state import (
+    KINDS,
+    LATE,
+    REVIEWED,
+    SYSTEM_ACTOR,
+    UNOWED,
+    WARN_MASK,
+    WARN_SHIFT,
+    State,
+    StepDef,
+)
 
-__all__ = ["apply"]
+__all__ = ["apply", "move_deadline"]
 
 
 def apply(state: State, event: DomainEvent) -> None:
@@ -63,7 +86,17 @@ def _touch(state: State, u: int, at: int) -> None:
 
 
 def _actor_added(state: State, e: ActorAdded) -> None:
-    state.actors[e.actor] = Actor(e.actor, frozenset(e.roles), e.unit, e.name)
+    state.actors[e.actor] = Actor(e.actor, frozenset(e.roles), e.unit, e.name, e.scope)
+
+
+def _actor_revoked(state: State, e: ActorRevoked) -> None:
+    from zyw_flow._time import from_us
+
+    state.actors[e.actor] = attrs.evolve(state.actors[e.actor], revoked_at=from_us(e.at, state.zone))
+
+
+def _delegation(state: State, e: DelegationGranted) -> None:
+    state.delegations.append((e.principal, e.delegate, e.start, e.end))
 
 
 def _clock(state: State, e: ClockMoved) -> None:
@@ -99,6 +132,40 @@ def _enrolled(state: State, e: UnitsEnrolled) -> None:
         state.status[s].extend(pending)
         state.esc[s].extend(blank)
         state.flags[s].extend(blank)
+    for name, positions in e.predicates.items():
+        state.predicates.setdefault(name, set()).update(start + i for i in positions)
+    parents: set[int] = set()
+    if state.track_children:
+        state.children.extend(array("i", [0]) * k)
+        for u in range(start, start + k):
+            p = state.parent[u]
+            if p >= 0:
+                state.children[p] += 1
+                if state.children[p] == 1 and p < start:
+                    parents.add(p)
+    persons = [u for u in range(start, start + k) if state.kind[u]] if e.kinds else []
+    if state.rule_steps:
+        rules = state.rule_steps
+        for u in range(start, start + k):
+            for s in rules:
+                _own(state, s, u, state.rule_owes(s, u))
+        for p in parents:  # a leaf became a branch
+            for s in rules:
+                _own(state, s, p, state.rule_owes(s, p))
+    for u in persons:  # a person owes only the steps that say so
+        for s in range(state.n):
+            if s not in state.rule_steps and not state.rule_owes(s, u):
+                _own(state, s, u, False)
+
+
+def _own(state: State, s: int, u: int, owed: bool) -> None:
+    """Mark whether unit ``u`` owes step ``s`` (a template step's cell)."""
+    flags = state.flags[s]
+    if owed:
+        flags[u] &= ~UNOWED & 0xFF
+    else:
+        flags[u] |= UNOWED
+        state.restricted[s] = True
 
 
 _NONES: list[None] = [None] * 1024
@@ -128,6 +195,8 @@ def _step_action(state: State, e: StepAction) -> None:
     j = u if s < state.n else 0
     status = _STATUS[type(e)]
     state.status[s][j] = status
+    if status != ACCEPTED:  # a new submission, a return: the review tiers start again
+        state.flags[s][j] &= ~REVIEWED & 0xFF
     if e.late:
         state.flags[s][j] |= LATE
     if status >= ACCEPTED:
@@ -192,6 +261,7 @@ def _finding(state: State, e: FindingRecorded) -> None:
         due=e.due,
         closes=1 << 62,
         escalations=e.escalations,
+        warnings=e.warnings,
         submit=("member",),
         review=tuple(state.compiled.permissions.get("verify", ("office",))),
         owner=u,
@@ -204,6 +274,8 @@ def _finding(state: State, e: FindingRecorded) -> None:
     state.esc.append(bytearray(1))
     state.flags.append(bytearray(1))
     state.completed.append({})
+    state.deadlines.append({})
+    state.restricted.append(False)
     state.unit_findings.setdefault(u, []).append(s)
     state.push_step(s, d)
     _touch(state, u, e.at)
@@ -272,6 +344,154 @@ def _ranking(state: State, e: RankingAction) -> None:
     _touch(state, e.unit, e.at)
 
 
+# -- workflow ------------------------------------------------------------------------------
+def _warned(state: State, e: StepsWarned) -> None:
+    s, at = e.step, e.at
+    flags, last = state.flags[s], state.last
+    light = e.level << WARN_SHIFT
+    template = s < state.n
+    for u in e.units:
+        j = u if template else 0
+        flags[j] = (flags[j] & ~WARN_MASK & 0xFF) | light
+        if at > last[u]:
+            last[u] = at
+
+
+def _reviewed(state: State, e: StepReviewed) -> None:
+    state.flags[e.step][state.slot(e.step, e.unit)] |= REVIEWED
+    _touch(state, e.unit, e.at)
+
+
+def _requests(state: State, s: int, u: int) -> list[dict[str, Any]]:
+    return state.extensions.setdefault((s, state.slot(s, u)), [])
+
+
+def _ext_requested(state: State, e: ExtensionRequested) -> None:
+    _requests(state, e.step, e.unit).append(
+        {
+            "requested_at": format_us(e.at, state.zone),
+            "until": format_us(e.until, state.zone),
+            "status": "pending",
+            "reason": e.reason,
+            "actor": e.actor,
+            "approvals": [],
+        }
+    )
+    _touch(state, e.unit, e.at)
+
+
+def _ext_approved(state: State, e: ExtensionApproved) -> None:
+    request = _requests(state, e.step, e.unit)[-1]
+    request["approvals"].append(e.actor)
+    if e.final:
+        request["status"] = "approved"
+        move_deadline(state, e.step, e.unit, (e.until, e.escalations, e.warnings), e.at)
+    _touch(state, e.unit, e.at)
+
+
+def _ext_refused(state: State, e: ExtensionRefused) -> None:
+    _requests(state, e.step, e.unit)[-1]["status"] = "refused"
+    _touch(state, e.unit, e.at)
+
+
+def _deadline_set(state: State, e: DeadlineSet) -> None:
+    move_deadline(state, e.step, e.unit, (e.until, e.escalations, e.warnings), e.at)
+    _touch(state, e.unit, e.at)
+
+
+def move_deadline(
+    state: State, s: int, u: int, deadline: tuple[int, tuple[int, ...], tuple[int, ...]], at: int
+) -> None:
+    """Give one cell a deadline of its own: its lights go off, and an overdue step whose
+    new deadline is still ahead is open again (the levels it reached stay in history)."""
+    j = state.slot(s, u)
+    state.deadlines[s][j] = deadline
+    state.unit_deadlines.setdefault(u, set()).add(s)
+    state.restricted[s] = True
+    state.flags[s][j] &= ~WARN_MASK & 0xFF
+    if state.status[s][j] == OVERDUE and deadline[0] >= at:
+        state.status[s][j] = PENDING
+        state.esc[s][j] = 0
+    saved, state.now = state.now, max(state.now, at)
+    state.push_cell(s, j, deadline)
+    state.now = saved
+
+
+def _voided(state: State, e: EventVoided) -> None:
+    state.voided.add(e.target)
+    u = e.unit
+    if e.cell is not None:
+        s = e.step
+        j = state.slot(s, u)
+        status, level, flags, completed = e.cell
+        state.status[s][j] = status
+        state.esc[s][j] = level
+        state.flags[s][j] = (flags & ~UNOWED & 0xFF) | (state.flags[s][j] & UNOWED)
+        if completed < 0:
+            state.completed[s].pop(j, None)
+        else:
+            state.completed[s][j] = completed
+    restore = e.restore or {}
+    if "score" in restore:
+        key = tuple(restore["score"])
+        before = restore.get("value")
+        if before is None:
+            state.scores.pop(key, None)  # type: ignore[arg-type]
+        else:
+            from decimal import Decimal
+
+            old = state.scores[key]  # type: ignore[index]
+            state.scores[key] = attrs.evolve(old, value=Decimal(before))  # type: ignore[index]
+    if "deduction" in restore:
+        state.void_deductions.add(int(restore["deduction"]))
+    if "case" in restore:
+        state.void_cases.add(int(restore["case"]))
+    if "sanction" in restore:
+        entry = state.sanctions[u][int(restore["sanction"])]
+        entry["voided"] = True
+    _touch(state, u, e.at)
+
+
+def _transferred(state: State, e: StepTransferred) -> None:
+    s, u, to = e.step, e.unit, e.to
+    if s >= state.n:  # a rectification step: its one cell changes hands
+        state.defs[s] = attrs.evolve(state.defs[s], owner=to)
+        state.unit_findings[u].remove(s)
+        state.unit_findings.setdefault(to, []).append(s)
+        if s in state.unit_deadlines.get(u, ()):
+            state.unit_deadlines[u].discard(s)
+            state.unit_deadlines.setdefault(to, set()).add(s)
+    else:  # a template step: the receiving unit takes the cell as it stands
+        for col in (state.status[s], state.esc[s]):
+            col[to] = col[u]
+        state.flags[s][to] = state.flags[s][u] & ~UNOWED & 0xFF
+        _own(state, s, u, False)
+        if u in state.completed[s]:
+            state.completed[s][to] = state.completed[s][u]
+        if u in state.deadlines[s]:
+            state.deadlines[s][to] = state.deadlines[s][u]
+            state.unit_deadlines.setdefault(to, set()).add(s)
+        if (s, u) in state.extensions:
+            state.extensions[(s, to)] = state.extensions.pop((s, u))
+    if e.until is not None:
+        move_deadline(state, s, to, (e.until, e.escalations, e.warnings), e.at)
+    _touch(state, u, e.at)
+    _touch(state, to, e.at)
+
+
+def _group(state: State, e: GroupAssigned) -> None:
+    members = state.groups.setdefault(e.group, set())
+    if e.remove:
+        members.difference_update(e.units)
+    else:
+        members.update(e.units)
+    steps = [s for s in state.rule_steps if state.compiled.owners[s].groups]
+    for u in e.units:
+        for s in steps:
+            _own(state, s, u, state.rule_owes(s, u))
+        _touch(state, u, e.at)
+
+
 _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     ActorAdded: _actor_added,
     ClockMoved: _clock,
@@ -292,4 +512,15 @@ _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     CaseRecorded: _case,
     EvaluationFinalized: _finalized,
     RankingAction: _ranking,
+    ActorRevoked: _actor_revoked,
+    DelegationGranted: _delegation,
+    StepsWarned: _warned,
+    StepReviewed: _reviewed,
+    ExtensionRequested: _ext_requested,
+    ExtensionApproved: _ext_approved,
+    ExtensionRefused: _ext_refused,
+    DeadlineSet: _deadline_set,
+    EventVoided: _voided,
+    StepTransferred: _transferred,
+    GroupAssigned: _group,
 }

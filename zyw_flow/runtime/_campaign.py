@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +25,7 @@ from zyw_flow.runtime._decide import (
     prepare,
 )
 from zyw_flow.runtime._durable import Durable
-from zyw_flow.runtime._events import DomainEvent, StepAction, UnitsEnrolled
+from zyw_flow.runtime._events import DomainEvent, EventVoided, StepAction, UnitsEnrolled
 from zyw_flow.runtime._reading import Reading
 from zyw_flow.runtime._records import Actor, Event
 from zyw_flow.runtime._scoring import (
@@ -35,7 +35,19 @@ from zyw_flow.runtime._scoring import (
     decide_score,
     number,
 )
+from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._state import State
+from zyw_flow.runtime._workflow import (
+    decide_approve_extension,
+    decide_delegation,
+    decide_group,
+    decide_refuse_extension,
+    decide_request_extension,
+    decide_revoke,
+    decide_set_deadline,
+    decide_transfer,
+    decide_void,
+)
 
 __all__ = ["Campaign"]
 
@@ -132,8 +144,9 @@ class Campaign(Reading, Durable):
                     self._write_all(decide_gate(state, u, s, at_us))
             if heap and heap[0][0] <= state.now:
                 self._advance(state.now)  # e.g. a finding due at once
-            if at_us < state.now:  # acted in the past: what the unit has reached since
-                self._replay_schedule((u,), at_us)
+            since = head.since if isinstance(head, EventVoided) else at_us
+            if since < state.now:  # acted in the past: what the unit has reached since
+                self._replay_schedule((u,), since)
         except BaseException:
             self._abort()
             raise
@@ -151,19 +164,28 @@ class Campaign(Reading, Durable):
 
     # -- actors and enrollment -------------------------------------------------------------
     def add_actor(
-        self, actor: str, roles: Iterable[str], unit: str | None = None, name: str | None = None
-    ) -> Actor:
+        self, actor: str, roles: Iterable[str], unit: str | None = None, name: str | None = None,
+        *, scope: str | None = None,
+    ) -> Actor:  # fmt: skip
         """Register who may act: ``roles`` from the template; ``unit`` for a member's own unit.
+
+        ``scope`` limits where the roles apply: ``"unit"`` (``unit`` only) or ``"subtree"``
+        (``unit`` and every unit under it — a county office reviewing its own sections, a
+        county clerk submitting for the county and its sections). Without it a member acts
+        for its own unit and every other role campaign-wide.
 
         Raises:
             PermissionRefused: a role the template does not declare (or the reserved
-                ``system``).
-            TransitionRefused: an id that is not text.
+                ``system``); re-registering a revoked actor.
+            TransitionRefused: an id that is not text, an unknown scope, a scope without a
+                unit.
         """
         first = self._begin()
         try:
             self._write(
-                decide_actor(self._state, actor, roles, unit, name, max(self._state.now, 0))
+                decide_actor(
+                    self._state, actor, roles, unit, name, max(self._state.now, 0), scope
+                )
             )
         except BaseException:
             self._abort()
@@ -420,3 +442,189 @@ class Campaign(Reading, Durable):
         return self._command(
             "finalize", root, None, actor, at, key, payload, decide_finalize, round
         )
+
+    # -- workflows (延期申请, 转办, 更正, groups, revocation, 代办) ------------------------------
+    def request_extension(
+        self, unit: str, step: str, *, until: At, reason: str, actor: str,
+        at: At | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """Ask for a later deadline (延期申请) before the current one passes. ``until`` is a
+        date (the end of that day) or a date-time; the template's ``extensions:`` says who
+        approves, in order, how many times and how far.
+
+        Raises:
+            TransitionRefused: after the deadline, a step already done, a pending request,
+                over the template's limits, ``until`` not later than the deadline.
+        """
+        payload = {"until": _text_of(until), "reason": reason}
+        return self._command(
+            "request_extension", unit, step, actor, at, key, payload,
+            _flow(decide_request_extension), step, until, reason,
+        )  # fmt: skip
+
+    def approve_extension(
+        self, unit: str, step: str, *, actor: str, at: At | None = None,
+        note: str | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """Approve the pending extension request: the next approver of the template's chain;
+        the last one moves the step's deadline with its whole escalation ladder and its
+        warning lights (an overdue step whose new deadline is ahead is open again)."""
+        payload = {"note": note} if note is not None else _NONE
+        return self._command(
+            "approve_extension", unit, step, actor, at, key, payload,
+            _flow(decide_approve_extension), step, note,
+        )  # fmt: skip
+
+    def refuse_extension(
+        self, unit: str, step: str, *, actor: str, at: At | None = None,
+        reason: str | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """Refuse the pending extension request; the deadline stays."""
+        payload = {"reason": reason} if reason is not None else _NONE
+        return self._command(
+            "refuse_extension", unit, step, actor, at, key, payload,
+            _flow(decide_refuse_extension), step, reason,
+        )  # fmt: skip
+
+    def set_deadline(
+        self, unit: str, step: str, *, until: At, reason: str, actor: str,
+        at: At | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """Give one unit its own deadline for a step (a unit enrolled late, an emergency),
+        with a reason; roles: ``permissions.set_deadline`` (the office)."""
+        payload = {"until": _text_of(until), "reason": reason}
+        return self._command(
+            "set_deadline", unit, step, actor, at, key, payload, _flow(decide_set_deadline),
+            step, until, reason,
+        )  # fmt: skip
+
+    def transfer(
+        self, unit: str, step: str, *, to: str, reason: str, actor: str,
+        until: At | None = None, at: At | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """转办: pass a step or a finding from ``unit`` to ``to`` with its history and its
+        deadline (``until``: a new one). A template step moves only to a unit that does not
+        owe it itself; roles: ``permissions.transfer``."""
+        payload: dict[str, Any] = {"to": to, "reason": reason}
+        if until is not None:
+            payload["until"] = _text_of(until)
+        return self._command(
+            "transfer", unit, step, actor, at, key, payload, _flow(decide_transfer), step, to,
+            until, reason,
+        )  # fmt: skip
+
+    def void(
+        self, target_key: str | None = None, *, reason: str, actor: str, at: At | None = None,
+        seq: int | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """Make a recorded action void (更正): the action with idempotency key
+        ``target_key`` (or event number ``seq``). The void is itself an event; the state is
+        as if the action had not been recorded (a voided submission leaves the step pending
+        or overdue as of then, with the escalation it would have reached). Nothing is
+        deleted from the journal. Roles: ``permissions.void``.
+
+        Raises:
+            TransitionRefused: no such action, not voidable, already void, or a later action
+                on the same step stands on it (void that first).
+        """
+        state = self._state
+        if target_key is not None:
+            seen = state.keys.get(target_key) if type(target_key) is str else None
+            if seen is None:
+                raise TransitionRefused(f"no recorded action has key {target_key!r}",
+                                        event="void")  # fmt: skip
+            target_seq = seen[1]
+        elif isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq <= state.eseq:
+            target_seq = seq
+        else:
+            raise TransitionRefused("name the action to void: target_key, or seq", event="void")
+        target = self._log.event_at(state, target_seq)
+        if target.unit is None:
+            raise TransitionRefused(f"a {target.type} event cannot be made void", event="void")
+        log = self._log
+
+        def decide(state: State, u: int, at_us: int, actor: str, reason: str,
+                   k: str | None, fp: str | None) -> list[DomainEvent]:  # fmt: skip
+            later = log.events(state, target_seq, state.ids[u])
+            history = State(self.compiled)
+            log.history(history, apply, target_seq)
+            return decide_void(state, u, at_us, actor, target, later, history, reason, k, fp)
+
+        payload = {"target_key": target_key, "seq": target_seq, "reason": reason}
+        return self._command("void", target.unit, target.step, actor, at, key, payload, decide,
+                             reason)  # fmt: skip
+
+    def assign_group(
+        self, group: str, units: Iterable[str], *, actor: str, at: At | None = None,
+        remove: bool = False,
+    ) -> Event:  # fmt: skip
+        """Put units into a group the template declares (牵头单位, 配合单位, 县市区局 …), or
+        take them out (``remove``). Steps owed by the group follow at once: a unit that now
+        owes a step whose deadline has passed is caught up as a unit enrolled late."""
+        wanted = [units] if isinstance(units, str) else list(units)
+        first = self._begin()
+        state = self._state
+        try:
+            at_us = self._at(at) if at is not None or self._clock is not None else state.now
+            self._not_before_clock(at_us, "assign_group", "assign groups at")
+            events = decide_group(state, 0, at_us, actor, group, wanted, remove, None, None) \
+                if actor in state.actors else self._unknown(actor)  # fmt: skip
+            self._advance(at_us)
+            mine = state.eseq + 1
+            self._write_all(events)
+            self._catch_up_units(events[0].units, at_us)  # type: ignore[attr-defined]
+        except BaseException:
+            self._abort()
+            raise
+        self._commit(first)
+        return expand(state, events[0], mine)[0]
+
+    def _unknown(self, actor: str) -> list[DomainEvent]:
+        from zyw_flow._errors import UnknownActorError
+
+        raise UnknownActorError(f"actor {actor!r} is not registered (add_actor)")
+
+    def revoke_actor(
+        self, actor_id: str, *, at: At | None = None, reason: str | None = None
+    ) -> Actor:
+        """Revoke an actor from ``at`` (default: the campaign clock) on: it may no longer
+        act; the events it recorded stay its own. Register a successor under a new id."""
+        first = self._begin()
+        try:
+            state = self._state
+            at_us = max(state.now, 0) if at is None else self._at(at)
+            self._write(decide_revoke(state, actor_id, at_us, reason))
+        except BaseException:
+            self._abort()
+            raise
+        self._commit(first)
+        return self._state.actors[actor_id]
+
+    def delegate(self, principal: str, delegate: str, *, start: At, end: At) -> None:
+        """代办: ``delegate`` may act on behalf of ``principal`` from ``start`` until ``end``
+        (exclusive), with the principal's roles and scope; each such action records both
+        (``actor`` and ``data.on_behalf_of``)."""
+        first = self._begin()
+        try:
+            self._write(
+                decide_delegation(self._state, principal, delegate, self._at(start),
+                                  self._at(end))  # fmt: skip
+            )
+        except BaseException:
+            self._abort()
+            raise
+        self._commit(first)
+
+
+def _text_of(value: Any) -> Any:
+    """An instant in a fingerprint: as text (dates and date-times are not JSON)."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _flow(decide: Callable[..., list[DomainEvent]]) -> Callable[..., list[DomainEvent]]:
+    """Adapt a workflow decide function to the shape ``_command`` calls."""
+
+    def call(state: State, u: int, at: int, actor: str, *args: Any) -> list[DomainEvent]:
+        return decide(state, u, at, actor, *args)
+
+    return call

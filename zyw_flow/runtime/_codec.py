@@ -20,6 +20,17 @@ from zyw_flow._errors import JournalCorrupted
 from zyw_flow._time import format_us, to_us
 from zyw_flow.runtime._events import (
     ActorAdded,
+    ActorRevoked,
+    DeadlineSet,
+    DelegationGranted,
+    EventVoided,
+    ExtensionApproved,
+    ExtensionRefused,
+    ExtensionRequested,
+    GroupAssigned,
+    StepReviewed,
+    StepsWarned,
+    StepTransferred,
     CaseRecorded,
     ClockMoved,
     DeductionRecorded,
@@ -120,6 +131,60 @@ def _level_data(e: StepsEscalated) -> dict[str, Any]:
     return {"level": e.level, "id": e.level_id, "title": e.title}
 
 
+def _light_data(e: StepsWarned) -> dict[str, Any]:
+    return {"level": e.level_id, "index": e.level, "title": e.title}
+
+
+def _flow_data(state: State, e: DomainEvent) -> dict[str, Any]:
+    """The public data of a workflow command (instants as local ISO text)."""
+    z = state.zone
+    extra = dict(getattr(e, "data", None) or {})
+    if isinstance(e, ExtensionRequested):
+        return {"until": format_us(e.until, z), "reason": e.reason, **extra}
+    if isinstance(e, ExtensionApproved):
+        return {"until": format_us(e.until, z), "stage": e.stage, "final": e.final, **extra}
+    if isinstance(e, ExtensionRefused):
+        return {"reason": e.reason, **extra} if e.reason is not None else extra
+    if isinstance(e, DeadlineSet):
+        return {"until": format_us(e.until, z), "reason": e.reason, **extra}
+    if isinstance(e, StepTransferred):
+        out = {"to": state.ids[e.to], "reason": e.reason, **extra}
+        if e.until is not None:
+            out["until"] = format_us(e.until, z)
+        return out
+    if isinstance(e, StepReviewed):
+        return {"tier": 1, **extra}
+    if isinstance(e, EventVoided):
+        return {"target": e.target, "target_type": e.target_type, "reason": e.reason, **extra}
+    raise TypeError(type(e).__name__)  # pragma: no cover
+
+
+def _flow_private(e: DomainEvent) -> dict[str, Any]:
+    """What a workflow record keeps beyond its public data, so replay never recomputes."""
+    out: dict[str, Any] = {}
+    for name in ("escalations", "warnings"):
+        value = getattr(e, name, None)
+        if value:
+            out[f"_{name}"] = list(value)
+    if isinstance(e, EventVoided):
+        if e.cell is not None:
+            out["_cell"] = list(e.cell)
+        if e.restore:
+            out["_restore"] = dict(e.restore)
+        out["_since"] = e.since
+    return out
+
+
+_FLOW = (
+    ExtensionRequested,
+    ExtensionApproved,
+    ExtensionRefused,
+    DeadlineSet,
+    StepTransferred,
+    StepReviewed,
+)
+
+
 def _sanction_data(
     sanction: str, title: str | None, level: int | None, person: str | None, reason: str | None
 ) -> dict[str, Any]:
@@ -176,6 +241,13 @@ def expand(state: State, e: DomainEvent, first: int) -> list[Event]:
     if isinstance(e, StepsOverdue):
         step = state.defs[e.step].id
         return [Event(first + i, e.TYPE, e.at, ids[u], step, zone=z) for i, u in enumerate(e.units)]
+    if isinstance(e, StepsWarned):
+        step = state.defs[e.step].id
+        light = _light_data(e)
+        return [
+            Event(first + i, e.TYPE, e.at, ids[u], step, None, light, zone=z)
+            for i, u in enumerate(e.units)
+        ]
     if isinstance(e, StepsSubmitted):
         step = state.defs[e.step].id
         late = set(e.late)
@@ -227,6 +299,17 @@ def _single(
     if isinstance(e, FindingRecorded):
         data = _finding_data(state, e)
         return ids[e.unit], e.finding, e.actor, data, e.key, e.fingerprint
+    if isinstance(e, _FLOW):
+        data = _flow_data(state, e)
+        return ids[e.unit], state.defs[e.step].id, e.actor, data, e.key, e.fingerprint
+    if isinstance(e, EventVoided):
+        step = state.defs[e.step].id if e.step >= 0 else None
+        return ids[e.unit], step, e.actor, _flow_data(state, e), e.key, e.fingerprint
+    if isinstance(e, GroupAssigned):
+        data = {"group": e.group, "units": [ids[u] for u in e.units]}
+        if e.remove:
+            data["remove"] = True
+        return None, None, e.actor, data, None, None
     if isinstance(e, SanctionIssued):
         data = _sanction_data(e.sanction, e.title, e.level, e.person, e.reason)
         return ids[e.unit], None, e.actor, data, e.key, e.fingerprint
@@ -247,7 +330,15 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
     ids = state.ids
     if isinstance(e, ActorAdded):
         data = {"roles": list(e.roles), "name": e.name}
+        if e.scope is not None:
+            data["scope"] = e.scope
         return [("actor", e.TYPE, e.at, e.unit, None, e.actor, data, None, None, 0)]
+    if isinstance(e, ActorRevoked):
+        revoked = {"reason": e.reason} if e.reason is not None else None
+        return [("actor", e.TYPE, e.at, None, None, e.actor, revoked, None, None, 0)]
+    if isinstance(e, DelegationGranted):
+        window = {"principal": e.principal, "start": e.start, "end": e.end}
+        return [("actor", e.TYPE, e.at, None, None, e.delegate, window, None, None, 0)]
     if isinstance(e, ClockMoved):
         return [("clock", e.TYPE, e.at, None, None, None, None, None, None, 0)]
     if isinstance(e, StepAction):
@@ -259,6 +350,8 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
     if isinstance(e, UnitsEnrolled):
         if len(e.ids) == 1:
             one = {"name": e.name_of(0), "parent": e.parent_of(0), "kind": e.kind_of(0)}
+            if e.predicates:
+                one["predicates"] = sorted(k for k, v in e.predicates.items() if v)
             return [("event", e.TYPE, e.at, e.ids[0], None, None, one, None, None, 1)]
         out: list[Record] = []
         for i in range(0, len(e.ids), CHUNK):
@@ -270,20 +363,32 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
                 batch["parents"] = list(e.parents[part])
             if any(k != "unit" for k in e.kinds[part]):
                 batch["kinds"] = list(e.kinds[part])  # (empty columns slice to nothing)
+            held = {
+                name: [p - i for p in positions if i <= p < i + CHUNK]
+                for name, positions in e.predicates.items()
+            }
+            if any(held.values()):
+                batch["predicates"] = {k: v for k, v in held.items() if v}
             out.append(("event", e.TYPE, e.at, None, None, None, batch, None, None,
                         len(batch["ids"])))  # fmt: skip
         return out
     if isinstance(e, StepsSubmitted):
         return _encode_submissions(state, e)
-    if isinstance(e, (StepsOverdue, PhasesEntered, StepsEscalated)):
+    if isinstance(e, (StepsOverdue, PhasesEntered, StepsEscalated, StepsWarned)):
         return _encode_batch(state, e)
     uid, sid, who, public, key, fp = _single(state, e)
     if isinstance(e, FindingRecorded):
         public = {**(public or {}), "_escalations": list(e.escalations)}
+        if e.warnings:
+            public["_warnings"] = list(e.warnings)
+    elif isinstance(e, (*_FLOW, EventVoided)):
+        public = {**(public or {}), **_flow_private(e)}
     return [("event", e.TYPE, e.at, uid, sid, who, public, key, fp, 1)]
 
 
-def _encode_batch(state: State, e: StepsOverdue | PhasesEntered | StepsEscalated) -> list[Record]:
+def _encode_batch(
+    state: State, e: StepsOverdue | PhasesEntered | StepsEscalated | StepsWarned
+) -> list[Record]:
     base: dict[str, Any]
     step: str | None
     if isinstance(e, PhasesEntered):
@@ -291,6 +396,8 @@ def _encode_batch(state: State, e: StepsOverdue | PhasesEntered | StepsEscalated
     else:
         step = state.defs[e.step].id
         base = {}
+        if isinstance(e, StepsWarned):
+            base = _light_data(e)
         if isinstance(e, StepsEscalated):
             base = _level_data(e)
             if e.sanction is not None:
@@ -398,7 +505,15 @@ def _decode(
 ) -> DomainEvent:
     if kind == "actor":
         assert actor is not None
-        return ActorAdded(at, actor, tuple(data.get("roles", ())), unit, data.get("name"))
+        if type_ == "actor_revoked":
+            return ActorRevoked(at, actor, data.get("reason"))
+        if type_ == "delegation_granted":
+            return DelegationGranted(
+                at, str(data["principal"]), actor, int(data["start"]), int(data["end"])
+            )
+        return ActorAdded(
+            at, actor, tuple(data.get("roles", ())), unit, data.get("name"), data.get("scope")
+        )
     if kind == "clock":
         return ClockMoved(at)
     if type_ == "step_submitted" and unit is None:  # the bulk path's batch
@@ -418,15 +533,19 @@ def _decode(
         )  # fmt: skip
     if type_ == "enrolled":
         if unit is not None:
+            held = {str(name): (0,) for name in data.get("predicates", ())}
             return UnitsEnrolled(
                 at, (unit,), (data.get("name"),), (data.get("parent"),),
-                (data.get("kind", "unit"),),
+                (data.get("kind", "unit"),), held,
             )  # fmt: skip
         ids = tuple(str(i) for i in data["ids"])
         columns = [tuple(data.get(name, ())) for name in ("names", "parents", "kinds")]
         if any(col and len(col) != len(ids) for col in columns):
             raise JournalCorrupted(f"{where}: enrolment columns of different lengths")
-        return UnitsEnrolled(at, ids, *columns)
+        preds = {
+            str(k): tuple(int(p) for p in v) for k, v in (data.get("predicates") or {}).items()
+        }
+        return UnitsEnrolled(at, ids, *columns, preds)
     if type_ == "phase_opened":
         return PhaseOpened(at, state.compiled.phase_ids.index(data["phase"]))
     if type_ == "phase_entered":
@@ -434,6 +553,18 @@ def _decode(
         return PhasesEntered(at, phase, _units(state, unit, data, where))
     if type_ == "step_overdue":
         return StepsOverdue(at, _step(state, step, where), _units(state, unit, data, where))
+    if type_ == "step_warned":
+        return StepsWarned(
+            at, _step(state, step, where), int(data["index"]), str(data["level"]),
+            str(data["title"]), _units(state, unit, data, where),
+        )  # fmt: skip
+    if type_ in _FLOW_TYPES or type_ == "event_voided":
+        return _decode_flow(state, type_, at, unit, step, actor, data, key, fp, where)
+    if type_ == "group_assigned":
+        return GroupAssigned(
+            at, str(data["group"]), tuple(_unit(state, x, where) for x in data["units"]),
+            str(actor), bool(data.get("remove")),
+        )  # fmt: skip
     if type_ == "step_escalated":
         sanction = data.get("sanction")
         return StepsEscalated(
@@ -477,6 +608,64 @@ def _decode(
     raise JournalCorrupted(f"{where}: unknown event type {type_!r}")
 
 
+_FLOW_TYPES = {c.TYPE for c in _FLOW}
+_FLOW_KEYS = {"until", "reason", "stage", "final", "to", "tier", "target", "target_type"}
+
+
+def _decode_flow(
+    state: State,
+    type_: str,
+    at: int,
+    unit: str | None,
+    step: str | None,
+    actor: str | None,
+    data: Mapping[str, Any],
+    key: str | None,
+    fp: str | None,
+    where: str,
+) -> DomainEvent:
+    u = _unit(state, unit, where)
+    who = str(actor)
+    extra = {k: v for k, v in data.items() if k not in _FLOW_KEYS and not k.startswith("_")}
+    payload = extra or None
+    esc = tuple(int(x) for x in data.get("_escalations", ()))
+    warn = tuple(int(x) for x in data.get("_warnings", ()))
+
+    def instant(name: str) -> int:
+        return to_us(dt.datetime.fromisoformat(str(data[name])))
+
+    if type_ == "event_voided":
+        s = -1 if step is None else _step(state, step, where)
+        cell = data.get("_cell")
+        return EventVoided(
+            at, u, who, int(data["target"]), str(data["target_type"]), str(data["reason"]), s,
+            None if cell is None else (int(cell[0]), int(cell[1]), int(cell[2]), int(cell[3])),
+            data.get("_restore"), payload, key, fp, int(data.get("_since", -1)),
+        )  # fmt: skip
+    s = _step(state, step, where)
+    if type_ == "extension_requested":
+        return ExtensionRequested(at, u, s, who, instant("until"), str(data["reason"]),
+                                  payload, key, fp)  # fmt: skip
+    if type_ == "extension_approved":
+        return ExtensionApproved(
+            at, u, s, who, instant("until"), int(data["stage"]), bool(data["final"]), esc, warn,
+            payload, key, fp,
+        )  # fmt: skip
+    if type_ == "extension_refused":
+        return ExtensionRefused(at, u, s, who, data.get("reason"), payload, key, fp)
+    if type_ == "deadline_set":
+        return DeadlineSet(at, u, s, who, instant("until"), str(data["reason"]), esc, warn,
+                           payload, key, fp)  # fmt: skip
+    if type_ == "step_transferred":
+        until = instant("until") if "until" in data else None
+        return StepTransferred(
+            at, u, s, who, _unit(state, data["to"], where), str(data["reason"]), until, esc,
+            warn, payload, key, fp,
+        )  # fmt: skip
+    assert type_ == "step_reviewed"
+    return StepReviewed(at, u, s, who, payload, key, fp)
+
+
 def _decode_finding(
     state: State,
     at: int,
@@ -492,6 +681,7 @@ def _decode_finding(
     u = _unit(state, unit, where)
     days = int(data["days"])
     day_unit = str(data.get("day_unit", "working_days"))
+    warnings = tuple(int(x) for x in data.get("_warnings", ()))
     if "_escalations" in data:
         due = to_us(dt.datetime.fromisoformat(str(data["due"])))
         escalations = tuple(int(x) for x in data["_escalations"])
@@ -500,7 +690,8 @@ def _decode_finding(
     payload = {
         k: v
         for k, v in data.items()
-        if k not in ("source", "description", "days", "due", "day_unit", "_escalations")
+        if k not in ("source", "description", "days", "due", "day_unit", "_escalations",
+                     "_warnings")
     }
     expected = f"finding-{state.findings_count() + 1}"
     if check and step != expected:
@@ -508,5 +699,5 @@ def _decode_finding(
     return FindingRecorded(
         at, u, str(step), str(actor), str(data.get("source", "")),
         str(data.get("description", "")), days, day_unit, due, escalations,
-        payload or None, key, fp,
+        payload or None, key, fp, warnings,
     )  # fmt: skip

@@ -87,7 +87,23 @@ COMMANDS: Mapping[str, Command] = {
             "查处",
         ),
         Command("finalize", "finalize_evaluation", (), (_A,), ("round",), "评定"),
-    )
+        # -- workflows (issue: who owes, extensions, corrections, reassignment) -------------
+        Command("request_extension", "request_extension", (_U, _S),
+                (_U, _S, "until", "reason", _A), (), "延期申请"),
+        Command("approve_extension", "approve_extension", (_U, _S), (_U, _S, _A), ("note",),
+                "批准延期"),
+        Command("refuse_extension", "refuse_extension", (_U, _S), (_U, _S, _A), ("reason",),
+                "不予延期"),
+        Command("set_deadline", "set_deadline", (_U, _S), (_U, _S, "until", "reason", _A), (),
+                "调整期限"),
+        Command("void", "void", ("target_key",), ("reason", _A), ("target_key", "seq"), "更正"),
+        Command("transfer", "transfer", (_U, _S), (_U, _S, "to", "reason", _A), ("until",),
+                "转办"),
+        Command("assign_group", "assign_group", ("group", "units"), ("group", "units", _A),
+                ("remove",), "编组"),
+        Command("revoke_actor", "revoke_actor", ("actor_id",), ("actor_id",), ("reason",),
+                "撤销人员"),
+    )  # fmt: skip
 }
 
 
@@ -106,7 +122,7 @@ def dispatch(campaign: Campaign, verb: str, fields: Mapping[str, Any]) -> Event:
         if name not in command.positional and fields.get(name) is not None
     }
     kwargs["at"] = fields.get("at")
-    if verb != "enroll" and fields.get("key") is not None:
+    if verb not in ("enroll", "assign_group", "revoke_actor") and fields.get("key") is not None:
         kwargs["key"] = fields["key"]
     result: Event = getattr(campaign, command.method)(*args, **kwargs)
     return result

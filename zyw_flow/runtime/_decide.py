@@ -8,7 +8,7 @@ actor's roles, and a member's unit scope), with the roles passed in as data.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from zyw_flow._errors import (
@@ -21,7 +21,7 @@ from zyw_flow._errors import (
     UnknownStepError,
     UnknownUnitError,
 )
-from zyw_flow._time import format_us
+from zyw_flow._time import format_us, to_us
 from zyw_flow.compile import STEP_EVENTS
 from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, STATUS_NAMES
 from zyw_flow.runtime._codec import canonical
@@ -33,12 +33,13 @@ from zyw_flow.runtime._events import (
     StepAccepted,
     StepAction,
     StepReturned,
+    StepReviewed,
     StepsSubmitted,
     StepSubmitted,
     StepWaived,
     UnitsEnrolled,
 )
-from zyw_flow.runtime._state import KINDS, SYSTEM_ACTOR, State
+from zyw_flow.runtime._state import KINDS, REVIEWED, SYSTEM_ACTOR, UNOWED, State
 from zyw_flow.runtime._timed import enter_phases, overdue_from
 
 __all__ = [
@@ -54,7 +55,9 @@ __all__ = [
     "decide_step_action",
     "decide_submissions",
     "finding_deadline",
+    "in_scope",
     "prepare",
+    "register_owner",
     "step_of",
 ]
 
@@ -151,7 +154,13 @@ def prepare(
             step=step,
             event=event,
         )
-    if actor not in state.actors:
+    who = state.actors.get(actor)
+    if who is not None and who.revoked_at is not None and at >= to_us(who.revoked_at):
+        raise PermissionRefused(
+            f"actor {actor!r} was revoked at {who.revoked_at.isoformat()}",
+            unit=unit, step=step, event=event,
+        )  # fmt: skip
+    if who is None:
         if actor == SYSTEM_ACTOR:
             raise PermissionRefused(
                 f"{SYSTEM_ACTOR!r} is the library's own actor for time-driven events; "
@@ -167,30 +176,94 @@ def prepare(
 
 
 def authorise(
+    state: State,
+    actor: str,
+    allowed: Sequence[str],
+    u: int,
+    event: str,
+    step: str | None,
+    at: int | None = None,
+) -> str | None:
+    """The actor must hold one of ``allowed`` where it acts: a member only for its own unit,
+    an actor with a ``scope`` only in its unit (``unit``) or its unit's subtree
+    (``subtree``). An actor who may not may still act on behalf of (代办) one who may, in
+    a delegation's window.
+
+    Returns:
+        The principal acted for under a delegation, else ``None``.
+    """
+    refusal = _refusal(state, actor, allowed, u, event, step)
+    if refusal is None:
+        return None
+    if at is not None:
+        for principal, delegate, start, end in state.delegations:
+            if delegate == actor and start <= at < end and principal in state.actors:
+                boss = state.actors[principal]
+                if boss.revoked_at is not None and at >= to_us(boss.revoked_at):
+                    continue
+                if _refusal(state, principal, allowed, u, event, step) is None:
+                    return principal
+    raise refusal
+
+
+def _refusal(
     state: State, actor: str, allowed: Sequence[str], u: int, event: str, step: str | None
-) -> None:
-    """The actor must hold one of ``allowed``; a member acts only for its own unit."""
+) -> PermissionRefused | None:
     who = state.actors[actor]
     roles = who.roles
     usable = [r for r in allowed if r in roles]
     uid = state.ids[u]
     if not usable:
-        raise PermissionRefused(
+        return PermissionRefused(
             f"actor {actor!r} (roles: {', '.join(sorted(roles)) or 'none'}) may not "
             f"{event}; allowed roles: {', '.join(allowed) or 'none'}",
             unit=uid,
             step=step,
             event=event,
         )
-    if who.unit != uid and UNIT_SCOPED_ROLES.issuperset(usable):
-        raise PermissionRefused(
+    if who.scope is not None:
+        if not in_scope(state, who.unit, who.scope, u):
+            where = "in unit" if who.scope == "unit" else "in the subtree of unit"
+            return PermissionRefused(
+                f"actor {actor!r} acts only {where} {who.unit!r}", unit=uid, step=step,
+                event=event,
+            )  # fmt: skip
+    elif who.unit != uid and UNIT_SCOPED_ROLES.issuperset(usable):
+        return PermissionRefused(
             f"actor {actor!r} acts only for unit {who.unit!r}", unit=uid, step=step, event=event
         )
+    return None
+
+
+def in_scope(state: State, unit: str | None, scope: str, u: int) -> bool:
+    """Whether unit ``u`` is ``unit`` (scope ``unit``) or in its subtree (``subtree``)."""
+    home = state.index.get(unit) if unit is not None else None
+    if home is None:
+        return False
+    if scope == "unit":
+        return u == home
+    while u >= 0:
+        if u == home:
+            return True
+        u = state.parent[u]
+    return False
 
 
 def step_of(state: State, u: int, step: str, event: str) -> int:
-    """The step table row of ``step`` for unit ``u`` (template step or its finding)."""
+    """The step table row of ``step`` for unit ``u`` (template step or its finding).
+
+    Raises:
+        UnknownStepError: no such step, or a finding of another unit.
+        TransitionRefused: the unit does not owe the step.
+    """
     s = state.step_index.get(step) if type(step) is str else None
+    if s is not None and s < state.n and state.flags[s][u] & UNOWED:
+        rule = state.compiled.owners[s]
+        who = rule.description or _rule_text(rule)
+        raise TransitionRefused(
+            f"the unit does not owe this step (owed by {who})", unit=state.ids[u], step=step,
+            event=event,
+        )  # fmt: skip
     if s is not None and (s < state.n or state.defs[s].owner == u):
         return s
     known = [state.defs[k].id for k in state.unit_steps(u)]
@@ -204,6 +277,19 @@ def step_of(state: State, u: int, step: str, event: str) -> int:
     )
 
 
+def _rule_text(rule: Any) -> str:
+    parts = [f"kind {'/'.join(rule.kinds)}"]
+    if rule.level != "any":
+        parts.append(f"level {rule.level}")
+    if rule.depths:
+        parts.append(f"depth {'/'.join(map(str, rule.depths))}")
+    if rule.groups:
+        parts.append(f"groups {'/'.join(rule.groups)}")
+    if rule.predicate:
+        parts.append(f"predicate {rule.predicate}")
+    return ", ".join(parts)
+
+
 def _refuse(state: State, u: int, step: str, event: str, status: int, why: str = "") -> Exception:
     return TransitionRefused(
         why or f"cannot {event} a step that is {STATUS_NAMES[status]}",
@@ -215,12 +301,12 @@ def _refuse(state: State, u: int, step: str, event: str, status: int, why: str =
 
 def check_step_action(
     state: State, action: str, u: int, step: str, actor: str, at: int
-) -> tuple[int, bool]:
+) -> tuple[int, bool, str | None]:
     """The rules of submit / accept / return / waive for one step of one unit, written once
     for the single call and the bulk path.
 
     Returns:
-        ``(step table row, late)``.
+        ``(step table row, late, the principal acted for under a delegation or None)``.
 
     Raises:
         UnknownStepError, PermissionRefused, TransitionRefused.
@@ -229,6 +315,7 @@ def check_step_action(
     d = state.defs[s]
     status = state.status_at(s, u, at)
     c = state.compiled
+    due = state.due_of(s, state.slot(s, u))
     if action == "submit":
         allowed = d.submit
     elif action == "waive":
@@ -240,23 +327,25 @@ def check_step_action(
                 state, u, step, action, status,
                 "this step needs no review: a submission is accepted at once",
             )  # fmt: skip
-    authorise(state, actor, allowed, u, action, step)
+    principal = authorise(state, actor, allowed, u, action, step, at)
     if c.table[status][_EV[action]] < 0:
         if status == NOT_OPEN:
             opens = format_us(d.opens, state.zone)
             raise _refuse(state, u, step, action, status, f"the step is not open (opens {opens})")
         raise _refuse(state, u, step, action, status)
     if action != "submit":
-        return s, False
+        return s, False, principal
     if at > d.closes:
         closed = format_us(d.closes, state.zone)
         raise _refuse(state, u, step, action, status, f"the step closed at {closed}")
-    st = state.status
-    missing = [state.defs[x].id for x in d.deps if st[x][u] not in FINAL]
+    st, flags = state.status, state.flags
+    missing = [
+        state.defs[x].id for x in d.deps if st[x][u] not in FINAL and not flags[x][u] & UNOWED
+    ]
     if missing:
         needs = f"first needs {', '.join(missing)} accepted or waived"
         raise _refuse(state, u, step, action, status, needs)
-    return s, status == OVERDUE or at > d.due
+    return s, status == OVERDUE or at > due, principal
 
 
 def decide_step_action(
@@ -271,16 +360,47 @@ def decide_step_action(
     fingerprint: str | None,
 ) -> list[DomainEvent]:
     """submit / accept / return / waive one step of one unit."""
-    s, late = check_step_action(state, action, u, step, actor, at)
+    s, late, principal = check_step_action(state, action, u, step, actor, at)
     d = state.defs[s]
+    if principal is not None:
+        data = {**(data or {}), "on_behalf_of": principal}
+    if action == "accept" and s < state.n and state.compiled.review_tiers[s] > 1:
+        tiered = _tiered_review(state, u, s, step, actor, principal, at, data, key, fingerprint)
+        if tiered is not None:
+            return [tiered]
     events: list[DomainEvent] = [ACTIONS[action](at, u, s, actor, data, key, fingerprint, late)]
     if action == "submit" and not d.review:
         events.append(StepAccepted(at, u, s, actor, {"auto": True}))
-    elif action == "return" and at > d.due:
+    elif action == "return" and at > state.due_of(s, state.slot(s, u)):
         # sent back after its deadline: overdue at once, climbing to the level already due
         # (later instants, up to the clock, are decided again for the unit after the call)
         events.extend(overdue_from(state, s, (u,), at, at))
     return events
+
+
+def _tiered_review(
+    state: State, u: int, s: int, step: str, actor: str, principal: str | None, at: int,
+    data: Mapping[str, Any] | None, key: str | None, fingerprint: str | None,
+) -> StepReviewed | None:  # fmt: skip
+    """逐级审核: the first acceptance comes from a reviewer scoped to the unit's part of the
+    tree (its parent's office) and passes the step on; the last from a campaign-wide one."""
+    who = state.actors[principal or actor]
+    scoped = who.scope is not None
+    if not state.flags[s][u] & REVIEWED:
+        if not scoped:
+            raise TransitionRefused(
+                "this step is reviewed tier by tier (逐级审核): first by a reviewer of the "
+                "unit's own part of the tree (an actor with a scope), then campaign-wide",
+                unit=state.ids[u], step=step, event="accept",
+            )  # fmt: skip
+        return StepReviewed(at, u, s, actor, data, key, fingerprint)
+    if scoped:
+        raise TransitionRefused(
+            "the first review tier has passed this step on; the final acceptance is a "
+            "campaign-wide reviewer's",
+            unit=state.ids[u], step=step, event="accept",
+        )  # fmt: skip
+    return None
 
 
 def decide_submissions(
@@ -300,7 +420,12 @@ def decide_submissions(
                 event="submit",
             )  # fmt: skip
         seen.add(u)
-        s, late = check_step_action(state, "submit", u, step, actor, at)
+        s, late, principal = check_step_action(state, "submit", u, step, actor, at)
+        if principal is not None:
+            raise PermissionRefused(
+                f"actor {actor!r} would act on behalf of {principal!r}: delegated actions are "
+                "recorded one by one (submit), not in bulk", unit=uid, step=step, event="submit",
+            )  # fmt: skip
         rows.append(u)
         if late:
             lates.append(i)
@@ -329,8 +454,9 @@ def decide_gate(state: State, u: int, s: int, at: int) -> list[DomainEvent]:
 # -- findings and sanctions -------------------------------------------------------------------
 def finding_deadline(
     state: State, days: object, day_unit: str, at: int, unit: str, event: str
-) -> tuple[int, int, tuple[int, ...]]:
-    """``(days, due, escalation instants)`` of a rectification ordered at ``at``.
+) -> tuple[int, int, tuple[int, ...], tuple[int, ...]]:
+    """``(days, due, escalation instants, warning instants)`` of a rectification ordered
+    at ``at``.
 
     Raises:
         TransitionRefused: ``days`` is not a whole number ≥ 0.
@@ -345,7 +471,8 @@ def finding_deadline(
     due, esc = state.compiled.finding_due(
         at, days, "days" if day_unit == "days" else "working_days"
     )
-    return days, due, esc
+    lights = state.compiled.deadline_instants(None, due)[1] if state.compiled.warnings else ()
+    return days, due, esc, tuple(x for x in lights if x > at)
 
 
 def new_finding(
@@ -355,7 +482,7 @@ def new_finding(
     actor: str,
     source: str,
     description: str,
-    deadline: tuple[int, int, tuple[int, ...]],
+    deadline: tuple[int, int, tuple[int, ...], tuple[int, ...]],
     day_unit: str,
     *,
     offset: int = 0,
@@ -363,11 +490,12 @@ def new_finding(
     fingerprint: str | None = None,
 ) -> FindingRecorded:
     """The event of a finding (``offset``: findings decided earlier in the same call)."""
-    days, due, esc = deadline
+    days, due, esc, lights = deadline
     fid = f"finding-{state.findings_count() + 1 + offset}"
     return FindingRecorded(
-        at, u, fid, actor, source, description, days, day_unit, due, esc, None, key, fingerprint
-    )
+        at, u, fid, actor, source, description, days, day_unit, due, esc, None, key, fingerprint,
+        lights,
+    )  # fmt: skip
 
 
 def _rectification(state: State) -> tuple[int, str]:
@@ -526,7 +654,42 @@ def decide_enrolment(state: State, items: Iterable[Any], at: int) -> UnitsEnroll
         _column(parents, parent, None, i)
         _column(kinds, kind, "unit", i)
     del batch
-    return UnitsEnrolled(at, tuple(ids), tuple(names), tuple(parents), tuple(kinds))
+    held: dict[str, tuple[int, ...]] = {}
+    wanted = sorted({r.predicate for r in state.compiled.owners if r.predicate is not None})
+    for name in wanted:
+        test = OWNER_PREDICATES.get(name)
+        if test is None:
+            raise EnrollmentError(
+                f"the template's owed_by names predicate {name!r}: register it first "
+                f"(zyw_flow.runtime.register_owner({name!r}, function))"
+            )
+        held[name] = tuple(
+            i
+            for i, uid in enumerate(ids)
+            if test(
+                {
+                    "id": uid,
+                    "name": names[i] if names else None,
+                    "parent": parents[i] if parents else None,
+                    "kind": kinds[i] if kinds else "unit",
+                }
+            )
+        )
+    return UnitsEnrolled(at, tuple(ids), tuple(names), tuple(parents), tuple(kinds), held)
+
+
+#: Owner predicates by name (``owed_by: {predicate: NAME}``), registered by the host.
+OWNER_PREDICATES: dict[str, Callable[[Mapping[str, Any]], bool]] = {}
+
+
+def register_owner(name: str, predicate: Callable[[Mapping[str, Any]], bool]) -> None:
+    """Register an owner predicate: ``predicate(unit)`` gets the unit's ``id``, ``name``,
+    ``parent`` and ``kind`` when it is enrolled and says whether it owes the steps whose
+    ``owed_by`` names it. The answer is recorded with the enrollment (replay never asks
+    again)."""
+    if type(name) is not str or not name:
+        raise TransitionRefused(f"a predicate name must be non-empty text, not {name!r}")
+    OWNER_PREDICATES[name] = predicate
 
 
 def _column(column: list[Any], value: Any, default: Any, i: int) -> None:
@@ -539,11 +702,24 @@ def _column(column: list[Any], value: Any, default: Any, i: int) -> None:
 
 
 def decide_actor(
-    state: State, actor: str, roles: Iterable[str], unit: str | None, name: str | None, at: int
-) -> ActorAdded:
+    state: State, actor: str, roles: Iterable[str], unit: str | None, name: str | None, at: int,
+    scope: str | None = None,
+) -> ActorAdded:  # fmt: skip
     """add_actor: roles the template declares; text identifiers."""
     _ident(actor, "actor id", "actor")
     _ident(unit, "unit", "actor", optional=True)
+    if scope is not None:
+        if scope not in ("unit", "subtree"):
+            raise TransitionRefused(f"scope must be 'unit' or 'subtree', not {scope!r}",
+                                    event="actor")  # fmt: skip
+        if unit is None:
+            raise TransitionRefused(f"a {scope!r} scope needs the unit it is of", event="actor")
+    known = state.actors.get(actor) if type(actor) is str else None
+    if known is not None and known.revoked_at is not None:
+        raise PermissionRefused(
+            f"actor {actor!r} was revoked at {known.revoked_at.isoformat()}: register the "
+            "successor under a new id (history keeps who did what)"
+        )
     if name is not None and type(name) is not str:
         raise TransitionRefused(f"name must be text, not {name!r}", event="actor")
     if actor == SYSTEM_ACTOR:
@@ -560,4 +736,4 @@ def decide_actor(
             f"unknown role(s) {', '.join(unknown)}; the template declares "
             f"{', '.join(state.compiled.roles)}"
         )
-    return ActorAdded(at, actor, roles, unit, name)
+    return ActorAdded(at, actor, roles, unit, name, scope)

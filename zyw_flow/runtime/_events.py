@@ -21,13 +21,21 @@ import attrs
 __all__ = [
     "EVENT_TYPES",
     "ActorAdded",
+    "ActorRevoked",
     "CaseRecorded",
     "ClockMoved",
+    "DeadlineSet",
     "DeductionRecorded",
+    "DelegationGranted",
     "DomainEvent",
     "EvaluationFinalized",
     "EventType",
+    "EventVoided",
+    "ExtensionApproved",
+    "ExtensionRefused",
+    "ExtensionRequested",
     "FindingRecorded",
+    "GroupAssigned",
     "PhaseOpened",
     "PhasesEntered",
     "RankingAction",
@@ -36,11 +44,15 @@ __all__ = [
     "StepAccepted",
     "StepAction",
     "StepReturned",
+    "StepReviewed",
+    "StepTransferred",
     "StepSubmitted",
     "StepWaived",
     "StepsEscalated",
     "StepsOverdue",
     "StepsSubmitted",
+    "StepsWarned",
+    "UnitCommand",
     "UnitsEnrolled",
     "count",
 ]
@@ -63,6 +75,15 @@ EventType = Literal[
     "case_recorded",
     "evaluation_finalized",
     "ranking_action",
+    "step_warned",
+    "step_reviewed",
+    "extension_requested",
+    "extension_approved",
+    "extension_refused",
+    "deadline_set",
+    "event_voided",
+    "step_transferred",
+    "group_assigned",
 ]
 JournalKind = Literal["event", "actor", "clock"]
 
@@ -89,7 +110,36 @@ class ActorAdded(DomainEvent):
     roles: tuple[str, ...]
     unit: str | None
     name: str | None
+    scope: str | None = None
     TYPE: ClassVar[str] = "actor_added"
+    KIND: ClassVar[JournalKind] = "actor"
+
+    def count(self) -> int:
+        return 0
+
+
+@attrs.frozen(slots=True)
+class ActorRevoked(DomainEvent):
+    """An actor may no longer act from ``at`` on (what they did stays theirs)."""
+
+    actor: str
+    reason: str | None = None
+    TYPE: ClassVar[str] = "actor_revoked"
+    KIND: ClassVar[JournalKind] = "actor"
+
+    def count(self) -> int:
+        return 0
+
+
+@attrs.frozen(slots=True)
+class DelegationGranted(DomainEvent):
+    """代办: ``delegate`` may act on behalf of ``principal`` in [``start``, ``end``)."""
+
+    principal: str
+    delegate: str
+    start: int
+    end: int
+    TYPE: ClassVar[str] = "delegation_granted"
     KIND: ClassVar[JournalKind] = "actor"
 
     def count(self) -> int:
@@ -119,6 +169,8 @@ class UnitsEnrolled(DomainEvent):
     names: tuple[str | None, ...] = ()
     parents: tuple[str | None, ...] = ()
     kinds: tuple[str, ...] = ()
+    #: owner predicates that held, by name: positions in ``ids`` (decided at enrollment)
+    predicates: Mapping[str, tuple[int, ...]] = attrs.field(factory=dict)
     TYPE: ClassVar[str] = "enrolled"
 
     def count(self) -> int:
@@ -268,6 +320,7 @@ class FindingRecorded(DomainEvent):
     data: Mapping[str, Any] | None = None
     key: str | None = None
     fingerprint: str | None = None
+    warnings: tuple[int, ...] = ()
     TYPE: ClassVar[str] = "finding_recorded"
 
 
@@ -357,6 +410,142 @@ class RankingAction(DomainEvent):
     TYPE: ClassVar[str] = "ranking_action"
 
 
+# -- workflow ------------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class StepsWarned(DomainEvent):
+    """A warning light (预警) came on for a step of these units before its deadline."""
+
+    step: int
+    level: int  # 1-based
+    level_id: str
+    title: str
+    units: tuple[int, ...]
+    TYPE: ClassVar[str] = "step_warned"
+
+    def count(self) -> int:
+        return len(self.units)
+
+
+@attrs.frozen(slots=True)
+class UnitCommand(DomainEvent):
+    """Base of the workflow commands on one step (or record) of one unit."""
+
+    unit: int
+    step: int
+    actor: str
+
+
+@attrs.frozen(slots=True)
+class StepReviewed(UnitCommand):
+    """逐级审核: a first-tier reviewer passed a submission on to the next tier."""
+
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "step_reviewed"
+
+
+@attrs.frozen(slots=True)
+class ExtensionRequested(UnitCommand):
+    """延期申请: the unit asks for a later deadline."""
+
+    until: int
+    reason: str
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "extension_requested"
+
+
+@attrs.frozen(slots=True)
+class ExtensionApproved(UnitCommand):
+    """An approver agreed; the last of the chain moves the deadline (``final``) with its
+    escalation ladder and warning lights (recorded, never recomputed on replay)."""
+
+    until: int
+    stage: int
+    final: bool
+    escalations: tuple[int, ...]
+    warnings: tuple[int, ...]
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "extension_approved"
+
+
+@attrs.frozen(slots=True)
+class ExtensionRefused(UnitCommand):
+    """An approver refused the pending request; nothing else changes."""
+
+    reason: str | None
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "extension_refused"
+
+
+@attrs.frozen(slots=True)
+class DeadlineSet(UnitCommand):
+    """The office set a unit's own deadline for a step (with its ladder and lights)."""
+
+    until: int
+    reason: str
+    escalations: tuple[int, ...]
+    warnings: tuple[int, ...]
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "deadline_set"
+
+
+@attrs.frozen(slots=True)
+class EventVoided(DomainEvent):
+    """A recorded action made void (更正). ``cell`` is the step cell as it was before the
+    action ``(status, escalation, flags, completed or -1)``; ``restore`` what else the
+    action changed, as it was (a score's earlier value, a list entry's position)."""
+
+    unit: int
+    actor: str
+    target: int  # the voided event's seq
+    target_type: str
+    reason: str
+    step: int = -1
+    cell: tuple[int, int, int, int] | None = None
+    restore: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    since: int = -1  # the voided action's instant: what it held back is decided from then
+    TYPE: ClassVar[str] = "event_voided"
+
+
+@attrs.frozen(slots=True)
+class StepTransferred(UnitCommand):
+    """转办: a step (or a finding's rectification) passes from ``unit`` to ``to``, with its
+    history and deadline (``until``: a new one, with its ladder and lights)."""
+
+    to: int
+    reason: str
+    until: int | None = None
+    escalations: tuple[int, ...] = ()
+    warnings: tuple[int, ...] = ()
+    data: Mapping[str, Any] | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "step_transferred"
+
+
+@attrs.frozen(slots=True)
+class GroupAssigned(DomainEvent):
+    """Units put into (or, with ``remove``, taken out of) a group the template declares."""
+
+    group: str
+    units: tuple[int, ...]
+    actor: str
+    remove: bool = False
+    TYPE: ClassVar[str] = "group_assigned"
+
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     ActorAdded,
     ClockMoved,
@@ -377,6 +566,17 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     CaseRecorded,
     EvaluationFinalized,
     RankingAction,
+    ActorRevoked,
+    DelegationGranted,
+    StepsWarned,
+    StepReviewed,
+    ExtensionRequested,
+    ExtensionApproved,
+    ExtensionRefused,
+    DeadlineSet,
+    EventVoided,
+    StepTransferred,
+    GroupAssigned,
 )
 
 

@@ -51,6 +51,12 @@ class EventLog(Protocol):
     def replay(self, state: State, apply: Callable[[State, DomainEvent], None]) -> None:
         """Apply every recorded event to a fresh ``state`` (to rebuild after a failure)."""
 
+    def history(
+        self, state: State, apply: Callable[[State, DomainEvent], None], before: int
+    ) -> None:
+        """Apply to a fresh ``state`` every event recorded before public event ``before``
+        (the campaign as it was then: a correction puts back what an action changed)."""
+
     def events(self, state: State, since: int, unit: str | None) -> list[Event]:
         """Public events numbered above ``since`` (of one unit)."""
 
@@ -106,6 +112,14 @@ class MemoryLog:
 
     def replay(self, state: State, apply: Callable[[State, DomainEvent], None]) -> None:
         for e in self._events:
+            apply(state, e)
+
+    def history(
+        self, state: State, apply: Callable[[State, DomainEvent], None], before: int
+    ) -> None:
+        for e, first in zip(self._events, self._first, strict=True):
+            if first >= before:
+                break
             apply(state, e)
 
     def events(self, state: State, since: int, unit: str | None) -> list[Event]:
@@ -169,6 +183,15 @@ class StoredLog:
         journal = self._journal
         journal.start_chain(journal.read_meta())
         self.catch_up(state, apply)
+
+    def history(
+        self, state: State, apply: Callable[[State, DomainEvent], None], before: int
+    ) -> None:
+        for row in self._journal.events_after(0):
+            assert row.eseq is not None
+            if row.eseq >= before:
+                break
+            apply(state, decode(state, record_of(row), f"row {row.seq}"))
 
     def events(self, state: State, since: int, unit: str | None) -> list[Event]:
         out: list[Event] = []

@@ -9,7 +9,7 @@ from zyw_flow._time import NEVER, from_us
 from zyw_flow.compile._machine import FINAL, OVERDUE, PENDING, RETURNED, STATUS_NAMES
 from zyw_flow.runtime._records import Board, OverdueItem, StepStatus, UnitStatus
 from zyw_flow.runtime._scoring import grade
-from zyw_flow.runtime._state import KINDS, LATE, State
+from zyw_flow.runtime._state import KINDS, LATE, UNOWED, WARN_MASK, WARN_SHIFT, State
 
 __all__ = ["board", "due_soon", "overdue", "restrictions", "step_status", "unit_status"]
 
@@ -22,20 +22,38 @@ def _title(state: State, k: int) -> str | None:
     return state.compiled.escalation[k - 1].title if k else None
 
 
+def _light(state: State, s: int, j: int, status: int) -> tuple[str | None, str | None]:
+    level = (state.flags[s][j] & WARN_MASK) >> WARN_SHIFT
+    if not level or status not in (PENDING, RETURNED, OVERDUE):
+        return None, None
+    c = state.compiled
+    ladder = c.step_warnings[s] if s < state.n and c.step_warnings else c.warnings
+    return ladder[level - 1].id, ladder[level - 1].title
+
+
 def step_status(state: State, u: int, s: int) -> StepStatus:
     """One step of one unit, now."""
     d = state.defs[s]
     j = state.slot(s, u)
     k = state.esc[s][j]
+    status = state.effective(s, u, j)
+    light, light_title = _light(state, s, j, status)
+    requests = state.extensions.get((s, j), ())
     return StepStatus(
         step=d.id,
         title=d.title,
-        status=STATUS_NAMES[state.effective(s, u, j)],
-        due=_fmt(state, d.due),
+        status=STATUS_NAMES[status],
+        due=_fmt(state, state.due_of(s, j)),
         late=bool(state.flags[s][j] & LATE),
         completed_at=_fmt(state, state.completed[s].get(j)),
         escalation=k,
         escalation_title=_title(state, k),
+        warning=light,
+        warning_title=light_title,
+        extensions=tuple(
+            {"requested_at": r["requested_at"], "until": r["until"], "status": r["status"]}
+            for r in requests
+        ),
     )
 
 
@@ -70,7 +88,7 @@ def unit_status(state: State, u: int) -> UnitStatus:
         parent=None if parent < 0 else state.ids[parent],
         phase=_unit_phase(state, u),
         steps={state.defs[s].id: step_status(state, u, s) for s in state.unit_steps(u)},
-        sanctions=tuple(state.sanctions.get(u, ())),
+        sanctions=tuple(x for x in state.sanctions.get(u, ()) if not x.get("voided")),
         restrictions=restrictions(state, u),
         score=score,
         grade=band,
@@ -81,13 +99,13 @@ def overdue(state: State) -> list[OverdueItem]:
     """Every overdue step of every unit (template steps, then rectification steps)."""
     out = []
     for s, d in enumerate(state.defs):
-        col, esc = state.status[s], state.esc[s]
+        col, esc, flags = state.status[s], state.esc[s], state.flags[s]
         if OVERDUE not in col:
             continue
-        due = from_us(d.due, state.zone)
         for j, st in enumerate(col):
-            if st == OVERDUE:
+            if st == OVERDUE and not flags[j] & UNOWED:
                 k = esc[j]
+                due = from_us(state.due_of(s, j), state.zone)
                 out.append(OverdueItem(state.ids[state.unit_of(s, j)], d.id, due, k,
                                        _title(state, k)))  # fmt: skip
     return out
@@ -98,13 +116,17 @@ def due_soon(state: State, ref: int, within: dt.timedelta) -> list[tuple[str, st
     horizon = ref + within // dt.timedelta(microseconds=1)
     out = []
     for s, d in enumerate(state.defs):
-        if not ref <= d.due <= horizon:
+        own = state.deadlines[s]
+        if not own and not ref <= d.due <= horizon:
             continue
-        due = from_us(d.due, state.zone)
+        flags = state.flags[s]
         for j in range(len(state.status[s])):
+            due_us = state.due_of(s, j)
+            if flags[j] & UNOWED or not ref <= due_us <= horizon:
+                continue
             u = state.unit_of(s, j)
             if state.effective(s, u, j) in (PENDING, RETURNED):
-                out.append((state.ids[u], d.id, due))
+                out.append((state.ids[u], d.id, from_us(due_us, state.zone)))
     return out
 
 

@@ -92,6 +92,11 @@ class Actor:
     roles: frozenset[str]
     unit: str | None = None
     name: str | None = None
+    #: where the roles apply: ``None`` (a member: its own unit; others: everywhere),
+    #: ``"unit"`` (``unit`` only) or ``"subtree"`` (``unit`` and every unit under it)
+    scope: str | None = None
+    #: from when the actor may no longer act (revoked; what they did stays theirs)
+    revoked_at: dt.datetime | None = None
 
 
 @attrs.frozen
@@ -106,15 +111,23 @@ class StepStatus:
     completed_at: dt.datetime | None
     escalation: int
     escalation_title: str | None = None
+    #: the warning light on (a level id of the template's ``warnings:``), or ``None``
+    warning: str | None = None
+    warning_title: str | None = None
+    #: extension requests, oldest first: ``{"requested_at", "until", "status"}``
+    extensions: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The contract form: status, due, late, completed_at, escalation."""
+        """The contract form: status, due (the step's current deadline), late,
+        completed_at, escalation, warning, extensions."""
         return {
             "status": self.status,
             "due": None if self.due is None else self.due.isoformat(),
             "late": self.late,
             "completed_at": None if self.completed_at is None else self.completed_at.isoformat(),
             "escalation": self.escalation,
+            "warning": self.warning,
+            "extensions": [dict(x) for x in self.extensions],
         }
 
 

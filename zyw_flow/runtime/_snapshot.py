@@ -9,6 +9,7 @@ campaign replays from the journal instead.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import sys
 import zlib
@@ -27,12 +28,19 @@ from zyw_flow.runtime._state import State, StepDef
 
 __all__ = ["FORMAT", "MIGRATIONS", "dump", "load"]
 
-FORMAT = 2
+FORMAT = 3
+
+
+def _from_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 2 had no workflow state (deadlines of one's own, extensions, groups …)."""
+    return {**data, "format": 3}
+
 
 #: format → a function bringing a snapshot of that format to the next, or ``None``: that
 #: format cannot be migrated (the campaign replays from the journal).
 MIGRATIONS: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]] | None] = {
     1: None,  # zyw_flow 0.1: another state layout, dropped by the journal's schema 3
+    2: _from_2,
 }
 
 _ARRAYS = ("parent", "enrolled", "last", "uphase")
@@ -64,7 +72,25 @@ def dump(state: State, anchor: tuple[int, str]) -> bytes:
     out["completed"] = [sorted(d.items()) for d in state.completed]
     out["findings"] = [list(attrs.astuple(d, recurse=False)) for d in state.defs[state.n :]]
     out["sanctions"] = [[u, records] for u, records in state.sanctions.items()]
-    out["actors"] = [[a.id, sorted(a.roles), a.unit, a.name] for a in state.actors.values()]
+    out["actors"] = [
+        [a.id, sorted(a.roles), a.unit, a.name, a.scope,
+         None if a.revoked_at is None else a.revoked_at.isoformat()]
+        for a in state.actors.values()
+    ]  # fmt: skip
+    out["deadlines"] = [
+        [s, j, due, list(esc), list(warn)]
+        for s, cells in enumerate(state.deadlines)
+        for j, (due, esc, warn) in cells.items()
+    ]
+    out["extensions"] = [[s, j, requests] for (s, j), requests in state.extensions.items()]
+    out["groups"] = {g: sorted(units) for g, units in state.groups.items()}
+    out["predicates"] = {p: sorted(units) for p, units in state.predicates.items()}
+    out["children"] = _b64(state.children.tobytes())
+    out["restricted"] = [s for s, r in enumerate(state.restricted) if r]
+    out["voided"] = sorted(state.voided)
+    out["void_deductions"] = sorted(state.void_deductions)
+    out["void_cases"] = sorted(state.void_cases)
+    out["delegations"] = [list(d) for d in state.delegations]
     out["keys"] = [[k, fp, seq] for k, (fp, seq) in state.keys.items()]
     out["schedule"] = [list(item) for item in state.schedule]
     out["scores"] = [
@@ -124,13 +150,37 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     state.index = {uid: i for i, uid in enumerate(state.ids)}
     state.completed = [{int(j): int(at) for j, at in items} for items in data["completed"]]
     for row in data["findings"]:
-        fields = [*row[:5], tuple(row[5]), tuple(row[6]), tuple(row[7]), tuple(row[8]), *row[9:]]
-        d = StepDef(*fields)
+        fields = [*row[:5], tuple(row[5]), tuple(row[6]), tuple(row[7]), tuple(row[8]), *row[9:13]]
+        d = StepDef(*fields, warnings=tuple(row[13]) if len(row) > 13 else ())
         state.step_index[d.id] = len(state.defs)
         state.unit_findings.setdefault(d.owner, []).append(len(state.defs))
         state.defs.append(d)
+        state.deadlines.append({})
+        state.restricted.append(False)
     state.sanctions = {int(u): list(records) for u, records in data["sanctions"]}
-    state.actors = {a[0]: Actor(a[0], frozenset(a[1]), a[2], a[3]) for a in data["actors"]}
+    state.actors = {
+        a[0]: Actor(
+            a[0], frozenset(a[1]), a[2], a[3], *(a[4:5] or [None]),
+            None if len(a) < 6 or a[5] is None else dt.datetime.fromisoformat(a[5]),
+        )
+        for a in data["actors"]
+    }  # fmt: skip
+    for s, j, due, esc, warn in data.get("deadlines", ()):
+        state.deadlines[s][j] = (int(due), tuple(esc), tuple(warn))
+        u = j if s < state.n else state.defs[s].owner
+        state.unit_deadlines.setdefault(u, set()).add(s)
+    state.extensions = {(int(s), int(j)): list(r) for s, j, r in data.get("extensions", ())}
+    state.groups = {g: set(units) for g, units in data.get("groups", {}).items()}
+    state.predicates = {p: set(units) for p, units in data.get("predicates", {}).items()}
+    if "children" in data:
+        state.children = array("i")
+        state.children.frombytes(base64.b64decode(data["children"]))
+    for s in data.get("restricted", ()):
+        state.restricted[s] = True
+    state.voided = set(data.get("voided", ()))
+    state.void_deductions = set(data.get("void_deductions", ()))
+    state.void_cases = set(data.get("void_cases", ()))
+    state.delegations = [(a, b, int(c), int(d)) for a, b, c, d in data.get("delegations", ())]
     state.keys = {k: (fp, int(seq)) for k, fp, seq in data["keys"]}
     state.schedule = [tuple(item) for item in data["schedule"]]
     state.scores = {

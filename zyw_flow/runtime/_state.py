@@ -28,16 +28,35 @@ __all__ = [
     "K_DUE",
     "K_ESC",
     "K_PHASE",
+    "K_UDUE",
+    "K_UESC",
+    "K_UWARN",
+    "K_WARN",
     "LATE",
+    "REVIEWED",
     "SYSTEM_ACTOR",
+    "UNOWED",
+    "WARN_MASK",
+    "WARN_SHIFT",
+    "Deadline",
     "State",
     "StepDef",
 ]
 
 SYSTEM_ACTOR = "system"
 KINDS = ("unit", "person")
-LATE = 1
-K_PHASE, K_DUE, K_ESC = range(3)
+#: bits of a cell's ``flags`` byte: submitted late; not owed by the unit; passed the first
+#: review tier (逐级审核); and, from bit 3, the warning light reached (0: none)
+LATE, UNOWED, REVIEWED = 1, 2, 4
+WARN_SHIFT = 3
+WARN_MASK = 7 << WARN_SHIFT
+#: scheduled item kinds: a phase opening; a step's deadline, escalation level and warning
+#: for every unit; the same for one cell whose deadline was moved (``b`` = cell, or
+#: ``cell * 64 + level``)
+K_PHASE, K_DUE, K_ESC, K_WARN, K_UDUE, K_UESC, K_UWARN = range(7)
+
+#: a cell's own deadline: ``(due, escalation instants, warning instants)``
+Deadline = tuple[int, tuple[int, ...], tuple[int, ...]]
 
 
 @attrs.frozen(slots=True)
@@ -57,6 +76,7 @@ class StepDef:
     owner: int = -1  # the unit of a rectification step; -1: every unit
     source: str = ""
     description: str = ""
+    warnings: tuple[int, ...] = ()
 
 
 def template_defs(c: CompiledCampaign) -> list[StepDef]:
@@ -73,6 +93,7 @@ def template_defs(c: CompiledCampaign) -> list[StepDef]:
             review=s.review,
             deps=c.deps[i],
             phase=c.step_phase[i],
+            warnings=c.warning_us[i] if c.warning_us else (),
         )
         for i, s in enumerate(c.steps)
     ]
@@ -104,6 +125,23 @@ class State:
         self.completed: list[dict[int, int]] = [{} for _ in range(self.n)]
         self.unit_findings: dict[int, list[int]] = {}
         self.sanctions: dict[int, list[dict[str, Any]]] = {}
+        # workflow: cells with a deadline of their own, extension requests, unit groups,
+        # owner predicates recorded at enrollment, steps some unit does not owe
+        self.deadlines: list[dict[int, Deadline]] = [{} for _ in range(self.n)]
+        self.unit_deadlines: dict[int, set[int]] = {}
+        self.extensions: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self.groups: dict[str, set[int]] = {}
+        self.predicates: dict[str, set[int]] = {}
+        self.children = array("i")  # kept only when a step is owed by leaves or branches
+        self.track_children = any(r.level in ("leaves", "branches") for r in compiled.owners)
+        self.restricted = [False] * self.n
+        self.rule_steps: tuple[int, ...] = tuple(
+            s for s, rule in enumerate(compiled.owners) if not rule.everyone
+        )
+        self.voided: set[int] = set()
+        self.void_deductions: set[int] = set()
+        self.void_cases: set[int] = set()
+        self.delegations: list[tuple[str, str, int, int]] = []
         # evaluation
         self.scores: dict[tuple[str, str, str | None, str | None, str | None], ScoreInput] = {}
         self.deductions: list[Deduction] = []
@@ -133,12 +171,101 @@ class State:
         heapq.heappush(self.schedule, (at, 0 if kind == K_DUE else 1, self.push_seq, kind, a, b))
 
     def push_step(self, s: int, d: StepDef) -> None:
-        """Schedule a step's deadline (overdue once it has passed) and escalation levels."""
+        """Schedule a step's deadline (overdue once it has passed), escalation levels and
+        warning lights."""
         if d.due < NEVER:
             self.push(d.due + 1, K_DUE, s, 0)
             for k, at in enumerate(d.escalations):
                 self.push(at, K_ESC, s, k)
+            for k, at in enumerate(d.warnings):
+                self.push(at, K_WARN, s, k)
 
+    def push_cell(self, s: int, j: int, deadline: Deadline) -> None:
+        """Schedule one cell's own deadline, levels and lights (those still to come)."""
+        due, levels, lights = deadline
+        now = self.now
+        if due + 1 > now:
+            self.push(due + 1, K_UDUE, s, j)
+        for k, at in enumerate(levels):
+            if at > now:
+                self.push(at, K_UESC, s, j * 64 + k)
+        for k, at in enumerate(lights):
+            if at > now:
+                self.push(at, K_UWARN, s, j * 64 + k)
+
+    def cell_items(self, u: int, after: int, until: int) -> list[tuple[int, int, int, int, int, int]]:
+        """The scheduled items in (``after``, ``until``] of unit ``u``'s own cells: its
+        rectification steps and the cells whose deadline was moved."""
+        items: list[tuple[int, int, int, int, int, int]] = []
+        for s in self.unit_findings.get(u, ()):
+            if 0 in self.deadlines[s]:
+                continue
+            d = self.defs[s]
+            if after < d.due + 1 <= until:
+                items.append((d.due + 1, 0, 0, K_DUE, s, 0))
+            items.extend(
+                (at, 1, 0, K_ESC, s, k) for k, at in enumerate(d.escalations) if after < at <= until
+            )
+            items.extend(
+                (at, 1, 0, K_WARN, s, k) for k, at in enumerate(d.warnings) if after < at <= until
+            )
+        for s in self.unit_deadlines.get(u, ()):
+            j = self.slot(s, u)
+            due, levels, lights = self.deadlines[s][j]
+            if after < due + 1 <= until:
+                items.append((due + 1, 0, 0, K_UDUE, s, j))
+            items.extend(
+                (at, 1, 0, K_UESC, s, j * 64 + k)
+                for k, at in enumerate(levels)
+                if after < at <= until
+            )
+            items.extend(
+                (at, 1, 0, K_UWARN, s, j * 64 + k)
+                for k, at in enumerate(lights)
+                if after < at <= until
+            )
+        return items
+
+    # -- a cell's deadline, and whether the unit owes the step ----------------------------
+    def due_of(self, s: int, j: int) -> int:
+        """The deadline of cell ``j`` of step ``s`` (its own, if it was moved)."""
+        own = self.deadlines[s].get(j) if self.deadlines[s] else None
+        return self.defs[s].due if own is None else own[0]
+
+    def escalations_of(self, s: int, j: int) -> tuple[int, ...]:
+        """The escalation instants of cell ``j`` of step ``s``."""
+        own = self.deadlines[s].get(j) if self.deadlines[s] else None
+        return self.defs[s].escalations if own is None else own[1]
+
+    def warnings_of(self, s: int, j: int) -> tuple[int, ...]:
+        """The warning instants of cell ``j`` of step ``s``."""
+        own = self.deadlines[s].get(j) if self.deadlines[s] else None
+        return self.defs[s].warnings if own is None else own[2]
+
+    def owes(self, s: int, u: int) -> bool:
+        """Whether unit ``u`` owes step ``s`` now."""
+        return not self.flags[s][self.slot(s, u)] & UNOWED
+
+    def rule_owes(self, s: int, u: int) -> bool:
+        """Whether the template's ``owed_by`` rule of step ``s`` holds for unit ``u``."""
+        rule = self.compiled.owners[s]
+        if KINDS[self.kind[u]] not in rule.kinds:
+            return False
+        if rule.level == "root" and self.parent[u] >= 0:
+            return False
+        if rule.level == "leaves" and self.children[u] > 0:
+            return False
+        if rule.level == "branches" and self.children[u] == 0:
+            return False
+        if rule.depths:
+            depth, p = 0, self.parent[u]
+            while p >= 0:
+                depth, p = depth + 1, self.parent[p]
+            if depth not in rule.depths:
+                return False
+        if rule.groups and not any(u in self.groups.get(g, ()) for g in rule.groups):
+            return False
+        return rule.predicate is None or u in self.predicates.get(rule.predicate, ())
     def drop_past(self) -> None:
         """Forget scheduled transitions at or before the clock (they have been applied)."""
         heap = self.schedule
@@ -152,7 +279,12 @@ class State:
 
     def unit_steps(self, u: int) -> list[int]:
         """The steps unit ``u`` owes: the template's, then its rectification steps."""
-        return [*range(self.n), *self.unit_findings.get(u, ())]
+        flags = self.flags
+        return [
+            s
+            for s in (*range(self.n), *self.unit_findings.get(u, ()))
+            if not flags[s][u if s < self.n else 0] & UNOWED
+        ]
 
     def unit_of(self, s: int, j: int) -> int:
         """The unit of cell ``j`` of step ``s``."""
@@ -164,8 +296,11 @@ class State:
         """Whether unit ``u`` has every gate step of phase ``p`` accepted or waived."""
         if p < 0:
             return True
-        status = self.status
-        return all(status[s][u] >= ACCEPTED for s in self.compiled.gate_steps[p])  # or waived
+        status, flags = self.status, self.flags
+        return all(
+            status[s][u] >= ACCEPTED or flags[s][u] & UNOWED  # or waived, or not owed
+            for s in self.compiled.gate_steps[p]
+        )
 
     def phase_at(self, u: int, at: int) -> int:
         """The phase unit ``u`` would be in at ``at`` (given no further actions)."""
@@ -187,15 +322,16 @@ class State:
     def status_at(self, s: int, u: int, at: int) -> int:
         """The status of unit ``u``'s step ``s`` as of ``at``."""
         d = self.defs[s]
-        st = self.status[s][u if s < self.n else 0]
+        j = u if s < self.n else 0
+        st = self.status[s][j]
         if st == PENDING:
             if d.opens > at:
                 return NOT_OPEN
             if self.completion and d.phase >= 0 and self.phase_at(u, at) < d.phase:
                 return NOT_OPEN
-            if d.due < at:
+            if self.due_of(s, j) < at:
                 return OVERDUE
-        elif st == RETURNED and d.due < at:
+        elif st == RETURNED and self.due_of(s, j) < at:
             return OVERDUE
         return st
 

@@ -18,8 +18,21 @@ from zyw_flow.runtime._events import (
     PhasesEntered,
     StepsEscalated,
     StepsOverdue,
+    StepsWarned,
 )
-from zyw_flow.runtime._state import K_DUE, K_ESC, K_PHASE, State
+from zyw_flow.runtime._state import (
+    K_DUE,
+    K_ESC,
+    K_PHASE,
+    K_UDUE,
+    K_UESC,
+    K_UWARN,
+    K_WARN,
+    UNOWED,
+    WARN_MASK,
+    WARN_SHIFT,
+    State,
+)
 
 __all__ = ["Item", "decide_item", "enter_phases", "escalated", "overdue_from"]
 
@@ -40,6 +53,14 @@ def escalated(state: State, s: int, k: int, at: int, units: tuple[int, ...]) -> 
     )
 
 
+def warned(state: State, s: int, k: int, at: int, units: tuple[int, ...]) -> StepsWarned:
+    """Step ``s`` of ``units`` reaches warning light ``k + 1`` at ``at``."""
+    c = state.compiled
+    ladder = c.step_warnings[s] if s < state.n and c.step_warnings else c.warnings
+    level = ladder[k]
+    return StepsWarned(at, s, k + 1, level.id, level.title, units)
+
+
 def overdue_from(
     state: State, s: int, units: tuple[int, ...], at: int, upto: int
 ) -> list[DomainEvent]:
@@ -48,12 +69,16 @@ def overdue_from(
     events: list[DomainEvent] = [StepsOverdue(at, s, units)]
     col = state.esc[s]
     template = s < state.n
-    for k, level_at in sorted(enumerate(state.defs[s].escalations), key=lambda x: x[1]):
-        if level_at > upto:
-            continue
-        climbing = tuple(u for u in units if col[u if template else 0] <= k)
-        if climbing:
-            events.append(escalated(state, s, k, max(level_at, at), climbing))
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for u in units:  # cells with a deadline of their own climb their own ladder
+        groups.setdefault(state.escalations_of(s, u if template else 0), []).append(u)
+    for ladder, group in groups.items():
+        for k, level_at in sorted(enumerate(ladder), key=lambda x: x[1]):
+            if level_at > upto:
+                continue
+            climbing = tuple(u for u in group if col[u if template else 0] <= k)
+            if climbing:
+                events.append(escalated(state, s, k, max(level_at, at), climbing))
     return events
 
 
@@ -69,8 +94,13 @@ def enter_phases(
         events.append(PhasesEntered(at, p, group))
         for s in c.phase_steps[p]:
             col = state.status[s]
-            late = tuple(u for u in group if col[u] == PENDING)
-            if late and state.defs[s].due < at:
+            flags = state.flags[s]
+            late = tuple(
+                u
+                for u in group
+                if col[u] == PENDING and not flags[u] & UNOWED and state.due_of(s, u) < at
+            )
+            if late:
                 events.extend(overdue_from(state, s, late, at, at))
         nxt = p + 1
         if nxt > opened:
@@ -104,12 +134,17 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
             ]
             events.extend(enter_phases(state, ready, a, at, a))
         return events
+    if kind >= K_UDUE:
+        return _cell_item(state, item)
     d = state.defs[a]
     col = state.status[a]
     if kind == K_DUE:
         at -= 1  # scheduled just after the due instant; stamped with it
         if a >= state.n:
-            hit: tuple[int, ...] = (d.owner,) if col[0] in (PENDING, RETURNED) else ()
+            own = state.deadlines[a]
+            hit: tuple[int, ...] = (
+                (d.owner,) if col[0] in (PENDING, RETURNED) and not own else ()
+            )
         else:
             cand = range(len(col)) if units is None else units
             if state.completion and d.phase >= 0:
@@ -121,12 +156,78 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
                 )
             else:
                 hit = tuple(u for u in cand if col[u] == PENDING or col[u] == RETURNED)
+            if hit and state.restricted[a]:
+                hit = _owed_here(state, a, hit)
         return [StepsOverdue(at, a, hit)] if hit else []
+    if kind == K_WARN:
+        if at < d.opens:
+            return []
+        flags = state.flags[a]
+        light = (b + 1) << WARN_SHIFT
+        if a >= state.n:
+            ok = (
+                col[0] in (PENDING, RETURNED)
+                and (flags[0] & WARN_MASK) < light
+                and not state.deadlines[a]
+            )
+            hit = (d.owner,) if ok else ()
+        else:
+            cand = range(len(col)) if units is None else units
+            hit = tuple(
+                u
+                for u in cand
+                if (col[u] == PENDING or col[u] == RETURNED) and (flags[u] & WARN_MASK) < light
+            )
+            if hit and state.completion and d.phase >= 0:
+                uphase = state.uphase
+                hit = tuple(u for u in hit if uphase[u] >= d.phase)
+            if hit and state.restricted[a]:
+                hit = _owed_here(state, a, hit)
+        return [warned(state, a, b, at, hit)] if hit else []
     assert kind == K_ESC
     esc = state.esc[a]
     if a >= state.n:
-        hit = (d.owner,) if col[0] == OVERDUE and esc[0] == b else ()
+        ok = col[0] == OVERDUE and esc[0] == b and not state.deadlines[a]
+        hit = (d.owner,) if ok else ()
     else:
         cand = range(len(col)) if units is None else units
         hit = tuple(u for u in cand if col[u] == OVERDUE and esc[u] == b)
+        if hit and state.restricted[a]:
+            hit = _owed_here(state, a, hit)
     return [escalated(state, a, b, at, hit)] if hit else []
+
+
+def _owed_here(state: State, s: int, units: tuple[int, ...]) -> tuple[int, ...]:
+    """Of ``units``, those that owe step ``s`` and keep its template deadline."""
+    flags, own = state.flags[s], state.deadlines[s]
+    return tuple(u for u in units if not flags[u] & UNOWED and u not in own)
+
+
+def _cell_item(state: State, item: Item) -> list[DomainEvent]:
+    """An instant of one cell's own deadline (set or extended): fires only if it is still
+    that cell's instant (a later extension makes an earlier item stale)."""
+    at, _, _, kind, s, b = item
+    j, k = (b, 0) if kind == K_UDUE else divmod(b, 64)
+    own = state.deadlines[s].get(j)
+    if own is None:
+        return []
+    u = state.defs[s].owner if s >= state.n else j
+    if s < state.n and state.flags[s][j] & UNOWED:
+        return []
+    st = state.status[s][j]
+    if kind == K_UDUE:
+        if own[0] + 1 != at or st not in (PENDING, RETURNED):
+            return []
+        if state.completion and 0 <= state.defs[s].phase and s < state.n:
+            if st == PENDING and state.uphase[u] < state.defs[s].phase:
+                return []
+        return [StepsOverdue(at - 1, s, (u,))]
+    if kind == K_UESC:
+        if k >= len(own[1]) or own[1][k] != at or st != OVERDUE or state.esc[s][j] != k:
+            return []
+        return [escalated(state, s, k, at, (u,))]
+    if k >= len(own[2]) or own[2][k] != at or st not in (PENDING, RETURNED):
+        return []
+    if (state.flags[s][j] & WARN_MASK) >= (k + 1) << WARN_SHIFT:
+        return []
+    return [warned(state, s, k, at, (u,))]

@@ -32,13 +32,21 @@ from zyw_flow.template._model import (
     CalendarDef,
     CampaignTemplate,
     EscalationLevelDef,
+    ExtensionPolicy,
     FindingsDef,
+    OwnerRule,
     ParamDef,
     PhaseDef,
     SanctionDef,
     StepDef,
 )
 from zyw_flow.template._registry import find_reference
+from zyw_flow.template._workflow import (
+    check_owner,
+    parse_extensions,
+    parse_owner,
+    parse_warnings,
+)
 
 __all__ = [
     "build_template",
@@ -317,6 +325,9 @@ class _Builder:
         self, sid: str, spec: dict[str, Any], path: str, phase: str, review: tuple[str, ...]
     ) -> StepDef:
         due: str | None = spec.get("due", "")
+        base = getattr(self, "extension_base", ExtensionPolicy())
+        roles = getattr(self, "declared_roles", ())
+        tiers = spec.get("review_tiers", 1)
         return StepDef(
             id=sid,
             title=str(spec.get("title", sid)),
@@ -334,6 +345,12 @@ class _Builder:
             repeat=spec.get("repeat"),
             description=str(spec.get("description", "")),
             path=path,
+            owed_by=parse_owner(spec.get("owed_by"), join(path, "owed_by"), self.problem),
+            warnings=parse_warnings(spec.get("warnings"), join(path, "warnings"), self.problem),
+            extensions=parse_extensions(
+                spec.get("extensions"), join(path, "extensions"), self.problem, roles, base
+            ),
+            review_tiers=tiers if isinstance(tiers, int) and not isinstance(tiers, bool) else 1,
         )
 
     # -- checks ---------------------------------------------------------------------
@@ -576,6 +593,21 @@ class _Builder:
                     self.problem("findings.rectification_days", f"bad delay: {exc.reason}")
             findings = FindingsDef(days, tuple(fraw.get("sources", findings.sources)), days_unit)
 
+        groups_raw = body.get("groups")
+        groups = {str(k): str(v) for k, v in groups_raw.items()} if isinstance(
+            groups_raw, dict) else {}  # fmt: skip
+        warnings = parse_warnings(body.get("warnings"), "warnings", self.problem) or ()
+        self.declared_roles = tuple(roles)
+        extensions = (
+            parse_extensions(
+                body.get("extensions"), "extensions", self.problem, tuple(roles), ExtensionPolicy()
+            )
+            or ExtensionPolicy()
+        )
+        self.extension_base = extensions
+        owed_by = parse_owner(body.get("owed_by"), "owed_by", self.problem) or OwnerRule()
+        check_owner(owed_by, groups, "owed_by", self.problem)
+
         phases: list[PhaseDef] = []
         default_review = perms.get("accept", ("office",))
         phase_list = body.get("phases") if isinstance(body.get("phases"), list) else []
@@ -587,6 +619,9 @@ class _Builder:
                     phases.append(built)
         self.check_unique_phases(phases)
         self.check_steps(phases, roles)
+        for phase in phases:
+            for step in phase.steps:
+                check_owner(step.owed_by, groups, join(step.path, "owed_by"), self.problem)
         scoring, scheme_texts = self.scoring(body.get("scoring"), roles)
 
         if self.problems and not self.partial:
@@ -615,6 +650,10 @@ class _Builder:
             phase_texts=self.phase_texts,
             scoring=scoring,
             scheme_texts=scheme_texts,
+            warnings=warnings,
+            groups=groups,
+            extensions=extensions,
+            owed_by=owed_by,
         )
 
     def scoring(self, raw: Any, roles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -20,11 +20,14 @@ __all__ = [
     "CalendarDef",
     "CampaignTemplate",
     "EscalationLevelDef",
+    "ExtensionPolicy",
     "FindingsDef",
+    "OwnerRule",
     "ParamDef",
     "PhaseDef",
     "SanctionDef",
     "StepDef",
+    "WarningLevelDef",
 ]
 
 STEP_KINDS = ("meeting", "document", "activity", "inspection", "report", "evaluation")
@@ -45,6 +48,10 @@ DEFAULT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "verify": ("inspector", "office"),
     "sanction": ("accountability",),
     "score": ("office",),
+    "set_deadline": ("office",),
+    "void": ("office",),
+    "transfer": ("office",),
+    "groups": ("office",),
 }
 
 
@@ -102,6 +109,67 @@ class EscalationLevelDef:
     sanction: str | None = None
 
 
+WarningUnit = Literal["days", "working_days", "hours"]
+
+
+@attrs.frozen
+class WarningLevelDef:
+    """One warning light before a deadline (预警 / 亮灯), e.g. 蓝灯 3 working days before."""
+
+    id: str
+    title: str
+    amount: int
+    unit: WarningUnit
+
+
+@attrs.frozen
+class OwnerRule:
+    """Who owes a step (the conditions all hold; an empty one does not restrict).
+
+    Attributes:
+        kinds: unit kinds that owe it (``unit``, ``person``).
+        level: ``any``, ``root`` (units without a parent), ``leaves`` (units without
+            children), ``branches`` (units with children).
+        depths: depths in the unit tree (a root is at depth 0).
+        groups: the unit must be in one of these host-assigned groups (牵头单位 …).
+        predicate: a predicate the host registers by name (``zyw_flow.register_owner``).
+    """
+
+    kinds: tuple[str, ...] = ("unit",)
+    level: Literal["any", "root", "leaves", "branches"] = "any"
+    depths: tuple[int, ...] = ()
+    groups: tuple[str, ...] = ()
+    predicate: str | None = None
+    description: str = ""
+
+    @property
+    def everyone(self) -> bool:
+        """Whether every unit of kind ``unit`` owes it (the default)."""
+        return self == OwnerRule()
+
+
+@attrs.frozen
+class ExtensionPolicy:
+    """Deadline extension requests (延期申请): who approves, in order, and the limits.
+
+    Attributes:
+        allowed: whether a unit may request an extension at all.
+        approve: the roles that approve, in order (e.g. the unit's leader, then the office).
+        max_times: approved extensions per step and unit.
+        max_days: the most a request may add, counted in ``max_unit`` from the deadline
+            (``None``: no limit).
+        until: the latest new deadline: ``phase_end`` (the step's phase), ``campaign_end``
+            or ``None``.
+    """
+
+    allowed: bool = True
+    approve: tuple[str, ...] = ("office",)
+    max_times: int = 1
+    max_days: int | None = None
+    max_unit: str = "working_days"
+    until: Literal["phase_end", "campaign_end"] | None = "campaign_end"
+
+
 @attrs.frozen
 class FindingsDef:
     """How findings (问题) spawn rectification steps."""
@@ -136,6 +204,14 @@ class StepDef:
     repeat: Mapping[str, Any] | None = None
     description: str = ""
     path: str = ""
+    #: who owes the step (``None``: the campaign's ``owed_by``, by default every unit)
+    owed_by: OwnerRule | None = None
+    #: warning lights before the deadline (``None``: the campaign's ``warnings``)
+    warnings: tuple[WarningLevelDef, ...] | None = None
+    #: extension requests (``None``: the campaign's ``extensions``)
+    extensions: ExtensionPolicy | None = None
+    #: 逐级审核: acceptances needed, the first by a reviewer scoped to the unit's subtree
+    review_tiers: int = 1
 
 
 @attrs.frozen
@@ -186,6 +262,10 @@ class CampaignTemplate:
     phase_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     scoring: Mapping[str, str] = attrs.field(factory=dict)
     scheme_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    warnings: tuple[WarningLevelDef, ...] = ()
+    groups: Mapping[str, str] = attrs.field(factory=dict)
+    extensions: ExtensionPolicy = ExtensionPolicy()
+    owed_by: OwnerRule = OwnerRule()
 
     @property
     def year(self) -> int:

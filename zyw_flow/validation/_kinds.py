@@ -295,7 +295,22 @@ def schema(kind: str) -> dict[str, Any]:
     if not resource.is_file():
         raise LookupError(f"there is no schema for {spec.title}s yet")
     loaded: dict[str, Any] = json.loads(resource.read_text("utf-8"))
+    if kind == "scenario":
+        _scenario_verbs(loaded)
     return loaded
+
+
+def _scenario_verbs(loaded: dict[str, Any]) -> None:
+    """The scenario schema's verbs and fields are the command table's (one list of verbs,
+    in ``zyw_flow.runtime.COMMANDS``): a verb added there is a verb of scenarios."""
+    from zyw_flow.runtime._commands import COMMANDS
+
+    line = loaded["properties"]["script"]["items"]
+    props = line["properties"]
+    props["do"]["enum"] = list(COMMANDS)
+    for command in COMMANDS.values():
+        for field in (*command.required, *command.optional):
+            props.setdefault(field, {"type": ["string", "integer", "boolean", "array", "null"]})
 
 
 def schema_text(kind: str) -> str:
