@@ -289,8 +289,9 @@ def run_scenario(path: str | Path) -> ScenarioResult:
         for actor_id, spec in (data.get("actors") or {}).items():
             spec = spec or {}
             campaign.add_actor(
-                str(actor_id), spec.get("roles", []), spec.get("unit"), spec.get("name")
-            )
+                str(actor_id), spec.get("roles", []), spec.get("unit"), spec.get("name"),
+                scope=spec.get("scope"),
+            )  # fmt: skip
         units = data.get("units") or []
         campaign.enroll_many(units)
     except ZywFlowError as exc:

@@ -30,9 +30,13 @@ def stored_meta(
     Raises:
         TemplateNotFound, TemplateError: as :func:`zyw_flow.template.load_template`.
     """
-    from zyw_flow.resolve import load_template
+    from zyw_flow.resolve import ResolvedCampaign, load_template
     from zyw_flow.template import CampaignTemplate
 
+    if isinstance(template, CompiledCampaign):
+        template = template.resolved
+    if isinstance(template, ResolvedCampaign):
+        template = template.template
     if not isinstance(template, CampaignTemplate):
         template = load_template(template, params)
     resolved = resolve(template)  # a template that cannot run creates no store
@@ -56,7 +60,7 @@ def stored_meta(
 
 def compile_stored(meta: Mapping[str, str]) -> CompiledCampaign:
     """The compiled campaign of a store's meta, with the working days frozen at creation."""
-    from zyw_flow.resolve import load_template_text
+    from zyw_flow.resolve import ResolvedCampaign, load_template_text
 
     template = load_template_text(
         meta["template_text"],

@@ -6,6 +6,7 @@ from zyw_flow.runtime._campaign import Campaign
 from zyw_flow.runtime._commands import COMMANDS, Command, dispatch
 from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._csv import unit_rows
+from zyw_flow.runtime._decide import register_owner
 from zyw_flow.runtime._records import Actor, Board, Event, OverdueItem, StepStatus, UnitStatus
 from zyw_flow.runtime._scoring import Evaluation
 from zyw_flow.runtime._state import SYSTEM_ACTOR
@@ -24,5 +25,6 @@ __all__ = [
     "StepStatus",
     "UnitStatus",
     "dispatch",
+    "register_owner",
     "unit_rows",
 ]

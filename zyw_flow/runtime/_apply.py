@@ -139,7 +139,7 @@ def _enrolled(state: State, e: UnitsEnrolled) -> None:
         state.children.extend(array("i", [0]) * k)
         for u in range(start, start + k):
             p = state.parent[u]
-            if p >= 0:
+            if p >= 0 and not state.kind[u]:  # persons under a unit keep it a leaf
                 state.children[p] += 1
                 if state.children[p] == 1 and p < start:
                     parents.add(p)

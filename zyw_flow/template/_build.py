@@ -306,10 +306,13 @@ class _Builder:
                             + (f" (phase template {use!r} has no step {sid!r})" if use else ""),
                         )
                     merged[sid] = (over, spath)
-        steps = tuple(
-            self.build_step(sid, spec, spath, phase_id, review)
-            for sid, (spec, spath) in merged.items()
-        )
+        built: list[StepDef] = []
+        for sid, (spec, spath) in merged.items():
+            built.append(self.build_step(sid, spec, spath, phase_id, review))
+            coop = spec.get("cooperation")
+            if isinstance(coop, dict):  # 牵头/配合: each cooperating unit's contribution
+                built.append(self.contribution(sid, spec, coop, spath, phase_id, review))
+        steps = tuple(built)
         return PhaseDef(
             id=phase_id,
             title=str(title),
@@ -352,6 +355,23 @@ class _Builder:
             ),
             review_tiers=tiers if isinstance(tiers, int) and not isinstance(tiers, bool) else 1,
         )
+
+    def contribution(
+        self, sid: str, spec: dict[str, Any], coop: dict[str, Any], path: str, phase: str,
+        review: tuple[str, ...],
+    ) -> StepDef:  # fmt: skip
+        """The step ``<sid>-contribution`` a ``cooperation:`` block adds: owed by the
+        cooperating groups (配合单位), due with the lead's deliverable unless it says."""
+        cspec = {k: v for k, v in spec.items()
+                 if k not in ("cooperation", "owed_by", "title", "description", "repeat")}  # fmt: skip
+        cspec["title"] = str(coop.get("title", f"{spec.get('title', sid)}（配合）"))
+        if "due" in coop:
+            cspec["due"] = coop["due"]
+        cspec["owed_by"] = {"groups": coop.get("groups", []),
+                            "description": coop.get("description", "配合单位")}  # fmt: skip
+        cspec["description"] = f"配合 {sid}: " + str(coop.get("description", ""))
+        return self.build_step(f"{sid}-contribution", cspec, join(path, "cooperation"), phase,
+                               review)  # fmt: skip
 
     # -- checks ---------------------------------------------------------------------
     def check_roles(self, roles: Mapping[str, str], names: Any, path: str) -> None:

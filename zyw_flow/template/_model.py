@@ -129,7 +129,8 @@ class OwnerRule:
     Attributes:
         kinds: unit kinds that owe it (``unit``, ``person``).
         level: ``any``, ``root`` (units without a parent), ``leaves`` (units without
-            children), ``branches`` (units with children).
+            child units; persons under a unit do not count), ``branches`` (units with
+            child units).
         depths: depths in the unit tree (a root is at depth 0).
         groups: the unit must be in one of these host-assigned groups (牵头单位 …).
         predicate: a predicate the host registers by name (``zyw_flow.register_owner``).
