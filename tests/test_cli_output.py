@@ -242,6 +242,8 @@ class TestEightyColumns:
         result = run_scenario("zhiyong-2011")
         assert result.campaign is not None
         for u in result.campaign.iter_units():
+            if not u.steps:  # a person owes no unit step: no row
+                continue
             assert u.unit in text and (u.phase or "—") in text
             for s in u.steps.values():
                 if s.status == "not_open":

@@ -48,6 +48,8 @@ class TestReplayCommand:
             "late": False,
             "completed_at": None,
             "escalation": 2,
+            "warning": None,
+            "extensions": [],
         }
 
     def test_failed_expectation_exits_nonzero(

@@ -329,8 +329,11 @@ class TestWarnings:
     def test_lights_come_on_before_the_deadline(self, compiled: CompiledCampaign) -> None:
         c = make(compiled)
         events = c.tick("2024-04-12 12:00")
-        lights = [(e.data["level"], e.at.date().isoformat()) for e in events
-                  if e.type == "step_warned" and e.unit == "sec-1a" and e.step == "plan"]  # fmt: skip
+        lights = [
+            (e.data["level"], e.at.date().isoformat())
+            for e in events
+            if e.type == "step_warned" and e.unit == "sec-1a" and e.step == "plan"
+        ]
         # due 04-12 (Friday): 3 working days before is 04-09, 1 working day before 04-11
         assert lights == [("blue", "2024-04-09"), ("yellow", "2024-04-11")]
         s = c.unit_status("sec-1a").steps["plan"]
@@ -454,9 +457,7 @@ _DAYS = st.integers(min_value=1, max_value=40)
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(request_day=st.integers(min_value=1, max_value=20), extra=_DAYS)
-def test_an_approved_extension_never_moves_a_deadline_earlier(
-    request_day: int, extra: int
-) -> None:
+def test_an_approved_extension_never_moves_a_deadline_earlier(request_day: int, extra: int) -> None:
     compiled = _compiled()
     c = make(compiled)
     old = c.unit_status("sec-1a").steps["plan"].due

@@ -32,9 +32,9 @@ __all__ = [
     "compile_stored",
     "derive_table",
     "escalation_instants",
-    "warning_instants",
     "mermaid",
     "phase_machine",
     "step_machine",
     "stored_meta",
+    "warning_instants",
 ]

@@ -60,7 +60,7 @@ def stored_meta(
 
 def compile_stored(meta: Mapping[str, str]) -> CompiledCampaign:
     """The compiled campaign of a store's meta, with the working days frozen at creation."""
-    from zyw_flow.resolve import ResolvedCampaign, load_template_text
+    from zyw_flow.resolve import load_template_text
 
     template = load_template_text(
         meta["template_text"],

@@ -19,22 +19,19 @@ from zyw_flow.evaluation import Case, Deduction, ScoreInput
 from zyw_flow.runtime._events import (
     ActorAdded,
     ActorRevoked,
+    CaseRecorded,
+    ClockMoved,
     DeadlineSet,
+    DeductionRecorded,
     DelegationGranted,
+    DomainEvent,
+    EvaluationFinalized,
     EventVoided,
     ExtensionApproved,
     ExtensionRefused,
     ExtensionRequested,
-    GroupAssigned,
-    StepReviewed,
-    StepsWarned,
-    StepTransferred,
-    CaseRecorded,
-    ClockMoved,
-    DeductionRecorded,
-    DomainEvent,
-    EvaluationFinalized,
     FindingRecorded,
+    GroupAssigned,
     PhaseOpened,
     PhasesEntered,
     RankingAction,
@@ -43,10 +40,13 @@ from zyw_flow.runtime._events import (
     StepAccepted,
     StepAction,
     StepReturned,
+    StepReviewed,
     StepsEscalated,
     StepsOverdue,
     StepsSubmitted,
     StepSubmitted,
+    StepsWarned,
+    StepTransferred,
     StepWaived,
     UnitsEnrolled,
     count,
@@ -92,7 +92,8 @@ def _actor_added(state: State, e: ActorAdded) -> None:
 def _actor_revoked(state: State, e: ActorRevoked) -> None:
     from zyw_flow._time import from_us
 
-    state.actors[e.actor] = attrs.evolve(state.actors[e.actor], revoked_at=from_us(e.at, state.zone))
+    revoked = from_us(e.at, state.zone)
+    state.actors[e.actor] = attrs.evolve(state.actors[e.actor], revoked_at=revoked)
 
 
 def _delegation(state: State, e: DelegationGranted) -> None:
@@ -436,12 +437,12 @@ def _voided(state: State, e: EventVoided) -> None:
         key = tuple(restore["score"])
         before = restore.get("value")
         if before is None:
-            state.scores.pop(key, None)  # type: ignore[arg-type]
+            state.scores.pop(key, None)
         else:
             from decimal import Decimal
 
-            old = state.scores[key]  # type: ignore[index]
-            state.scores[key] = attrs.evolve(old, value=Decimal(before))  # type: ignore[index]
+            old = state.scores[key]
+            state.scores[key] = attrs.evolve(old, value=Decimal(before))
     if "deduction" in restore:
         state.void_deductions.add(int(restore["deduction"]))
     if "case" in restore:

@@ -13,6 +13,7 @@ import attrs
 from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import CompiledCampaign, compile_source
+from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import (
@@ -35,7 +36,6 @@ from zyw_flow.runtime._scoring import (
     decide_score,
     number,
 )
-from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._state import State
 from zyw_flow.runtime._workflow import (
     decide_approve_extension,
@@ -183,9 +183,7 @@ class Campaign(Reading, Durable):
         first = self._begin()
         try:
             self._write(
-                decide_actor(
-                    self._state, actor, roles, unit, name, max(self._state.now, 0), scope
-                )
+                decide_actor(self._state, actor, roles, unit, name, max(self._state.now, 0), scope)
             )
         except BaseException:
             self._abort()
@@ -567,8 +565,9 @@ class Campaign(Reading, Durable):
         try:
             at_us = self._at(at) if at is not None or self._clock is not None else state.now
             self._not_before_clock(at_us, "assign_group", "assign groups at")
-            events = decide_group(state, 0, at_us, actor, group, wanted, remove, None, None) \
-                if actor in state.actors else self._unknown(actor)  # fmt: skip
+            if actor not in state.actors:
+                self._unknown(actor)
+            events = decide_group(state, 0, at_us, actor, group, wanted, remove, None, None)
             self._advance(at_us)
             mine = state.eseq + 1
             self._write_all(events)
@@ -607,8 +606,7 @@ class Campaign(Reading, Durable):
         first = self._begin()
         try:
             self._write(
-                decide_delegation(self._state, principal, delegate, self._at(start),
-                                  self._at(end))  # fmt: skip
+                decide_delegation(self._state, principal, delegate, self._at(start), self._at(end))
             )
         except BaseException:
             self._abort()

@@ -21,22 +21,19 @@ from zyw_flow._time import format_us, to_us
 from zyw_flow.runtime._events import (
     ActorAdded,
     ActorRevoked,
+    CaseRecorded,
+    ClockMoved,
     DeadlineSet,
+    DeductionRecorded,
     DelegationGranted,
+    DomainEvent,
+    EvaluationFinalized,
     EventVoided,
     ExtensionApproved,
     ExtensionRefused,
     ExtensionRequested,
-    GroupAssigned,
-    StepReviewed,
-    StepsWarned,
-    StepTransferred,
-    CaseRecorded,
-    ClockMoved,
-    DeductionRecorded,
-    DomainEvent,
-    EvaluationFinalized,
     FindingRecorded,
+    GroupAssigned,
     PhaseOpened,
     PhasesEntered,
     RankingAction,
@@ -45,10 +42,13 @@ from zyw_flow.runtime._events import (
     StepAccepted,
     StepAction,
     StepReturned,
+    StepReviewed,
     StepsEscalated,
     StepsOverdue,
     StepsSubmitted,
     StepSubmitted,
+    StepsWarned,
+    StepTransferred,
     StepWaived,
     UnitsEnrolled,
 )
@@ -349,7 +349,11 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
         ]  # fmt: skip
     if isinstance(e, UnitsEnrolled):
         if len(e.ids) == 1:
-            one = {"name": e.name_of(0), "parent": e.parent_of(0), "kind": e.kind_of(0)}
+            one: dict[str, Any] = {
+                "name": e.name_of(0),
+                "parent": e.parent_of(0),
+                "kind": e.kind_of(0),
+            }
             if e.predicates:
                 one["predicates"] = sorted(k for k, v in e.predicates.items() if v)
             return [("event", e.TYPE, e.at, e.ids[0], None, None, one, None, None, 1)]
@@ -545,7 +549,7 @@ def _decode(
         preds = {
             str(k): tuple(int(p) for p in v) for k, v in (data.get("predicates") or {}).items()
         }
-        return UnitsEnrolled(at, ids, *columns, preds)
+        return UnitsEnrolled(at, ids, columns[0], columns[1], columns[2], preds)
     if type_ == "phase_opened":
         return PhaseOpened(at, state.compiled.phase_ids.index(data["phase"]))
     if type_ == "phase_entered":
@@ -690,8 +694,8 @@ def _decode_finding(
     payload = {
         k: v
         for k, v in data.items()
-        if k not in ("source", "description", "days", "due", "day_unit", "_escalations",
-                     "_warnings")
+        if k
+        not in ("source", "description", "days", "due", "day_unit", "_escalations", "_warnings")
     }
     expected = f"finding-{state.findings_count() + 1}"
     if check and step != expected:

@@ -88,22 +88,42 @@ COMMANDS: Mapping[str, Command] = {
         ),
         Command("finalize", "finalize_evaluation", (), (_A,), ("round",), "评定"),
         # -- workflows (issue: who owes, extensions, corrections, reassignment) -------------
-        Command("request_extension", "request_extension", (_U, _S),
-                (_U, _S, "until", "reason", _A), (), "延期申请"),
-        Command("approve_extension", "approve_extension", (_U, _S), (_U, _S, _A), ("note",),
-                "批准延期"),
-        Command("refuse_extension", "refuse_extension", (_U, _S), (_U, _S, _A), ("reason",),
-                "不予延期"),
-        Command("set_deadline", "set_deadline", (_U, _S), (_U, _S, "until", "reason", _A), (),
-                "调整期限"),
+        Command(
+            "request_extension",
+            "request_extension",
+            (_U, _S),
+            (_U, _S, "until", "reason", _A),
+            (),
+            "延期申请",
+        ),
+        Command(
+            "approve_extension", "approve_extension", (_U, _S), (_U, _S, _A), ("note",), "批准延期"
+        ),
+        Command(
+            "refuse_extension", "refuse_extension", (_U, _S), (_U, _S, _A), ("reason",), "不予延期"
+        ),
+        Command(
+            "set_deadline",
+            "set_deadline",
+            (_U, _S),
+            (_U, _S, "until", "reason", _A),
+            (),
+            "调整期限",
+        ),
         Command("void", "void", ("target_key",), ("reason", _A), ("target_key", "seq"), "更正"),
-        Command("transfer", "transfer", (_U, _S), (_U, _S, "to", "reason", _A), ("until",),
-                "转办"),
-        Command("assign_group", "assign_group", ("group", "units"), ("group", "units", _A),
-                ("remove",), "编组"),
-        Command("revoke_actor", "revoke_actor", ("actor_id",), ("actor_id",), ("reason",),
-                "撤销人员"),
-    )  # fmt: skip
+        Command("transfer", "transfer", (_U, _S), (_U, _S, "to", "reason", _A), ("until",), "转办"),
+        Command(
+            "assign_group",
+            "assign_group",
+            ("group", "units"),
+            ("group", "units", _A),
+            ("remove",),
+            "编组",
+        ),
+        Command(
+            "revoke_actor", "revoke_actor", ("actor_id",), ("actor_id",), ("reason",), "撤销人员"
+        ),
+    )
 }
 
 

@@ -26,7 +26,7 @@ from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._events import ClockMoved, DomainEvent
 from zyw_flow.runtime._journal import EventLog, MemoryLog
 from zyw_flow.runtime._records import Event
-from zyw_flow.runtime._state import K_DUE, K_ESC, State
+from zyw_flow.runtime._state import State
 from zyw_flow.runtime._timed import decide_item, enter_phases
 
 __all__ = ["Engine", "EventList"]
@@ -184,16 +184,8 @@ class Engine:
         state = self._state
         now = state.now
         items = [item for item in self._static if after < item[0] <= now]
-        for u in units:  # the rectification steps these units owe have instants of their own
-            for s in state.unit_findings.get(u, ()):
-                d = state.defs[s]
-                if after < d.due + 1 <= now:
-                    items.append((d.due + 1, 0, 0, K_DUE, s, 0))
-                items.extend(
-                    (at, 1, 0, K_ESC, s, k)
-                    for k, at in enumerate(d.escalations)
-                    if after < at <= now
-                )
+        for u in units:  # the unit's own cells: rectification steps, deadlines of its own
+            items.extend(state.cell_items(u, after, now))
         for item in sorted(items):
             for e in decide_item(state, item, units):
                 self._write(e)

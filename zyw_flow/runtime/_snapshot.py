@@ -150,8 +150,11 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     state.index = {uid: i for i, uid in enumerate(state.ids)}
     state.completed = [{int(j): int(at) for j, at in items} for items in data["completed"]]
     for row in data["findings"]:
-        fields = [*row[:5], tuple(row[5]), tuple(row[6]), tuple(row[7]), tuple(row[8]), *row[9:13]]
-        d = StepDef(*fields, warnings=tuple(row[13]) if len(row) > 13 else ())
+        d = StepDef(
+            str(row[0]), str(row[1]), int(row[2]), int(row[3]), int(row[4]), tuple(row[5]),
+            tuple(row[6]), tuple(row[7]), tuple(row[8]), int(row[9]), int(row[10]),
+            str(row[11]), str(row[12]), tuple(row[13]) if len(row) > 13 else (),
+        )  # fmt: skip
         state.step_index[d.id] = len(state.defs)
         state.unit_findings.setdefault(d.owner, []).append(len(state.defs))
         state.defs.append(d)
@@ -160,7 +163,7 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     state.sanctions = {int(u): list(records) for u, records in data["sanctions"]}
     state.actors = {
         a[0]: Actor(
-            a[0], frozenset(a[1]), a[2], a[3], *(a[4:5] or [None]),
+            a[0], frozenset(a[1]), a[2], a[3], a[4] if len(a) > 4 else None,
             None if len(a) < 6 or a[5] is None else dt.datetime.fromisoformat(a[5]),
         )
         for a in data["actors"]

@@ -193,7 +193,9 @@ class State:
             if at > now:
                 self.push(at, K_UWARN, s, j * 64 + k)
 
-    def cell_items(self, u: int, after: int, until: int) -> list[tuple[int, int, int, int, int, int]]:
+    def cell_items(
+        self, u: int, after: int, until: int
+    ) -> list[tuple[int, int, int, int, int, int]]:
         """The scheduled items in (``after``, ``until``] of unit ``u``'s own cells: its
         rectification steps and the cells whose deadline was moved."""
         items: list[tuple[int, int, int, int, int, int]] = []
@@ -266,6 +268,7 @@ class State:
         if rule.groups and not any(u in self.groups.get(g, ()) for g in rule.groups):
             return False
         return rule.predicate is None or u in self.predicates.get(rule.predicate, ())
+
     def drop_past(self) -> None:
         """Forget scheduled transitions at or before the clock (they have been applied)."""
         heap = self.schedule

@@ -26,7 +26,6 @@ from zyw_flow.runtime._state import (
     K_PHASE,
     K_UDUE,
     K_UESC,
-    K_UWARN,
     K_WARN,
     UNOWED,
     WARN_MASK,
@@ -142,9 +141,7 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
         at -= 1  # scheduled just after the due instant; stamped with it
         if a >= state.n:
             own = state.deadlines[a]
-            hit: tuple[int, ...] = (
-                (d.owner,) if col[0] in (PENDING, RETURNED) and not own else ()
-            )
+            hit: tuple[int, ...] = (d.owner,) if col[0] in (PENDING, RETURNED) and not own else ()
         else:
             cand = range(len(col)) if units is None else units
             if state.completion and d.phase >= 0:
@@ -218,9 +215,10 @@ def _cell_item(state: State, item: Item) -> list[DomainEvent]:
     if kind == K_UDUE:
         if own[0] + 1 != at or st not in (PENDING, RETURNED):
             return []
-        if state.completion and 0 <= state.defs[s].phase and s < state.n:
-            if st == PENDING and state.uphase[u] < state.defs[s].phase:
-                return []
+        phase = state.defs[s].phase
+        waiting = st == PENDING and state.uphase[u] < phase  # not in the step's phase yet
+        if state.completion and 0 <= phase and s < state.n and waiting:
+            return []
         return [StepsOverdue(at - 1, s, (u,))]
     if kind == K_UESC:
         if k >= len(own[1]) or own[1][k] != at or st != OVERDUE or state.esc[s][j] != k:

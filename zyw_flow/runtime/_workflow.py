@@ -21,14 +21,12 @@ from zyw_flow._errors import (
 )
 from zyw_flow._time import NEVER, At, format_us, parse_at, to_us
 from zyw_flow.compile._machine import (
-    ACCEPTED,
     FINAL,
     NOT_OPEN,
     OVERDUE,
     PENDING,
     RETURNED,
     STATUS_NAMES,
-    SUBMITTED,
 )
 from zyw_flow.dates import end_of_day
 from zyw_flow.runtime._decide import authorise, step_of
@@ -46,7 +44,6 @@ from zyw_flow.runtime._events import (
 )
 from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import UNOWED, State
-from zyw_flow.template import ExtensionPolicy
 
 __all__ = [
     "VOIDABLE",
@@ -113,7 +110,9 @@ def _text(value: object, name: str, unit: str, step: str | None, event: str) -> 
     return value
 
 
-def _policy(state: State, s: int) -> ExtensionPolicy:
+def _policy(state: State, s: int) -> Any:
+    """The step's extension policy (a template's ``ExtensionPolicy``, from the compiled
+    tables: the engine imports no template code)."""
     c = state.compiled
     if s < state.n and c.extension_policies:
         return c.extension_policies[s]
@@ -182,7 +181,7 @@ def decide_request_extension(
 
 
 def _check_limit(
-    state: State, s: int, phase: int, policy: ExtensionPolicy, due: int, new: int, uid: str,
+    state: State, s: int, phase: int, policy: Any, due: int, new: int, uid: str,
     step: str, event: str,
 ) -> None:  # fmt: skip
     c = state.compiled
@@ -466,5 +465,3 @@ def decide_delegation(
         raise PermissionRefused(f"actor {delegate!r} was revoked at {revoked.isoformat()}",
                                 event="delegate")  # fmt: skip
     return DelegationGranted(max(state.now, 0), principal, delegate, start, end)
-
-

@@ -362,8 +362,8 @@ class _Builder:
     ) -> StepDef:  # fmt: skip
         """The step ``<sid>-contribution`` a ``cooperation:`` block adds: owed by the
         cooperating groups (配合单位), due with the lead's deliverable unless it says."""
-        cspec = {k: v for k, v in spec.items()
-                 if k not in ("cooperation", "owed_by", "title", "description", "repeat")}  # fmt: skip
+        own = ("cooperation", "owed_by", "title", "description", "repeat")
+        cspec = {k: v for k, v in spec.items() if k not in own}
         cspec["title"] = str(coop.get("title", f"{spec.get('title', sid)}（配合）"))
         if "due" in coop:
             cspec["due"] = coop["due"]
