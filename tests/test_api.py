@@ -157,6 +157,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "COMMANDS",
         "Campaign",
         "Command",
+        "DueItem",
         "Evaluation",
         "Event",
         "EventList",

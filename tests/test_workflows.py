@@ -340,6 +340,23 @@ class TestWarnings:
         assert (s.warning, s.warning_title) == ("yellow", "黄灯")
         assert c.report()["units"]["sec-1a"]["steps"]["plan"]["warning"] == "yellow"
 
+    def test_lists_and_board_show_the_light(self, compiled: CompiledCampaign) -> None:
+        import datetime as dt
+
+        from zyw_flow.board import board_data
+
+        c = make(compiled)
+        c.tick("2024-04-12 12:00")
+        soon = {(d.unit, d.step): d.warning for d in c.due_soon(dt.timedelta(days=2))}
+        assert soon[("sec-1a", "plan")] == "yellow"
+        c.tick("2024-04-14")
+        late = {(o.unit, o.step): o.warning for o in c.overdue()}
+        assert late[("sec-1a", "plan")] == "yellow"
+        data = board_data(c)
+        (unit,) = [u for u in data["units"] if u["id"] == "sec-1a"]
+        (plan,) = [s for s in unit["steps"] if s["step"] == "plan"]
+        assert (plan["warning"], plan["warning_title"]) == ("yellow", "黄灯")
+
     def test_a_submitted_step_shows_no_light(self, compiled: CompiledCampaign) -> None:
         c = make(compiled)
         c.submit("sec-1a", "plan", actor="s1a-clerk", at="2024-04-08")

@@ -100,6 +100,8 @@ def _unit(status: UnitStatus, depth: int, step_order: Mapping[str, int]) -> dict
                 "completed_at": _iso(s.completed_at),
                 "escalation": s.escalation,
                 "escalation_title": s.escalation_title,
+                "warning": s.warning,
+                "warning_title": s.warning_title,
             }
             for s in steps
         ],
@@ -224,6 +226,7 @@ def board_data(campaign: Campaign, *, root: str | None = None) -> dict[str, Any]
             "due": _iso(item.due),
             "escalation": item.escalation,
             "escalation_title": item.escalation_title,
+            "warning": item.warning,
         }
         for item in campaign.overdue()
         if item.unit in keep

@@ -7,7 +7,15 @@ from zyw_flow.runtime._commands import COMMANDS, Command, dispatch
 from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import register_owner
-from zyw_flow.runtime._records import Actor, Board, Event, OverdueItem, StepStatus, UnitStatus
+from zyw_flow.runtime._records import (
+    Actor,
+    Board,
+    DueItem,
+    Event,
+    OverdueItem,
+    StepStatus,
+    UnitStatus,
+)
 from zyw_flow.runtime._scoring import Evaluation
 from zyw_flow.runtime._state import SYSTEM_ACTOR
 
@@ -18,6 +26,7 @@ __all__ = [
     "Board",
     "Campaign",
     "Command",
+    "DueItem",
     "Evaluation",
     "Event",
     "EventList",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from zyw_flow._time import NEVER, from_us
 from zyw_flow.compile._machine import FINAL, OVERDUE, PENDING, RETURNED, STATUS_NAMES
-from zyw_flow.runtime._records import Board, OverdueItem, StepStatus, UnitStatus
+from zyw_flow.runtime._records import Board, DueItem, OverdueItem, StepStatus, UnitStatus
 from zyw_flow.runtime._scoring import grade
 from zyw_flow.runtime._state import KINDS, LATE, UNOWED, WARN_MASK, WARN_SHIFT, State
 
@@ -106,12 +106,13 @@ def overdue(state: State) -> list[OverdueItem]:
             if st == OVERDUE and not flags[j] & UNOWED:
                 k = esc[j]
                 due = from_us(state.due_of(s, j), state.zone)
+                light = _light(state, s, j, OVERDUE)[0]
                 out.append(OverdueItem(state.ids[state.unit_of(s, j)], d.id, due, k,
-                                       _title(state, k)))  # fmt: skip
+                                       _title(state, k), light))  # fmt: skip
     return out
 
 
-def due_soon(state: State, ref: int, within: dt.timedelta) -> list[tuple[str, str, dt.datetime]]:
+def due_soon(state: State, ref: int, within: dt.timedelta) -> list[DueItem]:
     """Open steps (pending or returned) due within ``within`` of ``ref``."""
     horizon = ref + within // dt.timedelta(microseconds=1)
     out = []
@@ -125,8 +126,10 @@ def due_soon(state: State, ref: int, within: dt.timedelta) -> list[tuple[str, st
             if flags[j] & UNOWED or not ref <= due_us <= horizon:
                 continue
             u = state.unit_of(s, j)
-            if state.effective(s, u, j) in (PENDING, RETURNED):
-                out.append((state.ids[u], d.id, from_us(due_us, state.zone)))
+            status = state.effective(s, u, j)
+            if status in (PENDING, RETURNED):
+                light = _light(state, s, j, status)[0]
+                out.append(DueItem(state.ids[u], d.id, from_us(due_us, state.zone), light))
     return out
 
 

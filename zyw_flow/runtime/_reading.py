@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from zyw_flow._errors import UnknownUnitError
 from zyw_flow._time import NEVER, At, format_us
 from zyw_flow.runtime import _queries, _scoring
 from zyw_flow.runtime._core import Engine
-from zyw_flow.runtime._records import Board, Event, OverdueItem, UnitStatus
+from zyw_flow.runtime._records import Board, DueItem, Event, OverdueItem, UnitStatus
 from zyw_flow.runtime._scoring import Evaluation
 
 __all__ = ["Reading"]
@@ -87,10 +87,9 @@ class Reading(Engine):
         """Every overdue step of every unit (template steps and findings)."""
         return _queries.overdue(self._state)
 
-    def due_soon(
-        self, within: timedelta, *, at: At | None = None
-    ) -> list[tuple[str, str, datetime]]:
-        """Open steps (pending or returned) due within ``within`` of ``at`` (default: now)."""
+    def due_soon(self, within: timedelta, *, at: At | None = None) -> list[DueItem]:
+        """Open steps (pending or returned) due within ``within`` of ``at`` (default: now):
+        ``(unit, step, due)`` tuples, each with the ``warning`` light it shows."""
         ref = self._state.now if at is None else self._at(at)
         return _queries.due_soon(self._state, ref, within)
 

@@ -13,6 +13,7 @@ from zyw_flow._time import format_us, from_us
 __all__ = [
     "Actor",
     "Board",
+    "DueItem",
     "Event",
     "OverdueItem",
     "StepStatus",
@@ -167,6 +168,35 @@ class OverdueItem:
     due: dt.datetime
     escalation: int
     escalation_title: str | None
+    #: the last warning light the step reached before its deadline (or ``None``)
+    warning: str | None = None
+
+
+class DueItem(tuple[str, str, dt.datetime]):
+    """An open step due soon: ``(unit, step, due)``, with the warning light on
+    (:attr:`warning`, a level id or ``None``)."""
+
+    warning: str | None
+
+    def __new__(cls, unit: str, step: str, due: dt.datetime, warning: str | None = None) -> DueItem:
+        item = super().__new__(cls, (unit, step, due))
+        item.warning = warning
+        return item
+
+    @property
+    def unit(self) -> str:
+        """The unit."""
+        return self[0]
+
+    @property
+    def step(self) -> str:
+        """The step."""
+        return self[1]
+
+    @property
+    def due(self) -> dt.datetime:
+        """Its deadline."""
+        return self[2]
 
 
 @attrs.frozen

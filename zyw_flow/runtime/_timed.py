@@ -217,7 +217,7 @@ def _cell_item(state: State, item: Item) -> list[DomainEvent]:
             return []
         phase = state.defs[s].phase
         waiting = st == PENDING and state.uphase[u] < phase  # not in the step's phase yet
-        if state.completion and 0 <= phase and s < state.n and waiting:
+        if state.completion and phase >= 0 and s < state.n and waiting:
             return []
         return [StepsOverdue(at - 1, s, (u,))]
     if kind == K_UESC:
