@@ -419,6 +419,10 @@ class TestTransfer:
         assert f.step not in c.unit_status("sec-1a").steps
         assert c.unit_status("sec-1b").steps[f.step].due == due
         assert c.restrictions("sec-1a") == () and c.restrictions("sec-1b") != ()
+        group = c.assign_group("lead", ["sec-1a", "sec-1b"], actor="office", at="2024-04-10")
+        assert group.data == {"group": "lead", "units": ["sec-1a", "sec-1b"]}
+        assert c.timeline("sec-1b")[-1].type == "group_assigned"
+        assert all(e.type != "group_assigned" for e in c.timeline("county-1"))
 
     def test_a_template_step_moves_only_to_a_unit_that_does_not_owe_it(
         self, compiled: CompiledCampaign

@@ -211,6 +211,8 @@ def expand_unit(state: State, e: DomainEvent, first: int, unit: str) -> list[Eve
         i = e.ids.index(unit)
         one = UnitsEnrolled(e.at, (unit,), (e.name_of(i),), (e.parent_of(i),), (e.kind_of(i),))
         return expand(state, one, first + i)
+    if isinstance(e, GroupAssigned):  # one event naming several units
+        return expand(state, e, first) if state.index.get(unit, -1) in e.units else []
     units = getattr(e, "units", None)
     if units is None:
         return [x for x in expand(state, e, first) if x.unit == unit]

@@ -371,7 +371,8 @@ def decide_void(
         s = state.step_index[target.step]
         for e in later:
             auto = e.type == "step_accepted" and (e.data or {}).get("auto")
-            if (e.step == target.step and e.type in _CELL_ACTIONS and not auto
+            acted = e.type in _CELL_ACTIONS or e.type == "step_transferred"
+            if (e.step == target.step and acted and not auto
                     and e.seq not in state.voided):  # fmt: skip
                 raise TransitionRefused(
                     f"a later {e.type} (#{e.seq}) of this step stands on it: void that first",
