@@ -19,6 +19,7 @@ SEEDS = {
     "health-zhiyong",
     "zaoyang-nengli",
     "daqing-zuofeng-2011",
+    "xingzheng-wenze",
 }
 INVALID = Path(__file__).parent / "templates" / "invalid"
 END = "T23:59:59.999999+08:00"

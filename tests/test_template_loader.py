@@ -31,6 +31,7 @@ SEEDS = {
     "health-zhiyong",
     "zaoyang-nengli",
     "daqing-zuofeng-2011",
+    "xingzheng-wenze",
 }
 
 HEAD = textwrap.dedent(

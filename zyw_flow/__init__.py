@@ -1,6 +1,7 @@
 """zyw_flow: government work-style campaigns as state machines with dated gates."""
 
 from zyw_flow._errors import (
+    ActorSuspended,
     CalendarError,
     CalendarHorizonError,
     CampaignError,
@@ -25,6 +26,7 @@ from zyw_flow._errors import (
     TimeOrderError,
     TransitionRefused,
     UnknownActorError,
+    UnknownRecordError,
     UnknownStepError,
     UnknownUnitError,
     ZywFlowError,
@@ -33,9 +35,13 @@ from zyw_flow.compile import CompiledCampaign, compile_campaign
 from zyw_flow.dates import WorkCalendar
 from zyw_flow.resolve import ResolvedCampaign, load_template, load_template_text, resolve
 from zyw_flow.runtime import (
+    AccountabilityCase,
     Actor,
     Board,
     Campaign,
+    Complaint,
+    ComplaintCounts,
+    ComplaintStatistics,
     Evaluation,
     Event,
     OverdueItem,
@@ -49,7 +55,9 @@ from zyw_flow.template import CampaignTemplate
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccountabilityCase",
     "Actor",
+    "ActorSuspended",
     "Board",
     "CalendarError",
     "CalendarHorizonError",
@@ -57,6 +65,9 @@ __all__ = [
     "CampaignError",
     "CampaignTemplate",
     "CompiledCampaign",
+    "Complaint",
+    "ComplaintCounts",
+    "ComplaintStatistics",
     "DateExpressionError",
     "DuplicateEventError",
     "EnrollmentError",
@@ -85,6 +96,7 @@ __all__ = [
     "TransitionRefused",
     "UnitStatus",
     "UnknownActorError",
+    "UnknownRecordError",
     "UnknownStepError",
     "UnknownUnitError",
     "VerifyReport",

@@ -18,9 +18,11 @@ natural, from a builtin as well, so callers can catch either::
     │   ├── UnknownUnitError (KeyError)
     │   ├── UnknownStepError (KeyError)
     │   ├── UnknownActorError (KeyError)
+    │   ├── UnknownRecordError (KeyError)   no complaint or accountability case by that id
     │   ├── EnrollmentError (ValueError)     duplicate unit, unknown or cyclic parent
     │   ├── TransitionRefused (ValueError)  event not allowed in the current state
     │   ├── PermissionRefused (PermissionError)
+    │   │   └── ActorSuspended              the actor is suspended (先停职后调查)
     │   ├── TimeOrderError (ValueError)     time earlier than the unit's last event
     │   └── DuplicateEventError (ValueError) idempotency key reused with another payload
     ├── ScenarioError (ValueError)          a malformed scenario file
@@ -38,6 +40,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 __all__ = [
+    "ActorSuspended",
     "CalendarError",
     "CalendarHorizonError",
     "CampaignError",
@@ -62,6 +65,7 @@ __all__ = [
     "TimeOrderError",
     "TransitionRefused",
     "UnknownActorError",
+    "UnknownRecordError",
     "UnknownStepError",
     "UnknownUnitError",
     "ZywFlowError",
@@ -208,6 +212,10 @@ class UnknownActorError(CampaignError, KeyError):
     """No actor with that id is registered."""
 
 
+class UnknownRecordError(CampaignError, KeyError):
+    """No complaint (投诉) or accountability case (问责案件) with that id."""
+
+
 class EnrollmentError(CampaignError, ValueError):
     """A unit cannot be enrolled: duplicate id, unknown or cyclic parent, bad kind."""
 
@@ -218,6 +226,11 @@ class TransitionRefused(CampaignError, ValueError):
 
 class PermissionRefused(CampaignError, PermissionError):
     """The actor's roles do not allow this event on this unit."""
+
+
+class ActorSuspended(PermissionRefused):
+    """The actor is suspended from duty by an open accountability case (先停职后调查) and may
+    not act until the case is decided."""
 
 
 class TimeOrderError(CampaignError, ValueError):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from zyw_flow.runtime._campaign import Campaign
+from zyw_flow.runtime._cases import AccountabilityCase
 from zyw_flow.runtime._commands import COMMANDS, Command, dispatch
+from zyw_flow.runtime._complaints import Complaint, ComplaintCounts, ComplaintStatistics
 from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import register_owner
@@ -22,10 +24,14 @@ from zyw_flow.runtime._state import SYSTEM_ACTOR
 __all__ = [
     "COMMANDS",
     "SYSTEM_ACTOR",
+    "AccountabilityCase",
     "Actor",
     "Board",
     "Campaign",
     "Command",
+    "Complaint",
+    "ComplaintCounts",
+    "ComplaintStatistics",
     "DueItem",
     "Evaluation",
     "Event",

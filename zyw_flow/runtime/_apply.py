@@ -16,6 +16,7 @@ import attrs
 from zyw_flow._time import format_us
 from zyw_flow.compile._machine import ACCEPTED, OVERDUE, PENDING, RETURNED, SUBMITTED, WAIVED
 from zyw_flow.evaluation import Case, Deduction, ScoreInput
+from zyw_flow.runtime import _cases, _complaints
 from zyw_flow.runtime._events import (
     ActorAdded,
     ActorRevoked,
@@ -525,3 +526,6 @@ _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     StepTransferred: _transferred,
     GroupAssigned: _group,
 }
+# complaints (效能投诉) and accountability cases (问责): their writers live with them
+_APPLY.update(_complaints.APPLY)
+_APPLY.update(_cases.APPLY)

@@ -27,6 +27,7 @@ from zyw_flow.runtime._decide import (
 )
 from zyw_flow.runtime._durable import Durable
 from zyw_flow.runtime._events import DomainEvent, EventVoided, StepAction, UnitsEnrolled
+from zyw_flow.runtime._proc_facade import Procedures
 from zyw_flow.runtime._reading import Reading
 from zyw_flow.runtime._records import Actor, Event
 from zyw_flow.runtime._scoring import (
@@ -61,7 +62,7 @@ def _decide_step(
     return decide_step_action(state, action, u, step, actor, at, data, key, fp)
 
 
-class Campaign(Reading, Durable):
+class Campaign(Procedures, Reading, Durable):
     """A running campaign: enroll units, record what people do, let time pass.
 
     Create one with :meth:`create` (template id or path) or from a

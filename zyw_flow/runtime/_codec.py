@@ -52,6 +52,7 @@ from zyw_flow.runtime._events import (
     StepWaived,
     UnitsEnrolled,
 )
+from zyw_flow.runtime._proc_events import ProcEvent, decode_fields, encode_fields, is_proc_type
 from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import SYSTEM_ACTOR, State
 from zyw_flow.store._journal import Row
@@ -321,6 +322,9 @@ def _single(
         return None, None, e.actor, e.data, e.key, e.fingerprint
     if isinstance(e, RankingAction):
         return ids[e.unit], None, SYSTEM_ACTOR, e.data, None, None
+    if isinstance(e, ProcEvent):  # complaints and accountability cases
+        step, public = encode_fields(e, ids, state.zone, public=True)
+        return ids[e.unit], step, e.actor, public or None, e.key, e.fingerprint
     raise TypeError(f"not a one-event record: {type(e).__name__}")  # pragma: no cover
 
 
@@ -389,6 +393,8 @@ def encode(state: State, e: DomainEvent) -> list[Record]:
             public["_warnings"] = list(e.warnings)
     elif isinstance(e, (*_FLOW, EventVoided)):
         public = {**(public or {}), **_flow_private(e)}
+    elif isinstance(e, ProcEvent):  # the journal keeps private fields the public form omits
+        public = encode_fields(e, ids, state.zone, public=False)[1] or None
     return [("event", e.TYPE, e.at, uid, sid, who, public, key, fp, 1)]
 
 
@@ -611,6 +617,10 @@ def _decode(
         return EvaluationFinalized(at, str(actor), dict(data), key, fp)
     if type_ == "ranking_action":
         return RankingAction(at, _unit(state, unit, where), dict(data))
+    if is_proc_type(type_):
+        return decode_fields(
+            type_, at, _unit(state, unit, where), str(actor), data, key, fp, state.index
+        )
     raise JournalCorrupted(f"{where}: unknown event type {type_!r}")
 
 

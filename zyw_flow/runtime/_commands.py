@@ -41,6 +41,7 @@ class Command:
 
 
 _U, _S, _A = "unit", "step", "actor"
+_C, _K = "complaint", "case"
 
 COMMANDS: Mapping[str, Command] = {
     c.verb: c
@@ -123,6 +124,57 @@ COMMANDS: Mapping[str, Command] = {
         Command(
             "revoke_actor", "revoke_actor", ("actor_id",), ("actor_id",), ("reason",), "撤销人员"
         ),
+        # complaints (效能投诉, docs/complaints.md) and accountability cases (问责, docs/cases.md)
+        Command(
+            "complaint",
+            "register_complaint",
+            (_U,),
+            (_U, "channel", _A),
+            ("category", "summary", "complainant"),
+            "投诉登记",
+        ),
+        Command(
+            "assign_complaint", "assign_complaint", (_C,), (_C, _A), ("to", "mode", "days"), "转办"
+        ),
+        Command(
+            "reply_complaint",
+            "reply_complaint",
+            (_C,),
+            (_C, _A, "substantiated"),
+            ("reply",),
+            "办理答复",
+        ),
+        Command(
+            "callback", "callback_complaint", (_C,), (_C, _A, "satisfaction"), ("note",), "回访"
+        ),
+        Command("close_complaint", "close_complaint", (_C,), (_C, _A), ("note",), "办结"),
+        Command(
+            "act_on_complaint",
+            "act_on_complaint",
+            (_C,),
+            (_C, _A),
+            ("finding", "description", "days", "sanction", "person"),
+            "查实处理",
+        ),
+        Command(
+            "open_case",
+            "open_case",
+            (_U, "situation"),
+            (_U, "situation", _A),
+            ("person", "suspend", "description", "complaint"),
+            "立案",
+        ),
+        Command("notify_case", "notify_case", (_K,), (_K, _A), ("facts",), "告知"),
+        Command("statement", "record_statement", (_K,), (_K, _A, "statement"), (), "申辩"),
+        Command(
+            "decide_case",
+            "decide_case",
+            (_K,),
+            (_K, _A),
+            ("sanction", "chain_sanction", "reason", "grade_case"),
+            "决定",
+        ),
+        Command("publish_case", "publish_case", (_K,), (_K, _A), ("note",), "公开"),
     )
 }
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from zyw_flow._errors import (
+    ActorSuspended,
     DuplicateEventError,
     EnrollmentError,
     PermissionRefused,
@@ -171,6 +172,14 @@ def prepare(
             )
         raise UnknownActorError(
             f"actor {actor!r} is not registered (add_actor)", unit=unit, step=step, event=event
+        )
+    if actor in state.proc.suspended:
+        raise ActorSuspended(
+            f"actor {actor!r} is suspended by case {state.proc.suspended[actor]} (先停职后调查) "
+            "until it is decided",
+            unit=unit,
+            step=step,
+            event=event,
         )
     return u, at, None, fingerprint
 

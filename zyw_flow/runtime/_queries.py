@@ -60,7 +60,11 @@ def step_status(state: State, u: int, s: int) -> StepStatus:
 def restrictions(state: State, u: int) -> tuple[str, ...]:
     """Restrictions in force for a unit (see ``Campaign.restrictions``)."""
     uid = state.ids[u]
-    open_findings = any(state.status[s][0] not in FINAL for s in state.unit_findings.get(u, ()))
+    open_findings = any(
+        state.status[s][0] not in FINAL
+        for s in state.unit_findings.get(u, ())
+        if state.defs[s].source != "complaint_reply"  # a complaint's reply deadline is no 整改
+    )
     out: list[str] = []
     if open_findings or uid in state.key_units:
         out.append("no_transfer_or_promotion_of_principal")

@@ -23,6 +23,7 @@ import attrs
 from zyw_flow._errors import JournalCorrupted
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.evaluation import Case, Deduction, ScoreInput
+from zyw_flow.runtime._proc_state import ProcState
 from zyw_flow.runtime._records import Actor
 from zyw_flow.runtime._state import State, StepDef
 
@@ -102,6 +103,7 @@ def dump(state: State, anchor: tuple[int, str]) -> bytes:
     out["grades"] = [[u, s, g] for u, (s, g) in state.grades.items()]
     out["key_units"] = sorted(state.key_units)
     out["ineligible"] = sorted(state.ineligible)
+    out["procedures"] = state.proc.dump()
     return zlib.compress(json.dumps(out, ensure_ascii=False).encode("utf-8"), 1)
 
 
@@ -195,4 +197,5 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     state.grades = {u: (s, g) for u, s, g in data["grades"]}
     state.key_units = set(data["key_units"])
     state.ineligible = set(data["ineligible"])
+    state.proc = ProcState.load(data.get("procedures"))
     return state

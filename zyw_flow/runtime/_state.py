@@ -21,6 +21,7 @@ from zyw_flow._time import NEVER
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.compile._machine import ACCEPTED, NOT_OPEN, OVERDUE, PENDING, RETURNED
 from zyw_flow.evaluation import Case, Deduction, ScoreInput
+from zyw_flow.runtime._proc_state import ProcState
 from zyw_flow.runtime._records import Actor
 
 __all__ = [
@@ -150,6 +151,8 @@ class State:
         self.grades: dict[str, tuple[str | None, str | None]] = {}
         self.key_units: set[str] = set()
         self.ineligible: set[str] = set()
+        # complaints (效能投诉) and accountability cases (问责)
+        self.proc = ProcState()
         # who, idempotency, time
         self.actors: dict[str, Actor] = {}
         self.keys: dict[str, tuple[str, int]] = {}
@@ -350,8 +353,8 @@ class State:
         return st
 
     def findings_count(self) -> int:
-        """How many rectification steps exist."""
-        return len(self.defs) - self.n
+        """How many rectification steps exist (complaint deadlines are not findings)."""
+        return len(self.defs) - self.n - self.proc.rows
 
     def score_inputs(self) -> list[ScoreInput]:
         """Every score recorded (the latest per key)."""

@@ -31,6 +31,12 @@ from zyw_flow.template._model import (
     StepDef,
     WarningLevelDef,
 )
+from zyw_flow.template._procedures import (
+    AccountabilityDef,
+    ChainRuleDef,
+    ComplaintsDef,
+    SituationDef,
+)
 from zyw_flow.template._registry import (
     ENTRY_POINT_GROUP,
     ReferenceRefused,
@@ -45,8 +51,11 @@ __all__ = [
     "DEFAULT_ROLES",
     "DEFAULT_SANCTIONS",
     "ENTRY_POINT_GROUP",
+    "AccountabilityDef",
     "CalendarDef",
     "CampaignTemplate",
+    "ChainRuleDef",
+    "ComplaintsDef",
     "Document",
     "EscalationLevelDef",
     "ExtensionPolicy",
@@ -56,6 +65,7 @@ __all__ = [
     "PhaseDef",
     "ReferenceRefused",
     "SanctionDef",
+    "SituationDef",
     "StepDef",
     "TemplateSource",
     "WarningLevelDef",

@@ -40,6 +40,7 @@ from zyw_flow.template._model import (
     SanctionDef,
     StepDef,
 )
+from zyw_flow.template._procedures import build_accountability, build_complaints
 from zyw_flow.template._registry import find_reference
 from zyw_flow.template._workflow import (
     check_owner,
@@ -643,6 +644,8 @@ class _Builder:
             for step in phase.steps:
                 check_owner(step.owed_by, groups, join(step.path, "owed_by"), self.problem)
         scoring, scheme_texts = self.scoring(body.get("scoring"), roles)
+        complaints = build_complaints(body.get("complaints"), self.problem)
+        accountability = build_accountability(body.get("accountability"), roles, self.problem)
 
         if self.problems and not self.partial:
             raise TemplateError(_dedupe(self.problems))
@@ -674,6 +677,8 @@ class _Builder:
             groups=groups,
             extensions=extensions,
             owed_by=owed_by,
+            complaints=complaints,
+            accountability=accountability,
         )
 
     def scoring(self, raw: Any, roles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:

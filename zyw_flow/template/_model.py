@@ -11,6 +11,7 @@ from typing import Any, Literal
 import attrs
 
 from zyw_flow.dates import DurationUnit
+from zyw_flow.template._procedures import AccountabilityDef, ComplaintsDef
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -267,6 +268,9 @@ class CampaignTemplate:
     groups: Mapping[str, str] = attrs.field(factory=dict)
     extensions: ExtensionPolicy = ExtensionPolicy()
     owed_by: OwnerRule = OwnerRule()
+    #: The ``complaints:`` block (效能投诉) and the ``accountability:`` block (问责).
+    complaints: ComplaintsDef = attrs.field(factory=ComplaintsDef)
+    accountability: AccountabilityDef = attrs.field(factory=AccountabilityDef)
 
     @property
     def year(self) -> int:

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check_scenario"]
 
-#: Steps a finding spawns are named ``finding-1``, ``finding-2`` … at run time.
-_FINDING = re.compile(r"^finding-\d+$")
+#: Steps a finding spawns are named ``finding-1``, ``finding-2`` … at run time, and a
+#: complaint's reply deadline ``complaint-1`` … (docs/complaints.md).
+_FINDING = re.compile(r"^(finding|complaint)-\d+$")
 
 
 def _unknown(what: str, value: object, known: Iterable[str]) -> str:
