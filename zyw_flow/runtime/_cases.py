@@ -211,7 +211,7 @@ def decide_open(
         )
     text = _text(state, u, description, "description", "open_case")
     _authorise(state, actor, u, "open_case")
-    _, due, _ = finding_deadline(
+    _, due, _, _ = finding_deadline(
         state, cfg.investigation_days, cfg.investigation_unit, at, uid, "open_case"
     )
     chain = blame_chain(state, u, at, situation, person if isinstance(person, str) else None)
@@ -254,7 +254,7 @@ def decide_notice(
     text = _text(state, u, facts, "facts", "notify_case")
     _authorise(state, actor, u, "notify_case")
     cfg = _cfg(state)
-    _, due, _ = finding_deadline(
+    _, due, _, _ = finding_deadline(
         state, cfg.statement_days, cfg.statement_unit, at, state.ids[u], "notify_case"
     )
     return [CaseNotified(at, u, actor, cid, text, due, key=key, fingerprint=fp)]

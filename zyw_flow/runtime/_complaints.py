@@ -62,6 +62,7 @@ __all__ = [
     "decide_close",
     "decide_register",
     "decide_reply",
+    "handler_of",
     "statistics",
 ]
 
@@ -92,6 +93,12 @@ def complaint_of(state: State, cid: object, event: str) -> ComplaintRecord:
     if c is None:
         raise UnknownRecordError(f"no complaint {cid!r} is registered", event=event)
     return c
+
+
+def handler_of(state: State, c: ComplaintRecord) -> int:
+    """The unit handling a complaint now: the owner of its reply-deadline row (a step
+    ``transfer`` hands it on), else the unit complained about."""
+    return state.defs[c.row].owner if c.row >= 0 else c.unit
 
 
 def _refuse(state: State, c: ComplaintRecord, event: str, why: str) -> TransitionRefused:
@@ -172,11 +179,13 @@ def decide_assign(
     authorise(state, actor, _perm(state, "complaint", _OFFICE), h, "assign_complaint", None)
     cfg = _cfg(state)
     unit = cfg.reply_unit if days is None else "working_days"
-    n, due, esc = finding_deadline(
+    n, due, esc, lights = finding_deadline(
         state, cfg.reply_days if days is None else days, unit, at, state.ids[h], "assign_complaint"
     )
     return [
-        ComplaintAssigned(at, h, actor, cid, str(mode), n, unit, due, esc, key=key, fingerprint=fp)
+        ComplaintAssigned(
+            at, h, actor, cid, str(mode), n, unit, due, esc, lights, key=key, fingerprint=fp
+        )
     ]
 
 
@@ -212,7 +221,7 @@ def decide_reply(
         "reply_complaint",
         None,
     )
-    late = state.status[c.row][0] == OVERDUE or at > state.defs[c.row].due
+    late = state.status[c.row][0] == OVERDUE or at > state.due_of(c.row, 0)
     return [ComplaintReplied(at, h, actor, cid, substantiated, text, late, key=key, fingerprint=fp)]
 
 
@@ -339,6 +348,7 @@ def apply_assigned(state: State, e: ComplaintAssigned) -> None:
         due=e.due,
         closes=1 << 62,
         escalations=e.escalations,
+        warnings=e.warnings,
         submit=(),  # answered by reply_complaint, not by submit/accept
         review=(),
         owner=e.unit,
@@ -351,6 +361,8 @@ def apply_assigned(state: State, e: ComplaintAssigned) -> None:
     state.esc.append(bytearray(1))
     state.flags.append(bytearray(1))
     state.completed.append({})
+    state.deadlines.append({})  # the row's columns, as for a finding's row (_apply._finding)
+    state.restricted.append(False)
     state.unit_findings.setdefault(e.unit, []).append(s)
     state.proc.rows += 1
     state.push_step(s, d)
@@ -474,9 +486,9 @@ def complaint_view(state: State, c: ComplaintRecord, *, complainant: bool = Fals
         c.summary,
         from_us(c.registered, state.zone),
         c.status,
-        ids[c.handler] if c.handler >= 0 else None,
+        ids[handler_of(state, c)] if c.row >= 0 else None,
         c.mode,
-        _when(state, c.due),
+        _when(state, state.due_of(c.row, 0) if c.row >= 0 else None),
         _when(state, c.replied),
         c.late,
         overdue,

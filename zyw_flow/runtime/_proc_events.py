@@ -80,8 +80,9 @@ class ComplaintAssigned(ProcEvent):
     day_unit: str = "working_days"
     due: int = 0
     escalations: tuple[int, ...] = ()
+    warnings: tuple[int, ...] = ()
     TYPE: ClassVar[str] = "complaint_assigned"
-    PRIVATE: ClassVar[tuple[str, ...]] = ("escalations",)
+    PRIVATE: ClassVar[tuple[str, ...]] = ("escalations", "warnings")
     INSTANTS: ClassVar[tuple[str, ...]] = ("due",)
     STEP: ClassVar[str | None] = "complaint"
 
@@ -272,6 +273,6 @@ def decode_fields(
         elif name in cls.INSTANTS:
             raw = int(raw)
         elif isinstance(raw, list):
-            raw = tuple(int(x) if name == "escalations" else str(x) for x in raw)
+            raw = tuple(int(x) if name in ("escalations", "warnings") else str(x) for x in raw)
         kwargs[name] = raw
     return cls(at, u, actor, key=key, fingerprint=fp, **kwargs)

@@ -126,7 +126,7 @@ class Procedures(Reading):
         found true (查实). Late after the deadline. Roles: ``complaint_reply`` (default
         ``member`` of the handling unit, or ``office``)."""
         c = _complaints.complaint_of(self._state, complaint, "reply_complaint")
-        handler = self._state.ids[c.handler if c.handler >= 0 else c.unit]
+        handler = self._state.ids[_complaints.handler_of(self._state, c)]
         payload = _payload(complaint=complaint, substantiated=substantiated, reply=reply)
         return self._command(
             "reply_complaint",
@@ -260,7 +260,7 @@ class Procedures(Reading):
         return tuple(
             _complaints.complaint_view(state, c)
             for c in state.proc.complaints.values()
-            if u is None or u in (c.unit, c.handler)
+            if u is None or u in (c.unit, _complaints.handler_of(state, c))
         )
 
     def complaint_statistics(self, month: str | None = None) -> ComplaintStatistics:
