@@ -113,6 +113,15 @@ class TestProcedure:
             "case_published",
         ]
 
+    def test_no_authority_lent_while_suspended(self, c: Campaign) -> None:
+        """A delegate (代办) cannot act on behalf of a suspended principal either."""
+        c.add_actor("helper", roles=[], unit="dept-a")
+        c.delegate("wang", "helper", start="2012-02-01", end="2012-12-31")
+        c.submit("dept-a", "duty_catalogue", actor="helper", at="2012-02-10")
+        open_case(c, person="wang", suspend=True, at="2012-03-01")
+        with pytest.raises(PermissionRefused):
+            c.submit("dept-a", "post_responsibility", actor="helper", at="2012-03-02")
+
     def test_decision_without_statement_waits_for_the_period(self, c: Campaign) -> None:
         """No statement: the decision is refused until the statement period has ended."""
         cid = open_case(c)
@@ -254,6 +263,13 @@ class TestBlameChain:
             ("li", "principal", "repeat_principal"),
         )
         assert c.case(next_year).chain == ()
+
+    def test_a_revoked_leader_is_not_named(self, c: Campaign) -> None:
+        """A deputy no longer in post (revoked) is not named; a successor is."""
+        open_case(c, at="2012-03-01")
+        c.revoke_actor("zhao", at="2012-03-05", reason="调任")
+        c.add_actor("qian", roles=["deputy"], unit="dept-a", name="钱副局长")
+        assert c.case(open_case(c, at="2012-03-06")).chain == (("qian", "deputy", "repeat_deputy"),)
 
     def test_chain_sanctions_each_leader(self, c: Campaign) -> None:
         """The decision's chain sanction goes to every leader named, by default the same."""

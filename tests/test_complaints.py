@@ -478,3 +478,46 @@ class TestTemplateBlock:
         cfg = load_template_text(text).complaints
         assert (cfg.reply_days, cfg.reply_unit, cfg.channels) == (7, "days", ("hotline",))
         assert (tuple(cfg.satisfaction), cfg.satisfied) == (("good", "fair", "bad"), ("good",))
+
+
+class TestWorkflowIntegration:
+    """The reply deadline is a step row, so the engine's workflows apply to it."""
+
+    def test_transfer_hands_the_complaint_on(self, c: Campaign) -> None:
+        """A step transfer (转办) of the reply deadline changes the handling unit."""
+        cid = register(c)
+        c.assign_complaint(cid, actor="office", at="2012-03-05 10:00")
+        c.transfer(
+            "dept-a", cid, to="dept-b", reason="不属本单位职责", actor="office", at="2012-03-06"
+        )
+        assert c.complaint(cid).handler == "dept-b"
+        with pytest.raises(PermissionRefused):
+            c.reply_complaint(cid, actor="clerk-a", substantiated=False, at="2012-03-07")
+        c.reply_complaint(cid, actor="clerk-b", substantiated=False, at="2012-03-07")
+        assert c.unit_status("dept-b").steps[cid].status == "accepted"
+        assert [v.id for v in c.complaints("dept-b")] == [cid]
+
+    def test_a_moved_deadline_decides_lateness(self, c: Campaign) -> None:
+        """set_deadline gives the complaint a later deadline: a reply by it is on time."""
+        cid = register(c)
+        c.assign_complaint(cid, actor="office", at="2012-03-05 10:00")
+        c.set_deadline(
+            "dept-a", cid, until="2012-03-20", reason="情况复杂", actor="office", at="2012-03-06"
+        )
+        assert c.complaint(cid).due.isoformat() == "2012-03-20" + END  # type: ignore[union-attr]
+        c.reply_complaint(cid, actor="clerk-a", substantiated=False, at="2012-03-19")
+        assert c.complaint(cid).on_time
+
+    def test_warning_lights_before_the_deadline(self) -> None:
+        """A template's warning lights (预警) light before a reply deadline too."""
+        text = (store_fixtures.ROOT / "templates" / f"{TEMPLATE}.yaml").read_text("utf-8")
+        text = text.replace(
+            "sanctions:\n",
+            "warnings:\n  - {id: yellow, title: 黄灯, before: 1 working day}\nsanctions:\n",
+            1,
+        )
+        c = setup(Campaign.create(load_template_text(text)))
+        cid = register(c)
+        c.assign_complaint(cid, actor="office", at="2012-03-05 10:00")
+        lights = [(e.type, e.at.date().isoformat()) for e in c.tick("2012-03-12") if e.step == cid]
+        assert lights == [("step_warned", "2012-03-09")]

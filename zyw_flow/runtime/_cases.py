@@ -146,7 +146,15 @@ def blame_chain(
     if not wanted:
         return out
     uid = state.ids[u]
-    leaders = sorted((a for a in state.actors.values() if a.unit == uid), key=lambda a: a.id)
+    when = from_us(at, state.zone)
+    leaders = sorted(
+        (
+            a
+            for a in state.actors.values()
+            if a.unit == uid and (a.revoked_at is None or a.revoked_at > when)
+        ),
+        key=lambda a: a.id,
+    )  # a revoked leader (no longer in post) is not named
     seen = {person}
     for position, rule in wanted:
         role = cfg.leaders.get(position)

@@ -210,6 +210,8 @@ def authorise(
                 boss = state.actors[principal]
                 if boss.revoked_at is not None and at >= to_us(boss.revoked_at):
                     continue
+                if principal in state.proc.suspended:  # 先停职后调查: no authority to lend
+                    continue
                 if _refusal(state, principal, allowed, u, event, step) is None:
                     return principal
     raise refusal
