@@ -521,3 +521,29 @@ class TestWorkflowIntegration:
         c.assign_complaint(cid, actor="office", at="2012-03-05 10:00")
         lights = [(e.type, e.at.date().isoformat()) for e in c.tick("2012-03-12") if e.step == cid]
         assert lights == [("step_warned", "2012-03-09")]
+
+
+@given(st.lists(st.integers(0, 20), min_size=1, max_size=5), st.integers(1, 6))
+def test_ticking_daily_or_once_gives_the_same_supervision(days: list[int], step: int) -> None:
+    """Reply deadlines go overdue and climb the ladder at their own instants: ticking every
+    ``step`` days or once to the same instant gives the same events and complaints."""
+    import datetime as dt
+
+    def run(daily: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        c = setup(Campaign.create(TEMPLATE))
+        start = dt.date(2012, 3, 1)
+        for i, d in enumerate(sorted(days)):
+            day = (start + dt.timedelta(days=d)).isoformat()
+            cid = register(c, at=f"{day} 09:{2 * i:02d}")
+            c.assign_complaint(cid, actor="office", at=f"{day} 09:{2 * i + 1:02d}")
+        end = start + dt.timedelta(days=45)
+        if daily:
+            day = start + dt.timedelta(days=max(days))
+            while day < end:
+                day += dt.timedelta(days=step)
+                c.tick(min(day, end).isoformat())
+        c.tick(end.isoformat())
+        events = [{**e.to_json(), "seq": 0} for e in c.events() if e.type != "clock"]
+        return events, [v.to_json() for v in c.complaints()]
+
+    assert run(True) == run(False)
