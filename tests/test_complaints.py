@@ -263,6 +263,13 @@ class TestRefusals:
         with pytest.raises(PermissionRefused):
             c.reply_complaint(cid, actor="clerk-b", substantiated=False, at="2012-03-06")
 
+    def test_not_delegable(self, c: Campaign) -> None:
+        """A delegate of the office (代办) may not take complaints in on its behalf."""
+        c.add_actor("helper", roles=[])
+        c.delegate("office", "helper", start="2012-03-01", end="2012-04-01")
+        with pytest.raises(PermissionRefused):
+            c.register_complaint("dept-a", channel="hotline", actor="helper", at="2012-03-05")
+
     def test_generic_step_verbs_do_not_answer_a_complaint(self, c: Campaign) -> None:
         """The reply deadline is answered by reply_complaint only, not by submit."""
         cid = register(c)
