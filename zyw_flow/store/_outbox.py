@@ -188,7 +188,7 @@ class Outbox:
             ),
             [db.campaign, after - MAX_EVENTS_PER_ROW, after, limit],
         )
-        return [OutboxEntry(*(int(v) if k != 3 else str(v) for k, v in enumerate(r))) for r in rows]
+        return [OutboxEntry(int(e), int(n), int(q), str(t), int(at)) for e, n, q, t, at in rows]
 
     def pending(self, after: int) -> int:
         """How many outgoing events are numbered above ``after``."""
