@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import store_fixtures
-from tests.relay_fixtures import Clock, Hook, busy_campaign, hook, outgoing, uid_of
+from tests import relay_fixtures, store_fixtures
+from tests.relay_fixtures import Clock, Hook, busy_campaign, outgoing, uid_of
 from tests.store_fixtures import Store
 from zyw_flow import Campaign
 from zyw_flow.cli import main
@@ -31,7 +31,7 @@ sqlite_store = store_fixtures.sqlite_store
 postgres_server = store_fixtures.postgres_server
 pg_store = store_fixtures.pg_store
 store = store_fixtures.store
-hook = hook  # noqa: PLW0127 - the fixture, by assignment
+hook = relay_fixtures.hook
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -125,7 +125,7 @@ def test_backoff_doubles_up_to_its_cap(tmp_path: Path, hook: Hook) -> None:
     assert len(set(hook.ids())) == 1
 
 
-def test_dead_letter_after_max_attempts(tmp_path: Path, hook: Hook, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_dead_letter_after_max_attempts(tmp_path: Path, hook: Hook) -> None:
     db = str(tmp_path / "c.db")
     c = busy_campaign(db)
     expected = outgoing(c)
@@ -246,7 +246,9 @@ def test_cli_relay_once(tmp_path: Path, hook: Hook, capsys: pytest.CaptureFixtur
     c = busy_campaign(db)
     n = len(outgoing(c))
     assert main(["campaign", "relay", db, "--webhook", hook.url, "--secret", "k", "--once"]) == 0
-    assert capsys.readouterr().out == f"default: delivered {n}, failed 0, dead-lettered 0, pending 0\n"
+    assert (
+        capsys.readouterr().out == f"default: delivered {n}, failed 0, dead-lettered 0, pending 0\n"
+    )
     assert len(hook.received) == n
     assert all(verify_signature("k", r.body, r.headers[SIGNATURE_HEADER]) for r in hook.received)
     hook.answer = lambda r: 500
@@ -292,7 +294,7 @@ def test_relay_killed_mid_delivery_loses_nothing(tmp_path: Path, hook: Hook) -> 
     assert hook.ids() == expected[:5]
     time.sleep(2.1)  # the dead relay's lease runs out
     again = _relay_process(db, hook.url, "--once", "--lease", "2", "--timeout", "1")
-    out, err = again.communicate(timeout=120)
+    _, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     ids = hook.ids()
     assert set(ids) == set(expected)

@@ -75,7 +75,9 @@ def test_events_go_to_a_stream_in_order(tmp_path: Path, redis_url: str, prefix: 
         assert relay.run_once().delivered == len(expected)
     entries = _stream(redis_url, f"{prefix}default")
     assert [i for i, _ in entries] == [f"{s}-0" for s in expected]
-    assert [f[b"delivery_id"].decode() for _, f in entries] == [delivery_id(uid, s) for s in expected]
+    assert [f[b"delivery_id"].decode() for _, f in entries] == [
+        delivery_id(uid, s) for s in expected
+    ]
     events = {e.seq: e.to_json() for e in c.events(0)}
     for _, fields in entries:
         body = json.loads(fields[b"body"])

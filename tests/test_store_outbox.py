@@ -117,8 +117,8 @@ def test_campaigns_have_outboxes_of_their_own(store: Store) -> None:
     target_b = (
         campaign_url(conninfo_of(store.target), other) if store.kind == "postgres" else store.target
     )
-    a = Campaign.create_stored(store.target, store_fixtures.loaded_template(),
-                               campaign_id=store.campaign if store.kind == "postgres" else "a")  # fmt: skip
+    first = store.campaign if store.kind == "postgres" else "a"
+    a = Campaign.create_stored(store.target, store_fixtures.loaded_template(), campaign_id=first)
     b = Campaign.create_stored(target_b, store_fixtures.loaded_template(), campaign_id=other)
     try:
         store_fixtures.populate(a)

@@ -93,9 +93,7 @@ def add_relay_command(sub: Any) -> None:
         "--secret", help=f"sign webhook bodies with this HMAC-SHA256 key (default: ${SECRET_ENV})"
     )
     q.add_argument("--redis", action="append", metavar="URL", help="XADD to a Redis stream")
-    q.add_argument(
-        "--redis-prefix", default="zyw_flow:", help="stream name before the campaign id"
-    )
+    q.add_argument("--redis-prefix", default="zyw_flow:", help="stream name before the campaign id")
     q.add_argument("--once", action="store_true", help="deliver what is pending, then exit")
     q.add_argument("--max-attempts", type=int, default=8, help="failures before a dead letter")
     q.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry")

@@ -9,6 +9,8 @@ A failure stops the target's pass and schedules a retry with exponential backoff
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
 import threading
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import attrs
 
+from zyw_flow._errors import JournalCorrupted, StoreError
 from zyw_flow.relay._delivery import Delivery, DeliveryFailed, RelayError
 from zyw_flow.relay._targets import Target
 from zyw_flow.runtime import Campaign, Event
@@ -27,6 +30,7 @@ from zyw_flow.store import QUIET_TYPES, DeadLetter, Journal, Outbox, OutboxEntry
 __all__ = ["Relay", "RelayReport"]
 
 _US = 1_000_000
+_log = logging.getLogger("zyw_flow.relay")
 
 
 @attrs.define
@@ -167,7 +171,14 @@ class Relay:
         cap = self.lease if stop is None else 0.5
         stop = stop or threading.Event()
         while not stop.is_set():
-            report = self.run_once()
+            try:
+                report = self.run_once()
+            except JournalCorrupted:
+                raise  # never deliver from a changed journal
+            except StoreError as exc:  # the store went away: try again, as a retry would
+                _log.warning("relay: %s; trying again in %g s", exc, min(cap, 5.0))
+                stop.wait(min(cap, 5.0))
+                continue
             if on_pass is not None and (report.delivered or report.failed):
                 on_pass(report)
             wait = self.lease / 3
@@ -177,7 +188,12 @@ class Relay:
                 wait = min(wait, 1.0)
             if report.pending and not report.failed and not report.busy:
                 continue  # more than one pass's worth: go on at once
-            self.campaign.wait_for_events(timeout=min(wait, cap))
+            try:
+                self.campaign.wait_for_events(timeout=min(wait, cap))
+            except JournalCorrupted:
+                raise
+            except StoreError as exc:
+                _log.warning("relay: %s", exc)
 
     def _pump(self, target: Target, report: RelayReport) -> None:
         outbox, name = self.outbox, target.name
@@ -256,10 +272,8 @@ class Relay:
     def close(self) -> None:
         """Give up the leases and close the connections and targets."""
         for target in self.targets:
-            try:
+            with contextlib.suppress(Exception):  # closing anyway
                 self.outbox.release(target.name, self.owner)
-            except Exception:  # pragma: no cover - closing anyway
-                pass
             target.close()
         self._db.close()
         self.campaign.close()
