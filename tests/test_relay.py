@@ -330,3 +330,26 @@ def test_relay_process_stops_on_sigterm(tmp_path: Path, hook: Hook) -> None:
         assert relay.run_once().busy == []
     assert json.loads(hook.received[-1].body)["event"]["type"] == "finding_recorded"
     c.close()
+
+
+@pytest.mark.postgres
+def test_relay_process_on_postgres_wakes_on_a_commit(pg_store: Store, hook: Hook) -> None:
+    """A running relay sleeps on LISTEN/NOTIFY (its idle wait is lease/3 = 20 s): a commit
+    in another process wakes it, and the new events arrive well before that."""
+    c = busy_campaign(pg_store.target)
+    proc = _relay_process(pg_store.target, hook.url)
+    try:
+        deadline = time.monotonic() + 60
+        while len(hook.received) < len(outgoing(c)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(hook.received) == len(outgoing(c))
+        time.sleep(0.5)  # the relay is asleep now
+        c.record_finding("county-1", actor="inspector", at="2011-09-26", description="新问题")
+        deadline = time.monotonic() + 8  # < 20 s: only a wake-up delivers in time
+        while len(hook.received) < len(outgoing(c)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hook.ids() == [delivery_id(uid_of(c), s) for s in outgoing(c)]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+        c.close()

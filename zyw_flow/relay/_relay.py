@@ -130,6 +130,8 @@ class Relay:
             self.campaign.close()
             raise
         self.outbox = Outbox(self._db)
+        # progress lost to a power cut only means those events go out again (same ids)
+        self.outbox.relax_durability()
         if not self.outbox.available:  # pragma: no cover - a writable open migrates
             self.close()
             raise RelayError(f"{journal.url}: has no outbox (schema 5); open it writable once")

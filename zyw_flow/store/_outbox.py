@@ -54,6 +54,7 @@ class _Db(Protocol):
     url: str
     campaign: str
     int_type: str
+    placeholder: str
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -172,6 +173,19 @@ class Outbox:
 
     def __init__(self, db: _Db) -> None:
         self._db = db
+
+    def relax_durability(self) -> None:
+        """Let this connection's commits return before they reach the disk (SQLite
+        ``synchronous=NORMAL`` in WAL mode, PostgreSQL ``synchronous_commit = off``).
+
+        For the relay's progress only (never on a campaign's own connection): a crash of
+        the process loses nothing, a crash of the machine may lose the last progress
+        records, and those events are then delivered again, with the same delivery ids.
+        """
+        if self._db.placeholder == "?":
+            self._db._execute("PRAGMA synchronous=NORMAL")
+        else:
+            self._db._execute("SET synchronous_commit = off")
 
     @property
     def available(self) -> bool:
