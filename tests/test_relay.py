@@ -69,6 +69,18 @@ def test_webhook_gets_every_event_in_order_signed(store: Store, hook: Hook) -> N
     c.close()
 
 
+def test_one_pass_delivers_every_entry_pending(tmp_path: Path, hook: Hook) -> None:
+    """A pass reads the outbox `batch` entries at a time, and goes on until none is left."""
+    db = str(tmp_path / "c.db")
+    c = busy_campaign(db)
+    with _relay(db, hook) as relay:
+        relay.batch = 2
+        assert len(relay.outbox.entries(0)) > 3 * relay.batch
+        assert relay.run_once().delivered == len(outgoing(c))
+    assert hook.ids() == [delivery_id(uid_of(c), s) for s in outgoing(c)]
+    c.close()
+
+
 def test_batch_events_go_out_one_per_unit(tmp_path: Path, hook: Hook) -> None:
     """A batch row (an overdue step over every unit) is one delivery per unit."""
     c = busy_campaign(str(tmp_path / "c.db"))

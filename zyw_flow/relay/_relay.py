@@ -85,6 +85,9 @@ class Relay:
             tampered with (nothing is delivered from a broken chain).
     """
 
+    #: How many outbox entries one step of a pass reads (a pass takes as many as needed).
+    batch = 10_000
+
     def __init__(
         self,
         store: str | Path,
@@ -210,46 +213,49 @@ class Relay:
             report.retry_at = _earliest(report.retry_at, state.next_us / _US)
             report.pending += outbox.pending(done)
             return
-        for event in self._due(done):
-            now = self._now_us()
-            if lease_until - now < int(target.timeout * _US) + _US:  # renew before sending
-                if outbox.acquire(name, self.owner, now, int(self.lease * _US)) is None:
-                    report.busy.append(name)
-                    return
-                lease_until = now + int(self.lease * _US)
-            delivery = Delivery.of(self.store_campaign, self.campaign.id, self.uid,
-                                   event.to_json())  # fmt: skip
-            try:
-                target.deliver(delivery)
-            except Exception as exc:  # a target's own bug counts as a failure too
-                error = str(exc) if isinstance(exc, DeliveryFailed) else repr(exc)
-                attempts += 1
-                report.failed += 1
+        failing = False
+        while not failing and (batch := self._due(done)):  # ≤ self.batch entries at a time
+            for event in batch:
                 now = self._now_us()
-                if attempts >= self.max_attempts:
-                    letter = DeadLetter(name, event.seq, delivery.id, attempts, error, now)
-                    if not outbox.bury(name, self.owner, letter, lease_until):
+                if lease_until - now < int(target.timeout * _US) + _US:  # renew before sending
+                    if outbox.acquire(name, self.owner, now, int(self.lease * _US)) is None:
                         report.busy.append(name)
                         return
-                    report.dead += 1
-                    done, attempts = event.seq, 0
-                    continue
-                retry = now + int(self.delay(attempts) * _US)
-                if not outbox.failed(name, self.owner, attempts, retry, error):
-                    report.busy.append(name)
+                    lease_until = now + int(self.lease * _US)
+                delivery = Delivery.of(self.store_campaign, self.campaign.id, self.uid,
+                                       event.to_json())  # fmt: skip
+                try:
+                    target.deliver(delivery)
+                except Exception as exc:  # a target's own bug counts as a failure too
+                    error = str(exc) if isinstance(exc, DeliveryFailed) else repr(exc)
+                    attempts += 1
+                    report.failed += 1
+                    now = self._now_us()
+                    if attempts >= self.max_attempts:
+                        letter = DeadLetter(name, event.seq, delivery.id, attempts, error, now)
+                        if not outbox.bury(name, self.owner, letter, lease_until):
+                            report.busy.append(name)
+                            return
+                        report.dead += 1
+                        done, attempts = event.seq, 0
+                        continue
+                    retry = now + int(self.delay(attempts) * _US)
+                    if not outbox.failed(name, self.owner, attempts, retry, error):
+                        report.busy.append(name)
+                        return
+                    report.retry_at = _earliest(report.retry_at, retry / _US)
+                    failing = True
+                    break
+                if not outbox.advance(name, self.owner, event.seq, lease_until):
+                    report.busy.append(name)  # the lease went to another relay: stop here
                     return
-                report.retry_at = _earliest(report.retry_at, retry / _US)
-                break
-            if not outbox.advance(name, self.owner, event.seq, lease_until):
-                report.busy.append(name)  # the lease went to another relay: stop here
-                return
-            done, attempts = event.seq, 0
-            report.delivered += 1
+                done, attempts = event.seq, 0
+                report.delivered += 1
         report.pending += outbox.pending(done)
 
     def _due(self, done: int) -> list[Event]:
         """The outbox's events after ``done`` that this campaign has caught up with."""
-        entries = self.outbox.entries(done, limit=10_000)
+        entries = self.outbox.entries(done, limit=self.batch)
         if not entries:
             return []
         last = entries[-1].last
