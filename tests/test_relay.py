@@ -121,6 +121,28 @@ def test_500_then_200_is_retried_with_backoff(tmp_path: Path, hook: Hook) -> Non
     c.close()
 
 
+def test_a_redirect_or_a_timeout_is_a_failure(tmp_path: Path, hook: Hook) -> None:
+    """A 3xx is not followed (a redirected POST would arrive as a GET without its body)."""
+    db = str(tmp_path / "c.db")
+    busy_campaign(db).close()
+    hook.answer = lambda r: 302
+    clock = Clock()
+    with _relay(db, hook, clock) as relay:
+        report = relay.run_once()
+        assert (report.delivered, report.failed) == (0, 1)
+        assert "answered 302" in (relay.outbox.state(relay.targets[0].name).error or "")
+        hook.answer = lambda r: 200
+        hook.hold_at = 2  # the retry hangs past the 1 s timeout
+        clock.now += 10
+        report = relay.run_once()
+        assert (report.delivered, report.failed) == (0, 1)
+        assert "timed out" in (relay.outbox.state(relay.targets[0].name).error or "")
+        hook.release.set()
+        clock.now += 10
+        assert relay.run_once().pending == 0
+    assert len(set(hook.ids())) == len(hook.ids()) - 2  # the first event, three times
+
+
 def test_backoff_doubles_up_to_its_cap(tmp_path: Path, hook: Hook) -> None:
     db = str(tmp_path / "c.db")
     busy_campaign(db).close()

@@ -50,8 +50,20 @@ def _public(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + host))
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Follow no redirect: urllib would turn a redirected POST into a GET without the body,
+    and its 200 would pass for a delivery. A 3xx answer is a failure instead."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class WebhookTarget:
-    """POST each delivery's JSON body to ``url``; any 2xx answer is taken as delivered.
+    """POST each delivery's JSON body to ``url``; any 2xx answer is taken as delivered (a
+    redirect is not followed: it is a failure, as every other answer is).
 
     Headers: ``X-Zyw-Delivery`` (the delivery id), ``X-Zyw-Event`` (the event type) and,
     with a ``secret``, ``X-Zyw-Signature: sha256=<hex HMAC-SHA256 of the body>``.
@@ -83,7 +95,7 @@ class WebhookTarget:
             self.url, data=delivery.body, headers=delivery.headers(self._secret), method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as answer:
+            with _OPENER.open(request, timeout=self._timeout) as answer:
                 status = int(answer.status)
                 answer.read()
         except urllib.error.HTTPError as exc:
