@@ -112,6 +112,45 @@ def test_schema_4_store_is_migrated(tmp_path: Path) -> None:
     again.close()
 
 
+@pytest.mark.postgres
+def test_schema_4_store_is_migrated_on_postgres(postgres_server: str) -> None:
+    """The same in a PostgreSQL database of its own (the schema table is the database's)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"zt_outbox_{uuid.uuid4().hex[:12]}"
+    admin = conninfo_of(postgres_server)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    base = urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+    try:
+        target = campaign_url(base, "m")
+        c = busy_campaign(target)
+        c.close()
+        with psycopg.connect(base, autocommit=True) as conn:
+            for table in ("zyw_outbox", "zyw_relay", "zyw_dead"):
+                conn.execute(f"DROP TABLE {table}")  # type: ignore[arg-type]
+            conn.execute("UPDATE zyw_schema SET version = 4")
+        ro = open_journal(target, read_only=True)
+        try:
+            assert not Outbox(ro).available
+        finally:
+            ro.close()
+        again = Campaign.open(target)
+        cursor = again.cursor
+        assert _outbox(again).entries(0) == []
+        again.tick("2011-10-12")
+        covered = {s for e in _outbox(again).entries(0) for s in range(e.eseq, e.last + 1)}
+        assert covered == set(outgoing(again, cursor)) != set()
+        again.close()
+        with psycopg.connect(base, autocommit=True) as conn:
+            assert conn.execute("SELECT version FROM zyw_schema").fetchall() == [(5,)]
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
 def test_campaigns_have_outboxes_of_their_own(store: Store) -> None:
     other = f"{store.campaign}_b"
     target_b = (
