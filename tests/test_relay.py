@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,6 +142,38 @@ def test_a_redirect_or_a_timeout_is_a_failure(tmp_path: Path, hook: Hook) -> Non
         clock.now += 10
         assert relay.run_once().pending == 0
     assert len(set(hook.ids())) == len(hook.ids()) - 2  # the first event, three times
+
+
+def test_a_running_relay_waits_out_its_backoff(tmp_path: Path, hook: Hook) -> None:
+    """While a retry is not due, run() sleeps (it does not spin through passes)."""
+    import threading
+
+    db = str(tmp_path / "c.db")
+    busy_campaign(db).close()
+    hook.answer = lambda r: 500
+    stop = threading.Event()
+    passes = 0
+
+    def relay() -> None:  # in its own thread, with its own connections
+        nonlocal passes
+        with _relay(db, hook, backoff=30.0) as r:
+            once = r.run_once
+
+            def counted() -> Any:
+                nonlocal passes
+                passes += 1
+                return once()
+
+            r.run_once = counted  # type: ignore[method-assign]
+            r.run(stop)
+
+    thread = threading.Thread(target=relay)
+    thread.start()
+    time.sleep(2.0)
+    stop.set()
+    thread.join(10)
+    assert len(hook.received) == 1  # one attempt, then the 30 s backoff
+    assert 1 <= passes <= 8  # a pass every 0.5 s at most (the stop event's own wake-ups)
 
 
 def test_backoff_doubles_up_to_its_cap(tmp_path: Path, hook: Hook) -> None:

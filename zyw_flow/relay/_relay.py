@@ -191,8 +191,8 @@ class Relay:
                 wait = min(wait, max(report.retry_at - self._clock(), 0.0))
             if report.busy:
                 wait = min(wait, 1.0)
-            if report.pending and not report.failed and not report.busy:
-                continue  # more than one pass's worth: go on at once
+            if report.pending and report.delivered and report.retry_at is None:
+                continue  # delivering, and more came meanwhile: go on at once
             try:
                 self.campaign.wait_for_events(timeout=min(wait, cap))
             except JournalCorrupted:
