@@ -147,7 +147,14 @@ class Store:
 
     def drop(self) -> None:
         """Delete the campaign's rows (PostgreSQL clean-up)."""
-        for table in ("zyw_journal", "zyw_snapshot", "zyw_meta"):
+        for table in (
+            "zyw_journal",
+            "zyw_snapshot",
+            "zyw_meta",
+            "zyw_outbox",
+            "zyw_relay",
+            "zyw_dead",
+        ):
             with contextlib.suppress(Exception):
                 self.sql(f"DELETE FROM {table} WHERE campaign = ?", [self.campaign])
 

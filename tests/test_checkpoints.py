@@ -21,6 +21,7 @@ from tests.store_fixtures import SCRIPT, Store, create, run
 from zyw_flow import Campaign, SigningKeyError, StoreError
 from zyw_flow.cli import main
 from zyw_flow.store import (
+    SCHEMA_VERSION,
     Checkpoint,
     generate_keys,
     load_private_key,
@@ -539,7 +540,7 @@ def test_schema_3_is_migrated(tmp_path: Path) -> None:
     s.sql("UPDATE zyw_schema SET version = 3")
     again = Campaign.open(str(db))
     again.close()
-    assert s.sql("SELECT version FROM zyw_schema")[0][0] == 4
+    assert s.sql("SELECT version FROM zyw_schema")[0][0] == SCHEMA_VERSION
     assert s.sql("SELECT COUNT(*) FROM zyw_snapshot")[0][0] == 1
     assert s.sql("SELECT COUNT(*) FROM zyw_checkpoint")[0][0] == 0
 

@@ -63,6 +63,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("plots", frozenset({"zyw_flow._plots"})),
     # the HTML board reads a campaign through its public API and draws with the plots' data
     ("board", frozenset({"zyw_flow.board"})),
+    # the outbox relay delivers a stored campaign's events (read through its public API)
+    ("relay", frozenset({"zyw_flow.relay"})),
     ("cli", frozenset({"zyw_flow.cli"})),
     # nothing in the package imports these
     ("top", frozenset({"zyw_flow", "zyw_flow.__main__", "zyw_flow.testing"})),

@@ -19,6 +19,7 @@ from zyw_flow.cli._args import UsageError, normalise
 from zyw_flow.cli._campaign import add_campaign_commands
 from zyw_flow.cli._console import Ui
 from zyw_flow.cli._keys import add_key_commands
+from zyw_flow.cli._relay import add_relay_command
 from zyw_flow.cli._replay import add_replay_commands
 from zyw_flow.cli._templates import add_template_commands
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_template_commands(sub)
     add_replay_commands(sub)
     add_campaign_commands(sub)
+    add_relay_command(sub)  # `campaign relay`
     add_key_commands(sub)
     return parser
 

@@ -102,6 +102,7 @@ class Engine:
         self._log: EventLog = MemoryLog()
         self._written: list[DomainEvent] = []
         self._subscribers: dict[str, list[Callable[[Event], None]]] = {}
+        self._caught: list[EventList] = []  # others' events caught up, not yet announced
         self.on_subscriber_error: Callable[[Event, BaseException], None] | None = None
 
     # -- time ---------------------------------------------------------------------------
@@ -140,7 +141,7 @@ class Engine:
         self._written = []
         self._log.begin()
         try:
-            if self._log.catch_up(self._state, apply):
+            if self._catch_up():
                 self._state.drop_past()
         except BaseException:
             self._log.rollback()
@@ -200,6 +201,7 @@ class Engine:
             self._abort()
             raise
         self._written = []
+        self._notify_caught_up()
         if self._subscribers:
             self._notify(EventList(self._state, written, first))
         return written
@@ -210,6 +212,7 @@ class Engine:
         self._log.rollback()
         if written:
             self._rebuild()
+        self._notify_caught_up()  # what others committed stays committed
 
     def _rebuild(self) -> None:
         state = State(self.compiled)
@@ -223,6 +226,28 @@ class Engine:
         return _GCPause()
 
     # -- subscribers ------------------------------------------------------------------------
+    def _catch_up(self) -> int:
+        """Apply the rows other processes committed since the log's position; with
+        subscribers, keep their events for :meth:`_notify_caught_up`."""
+        if not self._subscribers:
+            return self._log.catch_up(self._state, apply)
+        seen: list[DomainEvent] = []
+        first = self._state.eseq + 1
+
+        def keep(state: State, event: DomainEvent) -> None:
+            apply(state, event)
+            seen.append(event)
+
+        applied = self._log.catch_up(self._state, keep)
+        if seen:
+            self._caught.append(EventList(self._state, seen, first))
+        return applied
+
+    def _notify_caught_up(self) -> None:
+        """Tell subscribers of the events other processes committed, once caught up."""
+        while self._caught:
+            self._notify(self._caught.pop(0))
+
     def _notify(self, events: Sequence[Event]) -> None:
         """Tell subscribers, after the commit. A failing callback changes nothing of the
         call: its error is logged and given to :attr:`on_subscriber_error`; the others run."""
@@ -245,6 +270,10 @@ class Engine:
 
         A callback that raises does not make the call fail; its error is logged (logger
         ``zyw_flow``) and passed to ``on_subscriber_error`` if set.
+
+        On a stored campaign, callbacks also hear of the events other processes committed,
+        once this campaign catches up with them (at its next call, :meth:`refresh` or
+        ``wait_for_events``), in journal order before the events of the call itself.
 
         Returns:
             A function that cancels the subscription.

@@ -149,11 +149,39 @@ class Durable(Engine):
         return journal
 
     def refresh(self) -> int:
-        """Apply rows other processes appended to the journal; returns how many."""
-        applied = self._log.catch_up(self._state, apply)
+        """Apply rows other processes appended to the journal (subscribers hear of their
+        events); returns how many."""
+        try:
+            applied = self._catch_up()
+        except BaseException:
+            self._caught.clear()
+            raise
         if applied:
             self._state.drop_past()
+        self._notify_caught_up()
         return applied
+
+    def wait_for_events(self, timeout: float | None = None) -> int:
+        """Wait until another process commits rows to this campaign, then :meth:`refresh`
+        (subscribers hear of the events); returns how many rows were applied (``0``: the
+        ``timeout`` in seconds passed first; ``None`` waits without limit).
+
+        On PostgreSQL the wait is LISTEN/NOTIFY: it wakes as the other process commits and
+        sends no query meanwhile. On SQLite it looks every ``store.poll_interval`` seconds
+        (0.2 by default).
+        """
+        import time
+
+        journal = self._stored()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if journal.wait(left):
+                applied = self.refresh()
+                if applied:
+                    return applied
+            if deadline is not None and time.monotonic() >= deadline:
+                return 0
 
     def close(self) -> None:
         """Close the journal's connection (a stored campaign)."""

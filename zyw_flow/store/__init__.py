@@ -24,17 +24,29 @@ from zyw_flow.store._journal import (
     meta_problem,
     verify_rows,
 )
+from zyw_flow.store._outbox import (
+    QUIET_TYPES,
+    DeadLetter,
+    Outbox,
+    OutboxEntry,
+    RelayState,
+)
 from zyw_flow.store._receipts import ReceiptReport, verify_receipt
 from zyw_flow.store._sqlite import DEFAULT_LOCK_TIMEOUT, SQLiteJournal
 
 __all__ = [
     "CHAIN_VERSION",
     "GENESIS",
+    "QUIET_TYPES",
     "RECEIPT_FORMAT",
     "SCHEMA_VERSION",
     "Checkpoint",
+    "DeadLetter",
     "Journal",
+    "Outbox",
+    "OutboxEntry",
     "ReceiptReport",
+    "RelayState",
     "Row",
     "SQLiteJournal",
     "VerifyReport",

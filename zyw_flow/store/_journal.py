@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ import attrs
 from zyw_flow._errors import JournalCorrupted, SchemaVersionError, StoreError
 from zyw_flow.store._checkpoint import Checkpoint, CheckpointPolicy, load_private_key, utc_now
 from zyw_flow.store._merkle import Frontier, leaf_hash
+from zyw_flow.store._outbox import OUTBOX_INSERT, create_outbox_tables, outbox_entries
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -40,7 +42,7 @@ __all__ = [
     "verify_rows",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: The most events one row stands for (a batch of 10,000 units, two events each).
 _MAX_BATCH = 10_000
 GENESIS = "0" * 64
@@ -312,6 +314,32 @@ class Journal(ABC):
     def _sql(self, text: str) -> str:
         return text.replace("?", self.placeholder)
 
+    # -- waiting for other processes' commits ---------------------------------------------
+    #: How often (seconds) :meth:`wait` looks for new rows on a store that cannot wake a
+    #: waiting process by itself (SQLite); PostgreSQL wakes it with LISTEN/NOTIFY instead.
+    poll_interval = 0.2
+
+    def has_new_rows(self) -> bool:
+        """Whether rows after this connection's position are committed."""
+        found = self._execute(
+            self._sql("SELECT MAX(seq) FROM zyw_journal WHERE campaign = ?"), [self.campaign]
+        )
+        return found[0][0] is not None and int(found[0][0]) > self._pos[0]
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until rows after the position are committed (by any process) or
+        ``timeout`` seconds pass (``None``: no limit); whether there are such rows.
+
+        This driver looks every :attr:`poll_interval` seconds."""
+        deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+        while True:
+            if self.has_new_rows():
+                return True
+            left = self.poll_interval if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(self.poll_interval, left))
+
     # -- schema ----------------------------------------------------------------------
     def check_schema(self) -> None:
         """What a read-only open checks instead of :meth:`ensure_schema` (which writes): the
@@ -375,6 +403,7 @@ class Journal(ABC):
                 "CREATE TABLE IF NOT EXISTS zyw_checkpoint (campaign TEXT NOT NULL, "
                 f"tree_size {i} NOT NULL, receipt TEXT NOT NULL, PRIMARY KEY (campaign, tree_size))"
             )
+            create_outbox_tables(self)
             if not found:
                 self._migrate(0)
             elif int(found[0][0]) < SCHEMA_VERSION:
@@ -393,6 +422,10 @@ class Journal(ABC):
         - 1 → 2: events get their own number (``eseq``), apart from actor and clock rows.
         - 2 → 3: a row may stand for several events (``n``: a batch over many units).
         - 3 → 4: signed checkpoints (the ``zyw_checkpoint`` table, created above).
+        - 4 → 5: the transactional outbox and the relay's bookkeeping (``zyw_outbox``,
+          ``zyw_relay``, ``zyw_dead``, created above; see :mod:`zyw_flow.store._outbox`).
+          Rows written before the migration get no outbox entries: a relay started on a
+          migrated store delivers what happens from then on, not the campaign's past.
         """
         if from_version == 0:
             self._execute(
@@ -697,6 +730,9 @@ class Journal(ABC):
             ),
             [(self.campaign, *r.fields()) for r in out],
         )
+        entries = outbox_entries(self.campaign, out)
+        if entries:  # the same transaction as the rows: committed (or lost) together
+            self._executemany(self._sql(OUTBOX_INSERT), entries)
         if self._tx_first is None:
             self._tx_first = self._pos[0] + 1
         if self._frontier is not None:

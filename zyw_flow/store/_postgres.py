@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -11,7 +12,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zyw_flow._errors import LockTimeout, StoreError
 from zyw_flow.store._journal import Journal
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "PostgresJournal", "split_url"]
+__all__ = ["CHANNEL", "DEFAULT_LOCK_TIMEOUT", "PostgresJournal", "split_url"]
+
+#: The LISTEN/NOTIFY channel: every commit that appends rows notifies it with its campaign.
+CHANNEL = "zyw_flow_journal"
 
 #: How long (seconds) a writer waits for another's campaign lock by default.
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -82,6 +86,7 @@ class PostgresJournal(Journal):
         #: How long (seconds) a writer waits for another's campaign lock.
         self.lock_timeout = _seconds(lock_timeout)
         self._tx = False  # a server transaction is open on this connection
+        self._listener: Any = None  # the LISTEN connection of :meth:`wait`
         self._db = self._connect()
         self._lock_key = _lock_key(self.campaign)
         if read_only:
@@ -196,6 +201,9 @@ class PostgresJournal(Journal):
 
     def _commit(self) -> None:
         try:
+            if self._tx_first is not None and self._in_tx:  # rows appended: wake listeners
+                # NOTIFY is transactional: listeners hear it when (and only if) this commits.
+                self._execute("SELECT pg_notify(%s, %s)", [CHANNEL, self.campaign])
             self._execute("COMMIT")
         finally:
             self._tx = False
@@ -205,8 +213,48 @@ class PostgresJournal(Journal):
         with contextlib.suppress(self._psycopg.Error):
             self._db.execute("ROLLBACK")
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until rows after the position are committed (by any process) or
+        ``timeout`` seconds pass (``None``: no limit); whether there are such rows.
+
+        A connection of its own LISTENs on :data:`CHANNEL`: every commit that appends rows
+        notifies it, so this wakes at once and sends no query while nothing happens."""
+        psycopg = self._psycopg
+        deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = psycopg.connect(self._conninfo, autocommit=True)
+                self._listener.execute(f"LISTEN {CHANNEL}")
+            # listening first, then looking: a commit in between is seen either way
+            if self.has_new_rows():
+                return True
+            while True:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                for note in self._listener.notifies(timeout=left, stop_after=1):
+                    if note.payload == self.campaign:
+                        return self.has_new_rows()
+        except psycopg.Error as exc:
+            with contextlib.suppress(Exception):
+                if self._listener is not None:
+                    self._listener.close()
+            self._listener = None
+            raise StoreError(f"PostgreSQL (waiting for new rows): {exc}") from exc
+
+    @property
+    def listener_pid(self) -> int | None:
+        """The server process of the LISTEN connection :meth:`wait` uses, once it has one."""
+        if self._listener is None or self._listener.closed:
+            return None
+        return int(self._listener.info.backend_pid)
+
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and the LISTEN connection, if any)."""
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                self._listener.close()
+            self._listener = None
         self._db.close()
 
 
