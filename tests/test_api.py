@@ -205,6 +205,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "NonWorkdayPolicy",
         "Recurrence",
         "RelativeDate",
+        "WeekdayMismatchError",
         "WorkCalendar",
         "end_of_day",
         "parse_date",

@@ -13,6 +13,7 @@ from zyw_flow.dates._phrases import (
     DateExpr,
     DaySpan,
     RelativeDate,
+    WeekdayMismatchError,
     parse_date,
     parse_window,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "NonWorkdayPolicy",
     "Recurrence",
     "RelativeDate",
+    "WeekdayMismatchError",
     "WorkCalendar",
     "end_of_day",
     "parse_date",

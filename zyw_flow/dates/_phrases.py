@@ -34,6 +34,7 @@ __all__ = [
     "DaySpan",
     "Fuzzy",
     "RelativeDate",
+    "WeekdayMismatchError",
     "parse_date",
     "parse_window",
 ]
@@ -42,7 +43,7 @@ Fuzzy: TypeAlias = Literal["early", "mid", "late"]
 """A fuzzy part of a month: 上旬 (初), 中旬, 下旬 (底, 末)."""
 
 ANCHOR_PATTERN = (
-    r"(?:phase\.(?:start|end)|campaign\.(?:start|end)"
+    r"(?:\d{4}-\d{2}-\d{2}|phase\.(?:start|end)|campaign\.(?:start|end)"
     r"|phases\.[A-Za-z0-9_-]+\.(?:start|end)|steps\.[A-Za-z0-9_-]+\.due"
     r"|quarters\.Q[1-4]\.(?:start|end))"
 )
@@ -50,12 +51,32 @@ ANCHOR_PATTERN = (
 
 _ANCHOR_RE = re.compile(ANCHOR_PATTERN + r"\Z")
 _ANCHORS_HELP = (
-    "phase.start, phase.end, phases.<id>.start, phases.<id>.end, steps.<id>.due, "
+    "an ISO date (2015-02-28), phase.start, phase.end, phases.<id>.start, phases.<id>.end, steps.<id>.due, "
     "quarters.Q1.end (… Q4, .start or .end of the campaign year), campaign.start or "
     "campaign.end"
 )
 
 _D = TypeVar("_D", bound=date)
+
+_WEEKDAY_TITLES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+class WeekdayMismatchError(DateExpressionError):
+    """A phrase names a weekday that its date does not fall on: 「10月5日(星期四)」 in 2011.
+
+    Attributes:
+        day: the date.
+        written: the weekday written (0 = Monday … 6 = Sunday).
+    """
+
+    def __init__(self, phrase: str, day: date, written: int) -> None:
+        self.day = day
+        self.written = written
+        super().__init__(
+            phrase,
+            f"{day.isoformat()} is a {_WEEKDAY_TITLES[day.weekday()]}, "
+            f"not a {_WEEKDAY_TITLES[written]} as written",
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -102,6 +123,8 @@ class AbsoluteDate:
             年末 / 年底 (December 下旬).
         before: the phrase ended in 前 / 之前 / 以前 / 止 / 为止 / 截止. It is inclusive: the
             span is the day (or span) itself; as a deadline, the end of its last day.
+        weekday: the weekday written in brackets after the day (「10月5日(星期三)前」),
+            0 = Monday … 6 = Sunday, checked against the date by :meth:`span`.
     """
 
     text: str
@@ -112,8 +135,14 @@ class AbsoluteDate:
     last_day: int | None = attrs.field(default=None, validator=_check_day)
     fuzzy: Fuzzy | None = None
     before: bool = False
+    weekday: int | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.weekday is not None:
+            if not 0 <= self.weekday <= 6:
+                raise ValueError(f"weekday {self.weekday} does not exist")
+            if self.month is None or self.first_day is None or self.first_day != self.last_day:
+                raise ValueError("a weekday needs a single day, e.g. 10月5日(星期三)")
         if self.month is None:
             if self.first_day is not None or self.last_day is not None:
                 raise ValueError("days need a month")
@@ -140,6 +169,7 @@ class AbsoluteDate:
         Raises:
             DateExpressionError: the day does not exist in that year (``2月30日``,
                 ``2月29日`` in a common year), or the year is out of range.
+            WeekdayMismatchError: the weekday written in brackets is not the date's.
         """
         y = self.year if self.year is not None else year + self.year_offset
         if not 1 <= y <= 9999:
@@ -160,7 +190,10 @@ class AbsoluteDate:
                     f"{self.month}月{day}日 does not exist in {y} "
                     f"({y}-{self.month:02d} has {month_len} days)",
                 )
-        return DaySpan(date(y, self.month, first), date(y, self.month, last))
+        span = DaySpan(date(y, self.month, first), date(y, self.month, last))
+        if self.weekday is not None and span.first.weekday() != self.weekday:
+            raise WeekdayMismatchError(self.text, span.first, self.weekday)
+        return span
 
 
 def _check_anchor(_inst: object, _attr: object, value: str) -> None:
@@ -222,6 +255,9 @@ _TRADITIONAL = str.maketrans(
         "開": "开",
         "從": "从",
         "於": "于",
+        "禮": "礼",
+        "廿": "二十",
+        "卅": "三十",
         "終": "终",
         "–": "—",
         "―": "—",
@@ -400,6 +436,7 @@ class _Side:
     last_day: int | None
     fuzzy: Fuzzy | None
     before: bool
+    weekday: int | None = None
 
     @property
     def day_only(self) -> bool:
@@ -416,7 +453,26 @@ class _Side:
             last_day=self.last_day,
             fuzzy=self.fuzzy,
             before=self.before,
+            weekday=self.weekday,
         )
+
+
+_WEEKDAY_BRACKET = re.compile(r"\((?:星期|周|礼拜)([1-7日天])\)")
+
+
+def _take_weekday(text: str, s: str) -> tuple[str, int | None]:
+    """Remove a bracketed weekday (「(星期三)」, prepared as ``(星期3)``) written after a day."""
+    found = list(_WEEKDAY_BRACKET.finditer(s))
+    if not found:
+        return s, None
+    if len(found) > 1:
+        raise DateExpressionError(text, "more than one weekday in brackets")
+    m = found[0]
+    if m.start() == 0 or s[m.start() - 1] not in "日号":
+        raise DateExpressionError(text, "a weekday in brackets must follow a day, as in 10月5日(星期三)")
+    digit = m.group(1)
+    weekday = 6 if digit in "日天7" else int(digit) - 1
+    return s[: m.start()] + s[m.end() :], weekday
 
 
 def _strip_affixes(core: str) -> tuple[str, bool]:
@@ -462,6 +518,7 @@ def _parse_side(text: str, s: str, *, day_only: bool = False) -> _Side:
     ``text`` names the phrase in errors. With ``day_only`` a day without a month is
     accepted (a window end that takes the start's month).
     """
+    s, weekday = _take_weekday(text, s)
     core, before = _strip_affixes(s)
     rest = core
     year: int | None = None
@@ -496,6 +553,7 @@ def _parse_side(text: str, s: str, *, day_only: bool = False) -> _Side:
             last_day=last,
             fuzzy=fuzzy,
             before=before,
+            weekday=weekday,
         )
 
     if year_marker and rest in _YEAR_TERMS:
@@ -548,10 +606,20 @@ def _prepare_checked(text: object) -> str:
     return s
 
 
+_ISO_ANCHOR = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?=[+-]\d)")
+
+
 def _one(phrase: str, label: str, s: str) -> DateExpr:
     """Read one expression without separators; ``label`` becomes its ``text``."""
     if _looks_relative(s):
         return _parse_relative(phrase, label, s)
+    iso = _ISO_ANCHOR.match(s)
+    if iso is not None:
+        try:
+            day = date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            raise DateExpressionError(phrase, f"{iso.group()} is not a date") from None
+        return _parse_relative(phrase, label, day.isoformat() + s[iso.end() :])
     return _parse_side(phrase, _iso_to_chinese(s)).build(label)
 
 
@@ -577,6 +645,9 @@ def parse_date(text: str) -> DateExpr:
         DateExpressionError: the text is not a date expression (the reason says why).
     """
     s = _prepare_checked(text)
+    iso = _ISO_ANCHOR.match(s)
+    if iso is not None and _OFFSET.match(s[iso.end() :]):
+        return _one(text, text.strip(), s)  # `2015-02-28 - 2天`: an anchor, not a window
     if _has_letters(s):
         if _SEP_STRONG.search(s):
             raise DateExpressionError(text, _WINDOW_NOT_DATE)

@@ -234,6 +234,8 @@ class _Resolver:
 
     # -- evaluation -----------------------------------------------------------------
     def anchor(self, anchor: str, phase: PhaseDef, path: str) -> dt.date:
+        if anchor[:1].isdigit():  # an ISO date: `2015-02-28 - 2 working days`
+            return dt.date.fromisoformat(anchor)
         parts = anchor.split(".")
         if parts[0] == "phase":
             start, end = self.windows[phase.id]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -20,7 +21,13 @@ from typing import Any, cast
 import jsonschema
 import pendulum
 
-from zyw_flow._errors import DateExpressionError, Problem, TemplateError, TemplateNotFound
+from zyw_flow._errors import (
+    DateExpressionError,
+    Problem,
+    ReferenceRefused,
+    TemplateError,
+    TemplateNotFound,
+)
 from zyw_flow._fields import unknown_field_message
 from zyw_flow._yaml import Document, join, read_limited, read_yaml
 from zyw_flow.dates import RelativeDate, parse_date, parse_duration, parse_recurrence, parse_window
@@ -41,7 +48,7 @@ from zyw_flow.template._model import (
     StepDef,
 )
 from zyw_flow.template._procedures import build_accountability, build_complaints
-from zyw_flow.template._registry import find_reference
+from zyw_flow.template._registry import find_reference, known_references
 from zyw_flow.template._workflow import (
     check_owner,
     parse_extensions,
@@ -58,6 +65,18 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def _alias_key(text: str) -> str | None:
+    """An alias as compared: NFKC, no whitespace, no trailing 阶段; ``None`` if it is not a
+    Chinese name (it starts with ASCII or contains a path separator)."""
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    for suffix in ("阶段", "階段"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+    if not key or key[0].isascii() or "/" in key or "\\" in key:
+        return None
+    return key
 _PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KNOWN_CALENDARS = ("cn", "weekends")
 #: Fields whose value stays text even when it is exactly ``${name}``.
@@ -256,6 +275,48 @@ class _Builder:
         self._phase_cache[name] = result
         return result
 
+    def phase_alias(self, alias: str, path: str) -> str | None:
+        """The id of the phase template declaring ``alias`` (动员部署, 動員部署) in its
+        ``aliases:``; a trailing 阶段 is ignored. Phase templates are only read, by id, from
+        the places ``use:`` looks in; the alias itself never names a file."""
+        if _alias_key(alias) is None:
+            return None  # not an alias either: the schema reports it
+        if self.stored_phases is not None:
+            texts = {n: (t, f"<stored>/phases/{n}.yaml") for n, t in self.stored_phases.items()}
+        else:
+            texts = {}
+            for name in known_references("phase", self.near, self.search_path):
+                try:
+                    found = find_reference("phase", name, self.near, self.search_path)
+                    texts[name] = (read_limited(found).decode("utf-8"), str(found))
+                except (TemplateNotFound, ReferenceRefused, OSError, UnicodeDecodeError):
+                    continue
+        matches: list[str] = []
+        for name, (text, file) in sorted(texts.items()):
+            try:
+                data = read_yaml(text, file).data
+            except TemplateError:
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("aliases"), list):
+                continue
+            keys = {_alias_key(str(a)) for a in data["aliases"]}
+            keys.add(_alias_key(str(data.get("title", ""))))
+            if _alias_key(alias) in keys:
+                matches.append(name)
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            self.problem(
+                path, f"{alias!r} is an alias of several phase templates: {', '.join(matches)}"
+            )
+        else:
+            self.problem(
+                path,
+                f"unknown phase template {alias!r}: no phase template declares it among its "
+                f"aliases; known: {', '.join(sorted(texts)) or 'none'}",
+            )
+        return None
+
     def build_phase(
         self, raw: dict[str, Any], path: str, roles: Mapping[str, str], review: tuple[str, ...]
     ) -> PhaseDef | None:
@@ -265,7 +326,9 @@ class _Builder:
         aliases: tuple[str, ...] = ()
         if isinstance(use, str):
             if not _ID_RE.match(use):
-                return None  # the schema reports it; a path is never opened
+                use = self.phase_alias(use, join(path, "use"))
+                if use is None:
+                    return None  # reported (or the schema reports it); a path is never opened
             found = self.phase_template(use, join(path, "use"))
             if found is None:
                 return None
