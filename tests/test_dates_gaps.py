@@ -326,3 +326,26 @@ class TestPhrases:
         else:
             with pytest.raises(WeekdayMismatchError):
                 expr.span(2000)
+
+
+class TestDaqingFuzzyOpenings:
+    """Daqing's 现场会 (「7月份」) and year-end steps (「年末」/「年底」) open on their span."""
+
+    def test_openings(self) -> None:
+        """07-01 for 7月份; 12-21 (December 下旬) for 年末 and 年底; the rally still 02-11."""
+        from zyw_flow import load_template
+
+        campaign = resolve(load_template("daqing-zuofeng-2011"))
+        opens = {
+            sid: campaign.step(sid).opens.date()
+            for sid in ("launch_rally", "onsite_meeting", "summary_rally", "best_and_last_selection")
+        }
+        assert opens == {
+            "launch_rally": date(2011, 2, 11),
+            "onsite_meeting": date(2011, 7, 1),
+            "summary_rally": date(2011, 12, 21),
+            "best_and_last_selection": date(2011, 12, 21),
+        }
+        # The span is read from the phrase, so another year moves with it.
+        later = resolve(load_template("daqing-zuofeng-2011", {"year": 2012}))
+        assert later.step("onsite_meeting").opens.date() == date(2012, 7, 1)
