@@ -1006,7 +1006,7 @@ class TestValidation:
                 "extra",
                 "unknown field 'extra'; allowed here: kind, id, title, description, source, "
                 "subject, model, total, rounding, missing, bands, indicators, deductions, "
-                "downgrade, veto, quota, ranking, consequences",
+                "downgrade, veto, quota, ranking, consequences, surveys, rules",
             ),
         ]
 

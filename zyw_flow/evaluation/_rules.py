@@ -1,12 +1,12 @@
-"""Rules on top of totals: grades and downgrades, quotas, rankings, the bottom-rank ladder,
-and the consequences of the lowest grade.
+"""Rules on top of totals: grades and downgrades, quotas, rankings and the bottom-rank
+ladder (the consequences of grades are in :mod:`zyw_flow.evaluation._consequence`).
 
 Every function here is pure: it reads a scheme and scorecards and returns new values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
@@ -27,12 +27,10 @@ __all__ = [
     "CASE_KINDS",
     "BottomAction",
     "Case",
-    "Consequence",
     "RankRow",
     "apply_cases",
     "bottom_actions",
     "bottom_units",
-    "consequences",
     "grade_distribution",
     "quota_size",
     "rank",
@@ -261,7 +259,11 @@ def _select(
 
 
 def select_advanced(
-    scheme: ScoringScheme, scorecards: Iterable[Scorecard], *, quota: str = "advanced"
+    scheme: ScoringScheme,
+    scorecards: Iterable[Scorecard],
+    *,
+    quota: str = "advanced",
+    predicates: Mapping[str, Collection[str]] | None = None,
 ) -> list[str]:
     """The units chosen under a quota (先进: 30% of the graded units, among 优秀).
 
@@ -269,7 +271,13 @@ def select_advanced(
     units holding one of the ``among`` bands, best total first. When the cut falls between
     equal totals the quota's ``ties`` rule decides: ``exclude`` (default) leaves the tied
     units out, ``id`` takes them by unit id, ``include`` takes them all (the only way the
-    quota can be exceeded). Fewer candidates than places leave places empty.
+    quota can be exceeded). Fewer candidates than places leave places empty. A quota with
+    a fixed ``count`` (双评: 4 最佳**厅) has that many places, however many units are graded.
+
+    ``predicates`` maps a predicate name to the units for which it holds; units named by
+    any of the quota's ``exclude`` predicates (``open_case``: a unit with an open 问责 case
+    cannot be 先进) are not eligible, but still count in the share's denominator. A
+    predicate the caller does not supply holds for no unit.
 
     Raises:
         ScoringError: the scheme declares no such quota.
@@ -279,9 +287,15 @@ def select_advanced(
     except KeyError:
         raise ScoringError(f"scheme {scheme.id!r} declares no quota {quota!r}") from None
     cards = list(scorecards)
-    eligible = sum(1 for c in cards if c.band is not None)
-    size = quota_size(q.share / 100, eligible, q.rounding)
-    return _select(cards, size, q.among, q.ties, ())
+    if q.count is not None:
+        size = q.count
+    else:
+        assert q.share is not None
+        eligible = sum(1 for c in cards if c.band is not None)
+        size = quota_size(q.share / 100, eligible, q.rounding)
+    given = predicates or {}
+    excluded = {u for name in q.exclude for u in given.get(name, ())}
+    return _select(cards, size, q.among, q.ties, excluded)
 
 
 def select_excellent_people(
@@ -448,66 +462,4 @@ def bottom_actions(
             else:
                 continue
             out.append(BottomAction(unit, index, n, step.id, step.target, step.title))
-    return out
-
-
-# -- consequences of the lowest grade -------------------------------------------------------
-
-
-@attrs.frozen
-class Consequence:
-    """A consequence of a grade (诫勉).
-
-    Attributes:
-        unit: the unit or person concerned.
-        kind: ``written_report`` (书面情况报告), ``admonition_talk`` (诫勉谈话),
-            ``key_rectification`` (重点整改单位) or ``award_ineligibility`` (取消所属人员评优资格).
-        title: the Chinese name.
-        target: who bears it: ``unit``, ``person`` or ``members`` (the unit's staff).
-        to: the body it goes to or comes from (局长办公会议, 局领导), if any.
-        within: a deadline in ``within_unit`` counted from when the grade is final (the
-            written report), else ``None``.
-        within_unit: ``working_days`` or ``days``.
-    """
-
-    unit: str
-    kind: str
-    title: str
-    target: str
-    to: str | None = None
-    within: int | None = None
-    within_unit: str | None = None
-
-
-def consequences(scheme: ScoringScheme, scorecard: Scorecard) -> list[Consequence]:
-    """What a scorecard's grade brings under ``consequences:`` (nothing if not declared).
-
-    For the declared band (诫勉), however it was reached (by score or by downgrade):
-    a written report to the 局长办公会议 within the declared days (10 working days by
-    default) and an admonition talk by the 局领导 — for units and persons alike
-    (「被确定为“诫勉”的处室、单位和个人。要向局长办公会议提交书面情况报告,并由局领导对其进行诫勉谈话。」);
-    a unit also becomes a key rectification unit (「直接列为重点整改单位」) and its staff lose
-    their award eligibility (「取消所属人员评优资格」).
-    """
-    rules = scheme.consequences
-    if rules is None or scorecard.band != rules.band:
-        return []
-    who = "person" if scorecard.is_person else "unit"
-    out = [
-        Consequence(
-            scorecard.unit,
-            "written_report",
-            "书面情况报告",
-            who,
-            rules.report_to,
-            rules.report_within,
-            rules.report_unit,
-        ),
-        Consequence(scorecard.unit, "admonition_talk", "诫勉谈话", who, rules.talk_by),
-    ]
-    if not scorecard.is_person:
-        out.append(Consequence(scorecard.unit, "key_rectification", "重点整改单位", "unit"))
-        out.append(
-            Consequence(scorecard.unit, "award_ineligibility", "取消所属人员评优资格", "members")
-        )
     return out

@@ -30,6 +30,16 @@ from zyw_flow._errors import (
 from zyw_flow._fields import unknown_field_message
 from zyw_flow._yaml import Document, join, read_yaml, read_yaml_file
 from zyw_flow.dates import parse_duration
+from zyw_flow.evaluation._decl import (
+    ACTION_KINDS,
+    Action,
+    Category,
+    Condition,
+    Rule,
+    Survey,
+    SurveyBand,
+    SurveyGroup,
+)
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -237,22 +247,28 @@ class Veto:
 
 @attrs.frozen
 class Quota:
-    """A quota (名额): at most ``share`` percent of the graded units, from the ``among`` bands.
+    """A quota (名额): at most ``share`` percent of the graded units, or a fixed ``count``
+    (双评: 4 最佳**厅 and 14 **明星), from the ``among`` bands.
 
     Attributes:
         name: its key under ``quota:`` (``advanced`` for 先进).
-        share: the percentage, e.g. ``Decimal(30)`` for ``30%``.
+        share: the percentage, e.g. ``Decimal(30)`` for ``30%``; ``None`` with ``count``.
         among: band ids the chosen units must hold.
         rounding: how ``share × graded`` becomes a count (``down`` by default: a cap).
         ties: at the cut: ``exclude`` the tied units (never exceed; default), ``include``
             them all (may exceed), or break by ``id``.
+        count: a fixed number of places instead of a share.
+        exclude: names of input predicates (``open_case``) or rule actions
+            (``award_ineligibility``) that make a unit ineligible.
     """
 
     name: str
-    share: Decimal
+    share: Decimal | None
     among: tuple[str, ...]
     rounding: QuotaRounding = "down"
     ties: TieRule = "exclude"
+    count: int | None = None
+    exclude: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -332,7 +348,10 @@ class ScoringScheme:
         veto: one-vote veto items.
         quotas: named quotas (``advanced``).
         ranking: ranking rules, or ``None``.
-        consequences: what the lowest grade brings, or ``None``.
+        consequences: what the lowest grade brings, or ``None`` (sugar for a rule set: see
+            :meth:`consequence_rules`).
+        surveys: the surveys (测评, 群众评议) whose results the scheme reads.
+        rules: declared consequence rules (condition → actions).
         file, text, sha256: where it came from and its exact text.
     """
 
@@ -351,6 +370,8 @@ class ScoringScheme:
     quotas: tuple[Quota, ...] = ()
     ranking: Ranking | None = None
     consequences: Consequences | None = None
+    surveys: tuple[Survey, ...] = ()
+    rules: tuple[Rule, ...] = ()
     description: str = ""
     source: str = ""
     file: str = "<string>"
@@ -414,6 +435,56 @@ class ScoringScheme:
             if q.name == name:
                 return q
         raise KeyError(name)
+
+    def survey(self, survey_id: str) -> Survey:
+        """The survey with that id (KeyError if none)."""
+        for sv in self.surveys:
+            if sv.id == survey_id:
+                return sv
+        raise KeyError(survey_id)
+
+    def consequence_rules(self) -> tuple[Rule, ...]:
+        """Every consequence rule: the ``consequences:`` package (001-E 诫勉) as rules,
+        then the declared ``rules:``.
+
+        The package is two rules on the declared band (诫勉): for units and persons, a
+        written report (书面情况报告) and an admonition talk (诫勉谈话); for units only, a
+        key rectification unit (重点整改单位) and the loss of the members' 评优资格.
+        """
+        c = self.consequences
+        if c is None:
+            return self.rules
+        source = "001 L94, L115, L116 (catalogue §3.1 E, §4.5)"
+        package = (
+            Rule(
+                "consequences",
+                "被确定为“诫勉”的处室、单位和个人。要向局长办公会议提交书面情况报告,并由局领导对其进行诫勉谈话",
+                Condition(bands=(c.band,)),
+                (
+                    Action(
+                        "written_report",
+                        "书面情况报告",
+                        "subject",
+                        to=c.report_to,
+                        within=c.report_within,
+                        within_unit=c.report_unit,
+                    ),
+                    Action("admonition_talk", "诫勉谈话", "subject", to=c.talk_by),
+                ),
+                source,
+            ),
+            Rule(
+                "consequences_unit",
+                "诫勉等次的,直接列为重点整改单位;取消所属人员评优资格",
+                Condition(bands=(c.band,), subject="units"),
+                (
+                    Action("key_rectification", "重点整改单位", "unit"),
+                    Action("award_ineligibility", "取消所属人员评优资格", "members"),
+                ),
+                source,
+            ),
+        )
+        return package + self.rules
 
     def veto_item(self, veto_id: str) -> Veto:
         """The veto item with that id (KeyError if none)."""
@@ -602,6 +673,8 @@ _TOP_KEYS = (
     "quota",
     "ranking",
     "consequences",
+    "surveys",
+    "rules",
 )
 _INDICATOR_KEYS = (
     "id",
@@ -748,6 +821,9 @@ class _Builder:
         consequences = (
             self.consequences(data["consequences"], band_ids) if "consequences" in data else None
         )
+        leaves = {n.id: n for root in indicators for n in root.walk() if n.is_leaf}
+        surveys = self.surveys(data.get("surveys"), leaves)
+        rules = self.rules(data.get("rules"), band_ids, surveys, quotas)
         if self.problems:
             raise TemplateError(sorted(self.problems, key=lambda p: (p.line is None, p.line or 0)))
         return ScoringScheme(
@@ -766,6 +842,8 @@ class _Builder:
             quotas=quotas,
             ranking=ranking,
             consequences=consequences,
+            surveys=surveys,
+            rules=rules,
             description=self.text(data.get("description"), "description"),
             source=self.text(data.get("source"), "source"),
             file=self.doc.file,
@@ -1123,10 +1201,33 @@ class _Builder:
         out: list[Quota] = []
         for name, value in raw.items():
             path = join("quota", name)
-            spec = self.mapping(value, path, ("share", "among", "rounding", "ties"), "a quota")
+            keys = ("share", "count", "among", "rounding", "ties", "exclude")
+            spec = self.mapping(value, path, keys, "a quota")
             if not isinstance(value, dict):
                 continue
-            share = self.share(spec.get("share"), join(path, "share"))
+            count: int | None = None
+            share: Decimal | None = None
+            if "count" in spec:
+                if "share" in spec:
+                    self.problem(path, "a quota takes `share` (a percentage) or `count`, not both")
+                raw_count = spec["count"]
+                if isinstance(raw_count, bool) or not isinstance(raw_count, int) or raw_count < 1:
+                    self.problem(
+                        join(path, "count"), f"count must be a whole number ≥ 1, not {raw_count!r}"
+                    )
+                else:
+                    count = raw_count
+            else:
+                share = self.share(spec.get("share"), join(path, "share"))
+            exclude: list[str] = []
+            raw_exclude = spec.get("exclude", [])
+            if not isinstance(raw_exclude, list):
+                self.problem(join(path, "exclude"), "`exclude` must be a list of predicate names")
+            else:
+                for i, name in enumerate(raw_exclude):
+                    pid = self.ident(name, join(join(path, "exclude"), i), "predicate")
+                    if pid is not None:
+                        exclude.append(pid)
             among: list[str] = []
             raw_among = spec.get("among", [band_ids[0]])
             if not isinstance(raw_among, list) or not raw_among:
@@ -1140,7 +1241,7 @@ class _Builder:
                 spec.get("rounding"), join(path, "rounding"), _QUOTA_ROUNDING, "down"
             )
             ties = self.choice(spec.get("ties"), join(path, "ties"), _TIES, "exclude")
-            if share is not None and among:
+            if (share is not None or count is not None) and among:
                 out.append(
                     Quota(
                         str(name),
@@ -1148,6 +1249,8 @@ class _Builder:
                         tuple(among),
                         cast(QuotaRounding, rounding),
                         cast(TieRule, ties),
+                        count,
+                        tuple(exclude),
                     )
                 )
         return tuple(out)
@@ -1253,6 +1356,467 @@ class _Builder:
             report_to=self.text(spec.get("report_to", "局长办公会议"), "consequences.report_to"),
             talk_by=self.text(spec.get("talk_by", "局领导"), "consequences.talk_by"),
         )
+
+    # -- surveys ----------------------------------------------------------------------------
+    def percent(self, value: Any, path: str, what: str) -> Decimal | None:
+        """A percentage written ``30%`` (or a bare number), above 0 and at most 100."""
+        text = value.strip() if isinstance(value, str) else None
+        if text is not None and text.endswith("%"):
+            try:
+                parsed: Decimal | None = parse_decimal(text[:-1], what=what)
+            except ScoringError as exc:
+                self.problem(path, str(exc))
+                return None
+        else:
+            parsed = self.number(value, path, what)
+        if parsed is None:
+            return None
+        if not 0 <= parsed <= _HUNDRED:
+            self.problem(path, f"{what} must be a percentage from 0% to 100%, not {value!r}")
+            return None
+        return parsed
+
+    def surveys(self, raw: Any, leaves: dict[str, Indicator]) -> tuple[Survey, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict) or not raw:
+            self.problem("surveys", "`surveys` must be a mapping of survey id → {title, scale …}")
+            return ()
+        out: list[Survey] = []
+        fed: dict[str, str] = {}
+        for key, value in raw.items():
+            path = join("surveys", key)
+            sid = self.ident(key, path, "survey")
+            keys = ("title", "scale", "raters", "sample", "feeds", "bands", "description", "source")
+            spec = self.mapping(value, path, keys, "a survey")
+            if not isinstance(value, dict):
+                continue
+            title = self.text(spec.get("title"), join(path, "title"), required=True, what="title")
+            scale = self.survey_scale(spec.get("scale"), join(path, "scale"))
+            sample: int | None = None
+            if "sample" in spec:
+                sample = self.count(spec["sample"], join(path, "sample"), "sample", 0) or None
+            groups = self.survey_groups(spec.get("raters"), join(path, "raters"), sample)
+            bands = self.survey_bands(spec.get("bands"), join(path, "bands"))
+            feeds: str | None = None
+            if spec.get("feeds") is not None:
+                feeds = str(spec["feeds"])
+                fpath = join(path, "feeds")
+                leaf = leaves.get(feeds)
+                if leaf is None:
+                    known = ", ".join(leaves) or "none"
+                    self.problem(
+                        fpath,
+                        f"survey feeds {feeds!r}, which is not a leaf indicator; leaves: {known}",
+                    )
+                    feeds = None
+                elif feeds in fed:
+                    self.problem(
+                        fpath, f"indicator {feeds!r} is already fed by survey {fed[feeds]!r}"
+                    )
+                    feeds = None
+                else:
+                    fed[feeds] = str(key)
+                    own = {g.id for g in groups}
+                    if leaf.raters and {r.id for r in leaf.raters} != own:
+                        self.problem(
+                            fpath,
+                            f"indicator {feeds!r} has rater groups "
+                            f"{', '.join(r.id for r in leaf.raters)}; the survey's groups "
+                            f"({', '.join(own) or 'none'}) must be the same to feed them",
+                        )
+                        feeds = None
+            if sid is None or not scale or not groups:
+                continue
+            out.append(
+                Survey(
+                    id=sid,
+                    title=title,
+                    scale=scale,
+                    groups=groups,
+                    sample=sample,
+                    feeds=feeds,
+                    bands=bands,
+                    source=self.text(spec.get("source"), join(path, "source")),
+                    path=path,
+                )
+            )
+        return tuple(out)
+
+    def survey_scale(self, raw: Any, path: str) -> tuple[Category, ...]:
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.problem(
+                path, "`scale` must be a list of at least two {id, title, score}, best first"
+            )
+            return ()
+        out: list[Category] = []
+        seen: set[str] = set()
+        previous: Decimal | None = None
+        for i, item in enumerate(raw):
+            ipath = join(path, i)
+            spec = self.mapping(item, ipath, ("id", "title", "score"), "a scale category")
+            if not isinstance(item, dict):
+                continue
+            cid = self.ident(spec.get("id"), join(ipath, "id"), "category")
+            title = self.text(spec.get("title"), join(ipath, "title"), required=True, what="title")
+            if "score" not in spec:
+                self.problem(ipath, "missing `score` (0–100)")
+                continue
+            score = self.number(spec["score"], join(ipath, "score"), "a category score")
+            if score is None:
+                continue
+            if not 0 <= score <= _HUNDRED:
+                self.problem(join(ipath, "score"), f"a category score is 0–100, not {_fmt(score)}")
+                continue
+            if previous is not None and score > previous:
+                self.problem(
+                    join(ipath, "score"),
+                    f"the scale is best first: {_fmt(score)} is above the previous "
+                    f"category's {_fmt(previous)}",
+                )
+            previous = score
+            if cid is None:
+                continue
+            if cid in seen:
+                self.problem(join(ipath, "id"), f"duplicate category {cid!r}")
+                continue
+            seen.add(cid)
+            out.append(Category(cid, title, score))
+        return tuple(out)
+
+    def survey_groups(self, raw: Any, path: str, sample: int | None) -> tuple[SurveyGroup, ...]:
+        if not isinstance(raw, dict) or not raw:
+            self.problem(path, "`raters` must be a mapping of group id → {title, weight …}")
+            return ()
+        out: list[SurveyGroup] = []
+        weights: list[Decimal | None] = []
+        shares: list[Decimal | None] = []
+        samples: list[int] = []
+        for key, value in raw.items():
+            gpath = join(path, key)
+            gid = self.ident(key, gpath, "rater group")
+            spec = self.mapping(
+                value, gpath, ("title", "weight", "sample", "share"), "a rater group"
+            )
+            if not isinstance(value, dict):
+                continue
+            title = self.text(spec.get("title"), join(gpath, "title"), required=True, what="title")
+            weight = None
+            if "weight" in spec:
+                weight = self.positive(spec["weight"], join(gpath, "weight"), "a rater weight")
+                if weight is None:
+                    weights.append(None)
+                    continue
+            weights.append(weight)
+            gsample: int | None = None
+            share: Decimal | None = None
+            if "sample" in spec and "share" in spec:
+                self.problem(gpath, "a rater group takes `sample` (ballots) or `share`, not both")
+            elif "sample" in spec:
+                gsample = self.count(spec["sample"], join(gpath, "sample"), "sample", 0) or None
+                if gsample is None:
+                    self.problem(join(gpath, "sample"), "a group's sample must be at least 1")
+                else:
+                    samples.append(gsample)
+            elif "share" in spec:
+                share = self.percent(spec["share"], join(gpath, "share"), "a group's share")
+                if share is not None and sample is None:
+                    self.problem(
+                        join(gpath, "share"),
+                        "a group's share is a share of the survey's `sample`; declare it",
+                    )
+            shares.append(share)
+            if gid is not None:
+                out.append(SurveyGroup(gid, title, weight, gsample, share))
+        given = [w for w in weights if w is not None]
+        if given and len(given) != len(weights):
+            self.problem(path, "give every rater group a weight, or none (every ballot alike)")
+        elif given:
+            self.sums_to(weights, _HUNDRED, path, "the rater group weights")
+        declared = [x for x in shares if x is not None]
+        if declared and len(declared) == len(shares):
+            self.sums_to(shares, _HUNDRED, path, "the rater group shares")
+        if sample is not None and samples and len(samples) == len(out) and sum(samples) != sample:
+            self.problem(
+                path, f"the groups' samples sum to {sum(samples)}, not the survey's {sample}"
+            )
+        return tuple(out)
+
+    def survey_bands(self, raw: Any, path: str) -> tuple[SurveyBand, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.problem(path, "`bands` must be a non-empty list of {id, title, min}")
+            return ()
+        out: list[SurveyBand] = []
+        previous: Decimal | None = None
+        for i, item in enumerate(raw):
+            ipath = join(path, i)
+            spec = self.mapping(item, ipath, ("id", "title", "min"), "a survey band")
+            if not isinstance(item, dict):
+                continue
+            bid = self.ident(spec.get("id"), join(ipath, "id"), "band")
+            title = self.text(spec.get("title"), join(ipath, "title"), required=True, what="title")
+            last = i == len(raw) - 1
+            minimum = None
+            if spec.get("min") is not None:
+                minimum = self.number(spec["min"], join(ipath, "min"), "a band's min")
+                if last:
+                    self.problem(join(ipath, "min"), "the last band is the floor; remove its min")
+                    minimum = None
+                elif minimum is not None and previous is not None and minimum >= previous:
+                    self.problem(join(ipath, "min"), "bands must be in descending order of min")
+                if minimum is not None:
+                    previous = minimum
+            elif not last:
+                self.problem(ipath, "every band but the last needs a `min`")
+            if bid is not None:
+                out.append(SurveyBand(bid, title, minimum))
+        return tuple(out)
+
+    # -- consequence rules ------------------------------------------------------------------
+    def rules(
+        self,
+        raw: Any,
+        band_ids: tuple[str, ...],
+        surveys: tuple[Survey, ...],
+        quotas: tuple[Quota, ...],
+    ) -> tuple[Rule, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem("rules", "`rules` must be a list of {id, title, when, then}")
+            return ()
+        out: list[Rule] = []
+        seen: set[str] = {"consequences", "consequences_unit"}
+        for i, item in enumerate(raw):
+            path = join("rules", i)
+            keys = ("id", "title", "when", "then", "description", "source")
+            spec = self.mapping(item, path, keys, "a rule")
+            if not isinstance(item, dict):
+                continue
+            rid = self.ident(spec.get("id"), join(path, "id"), "rule")
+            title = self.text(spec.get("title"), join(path, "title"), required=True, what="title")
+            if "when" not in spec:
+                self.problem(path, "missing `when` (the condition)")
+            when = self.condition(spec.get("when"), join(path, "when"), band_ids, surveys)
+            then = self.actions(spec.get("then"), join(path, "then"))
+            if rid is not None and rid in seen:
+                self.problem(join(path, "id"), f"duplicate rule id {rid!r}")
+                continue
+            if rid is None or when is None or not then:
+                continue
+            seen.add(rid)
+            out.append(
+                Rule(
+                    rid,
+                    title,
+                    when,
+                    then,
+                    self.text(spec.get("source"), join(path, "source")),
+                    path,
+                )
+            )
+        return tuple(out)
+
+    def band_list(
+        self, value: Any, path: str, known: tuple[str, ...], what: str
+    ) -> tuple[str, ...]:
+        items = value if isinstance(value, list) else [value]
+        out: list[str] = []
+        for item in items:
+            if item not in known:
+                self.problem(path, f"unknown {what} {item!r}; known: {', '.join(known) or 'none'}")
+            else:
+                out.append(str(item))
+        return tuple(out)
+
+    def condition(
+        self, raw: Any, path: str, band_ids: tuple[str, ...], surveys: tuple[Survey, ...]
+    ) -> Condition | None:
+        keys = ("band", "subject", "rank", "survey", "predicate", "occurrence", "window")
+        spec = self.mapping(raw, path, keys, "`when`")
+        if raw is not None and not isinstance(raw, dict):
+            return None
+        if not spec:
+            self.problem(path, "`when` needs at least one condition")
+            return None
+        before = len(self.problems)
+        bands: tuple[str, ...] = ()
+        if "band" in spec:
+            bands = self.band_list(spec["band"], join(path, "band"), band_ids, "band")
+        subject = None
+        if "subject" in spec:
+            subject = self.choice(
+                spec["subject"], join(path, "subject"), ("units", "persons"), "units"
+            )
+        top = bottom = None
+        if "rank" in spec:
+            rspec = self.mapping(spec["rank"], join(path, "rank"), ("top", "bottom"), "`rank`")
+            if len(rspec) != 1:
+                self.problem(join(path, "rank"), "`rank` takes one of top: N or bottom: N")
+            if "top" in rspec:
+                top = self.count(rspec["top"], join(path, "rank.top"), "top", 0) or None
+            if "bottom" in rspec:
+                bottom = self.count(rspec["bottom"], join(path, "rank.bottom"), "bottom", 0) or None
+        survey_id = None
+        survey_bands: tuple[str, ...] = ()
+        share_of: tuple[str, ...] = ()
+        share_above = share_at_least = score_below = None
+        if "survey" in spec:
+            spath = join(path, "survey")
+            sspec = self.mapping(
+                spec["survey"], spath, ("id", "band", "share", "score_below"), "`survey`"
+            )
+            survey_id = str(sspec.get("id", ""))
+            try:
+                survey = next(sv for sv in surveys if sv.id == survey_id)
+            except StopIteration:
+                known = ", ".join(sv.id for sv in surveys) or "none"
+                self.problem(join(spath, "id"), f"unknown survey {survey_id!r}; surveys: {known}")
+                survey = None
+            if len([k for k in ("band", "share", "score_below") if k in sspec]) != 1:
+                self.problem(spath, "a survey condition tests one of band, share or score_below")
+            if survey is not None and "band" in sspec:
+                survey_bands = self.band_list(
+                    sspec["band"],
+                    join(spath, "band"),
+                    tuple(b.id for b in survey.bands),
+                    "survey band",
+                )
+            if survey is not None and "share" in sspec:
+                shpath = join(spath, "share")
+                shspec = self.mapping(
+                    sspec["share"], shpath, ("of", "above", "at_least"), "`share`"
+                )
+                if "of" not in shspec:
+                    self.problem(shpath, "missing `of` (the categories whose share is tested)")
+                else:
+                    share_of = self.band_list(
+                        shspec["of"],
+                        join(shpath, "of"),
+                        tuple(c.id for c in survey.scale),
+                        "category",
+                    )
+                if ("above" in shspec) == ("at_least" in shspec):
+                    self.problem(shpath, "a share condition takes one of above or at_least")
+                if "above" in shspec:
+                    share_above = self.percent(shspec["above"], join(shpath, "above"), "a share")
+                if "at_least" in shspec:
+                    share_at_least = self.percent(
+                        shspec["at_least"], join(shpath, "at_least"), "a share"
+                    )
+            if "score_below" in sspec:
+                score_below = self.number(
+                    sspec["score_below"], join(spath, "score_below"), "a score"
+                )
+        predicates: tuple[str, ...] = ()
+        if "predicate" in spec:
+            items = (
+                spec["predicate"] if isinstance(spec["predicate"], list) else [spec["predicate"]]
+            )
+            predicates = tuple(
+                p for p in (self.ident(x, join(path, "predicate"), "predicate") for x in items) if p
+            )
+        occurrence: int | None = None
+        and_beyond = False
+        if "occurrence" in spec:
+            raw_occ = spec["occurrence"]
+            text = (
+                str(raw_occ).strip()
+                if isinstance(raw_occ, (int, str)) and not isinstance(raw_occ, bool)
+                else ""
+            )
+            and_beyond = text.endswith("+")
+            digits = text[:-1] if and_beyond else text
+            if not digits.isdigit() or int(digits) < 1:
+                self.problem(
+                    join(path, "occurrence"),
+                    "occurrence must be a whole number ≥ 1, or N+ for N and beyond, "
+                    f"not {raw_occ!r}",
+                )
+            else:
+                occurrence = int(digits)
+        window = self.choice(spec.get("window"), join(path, "window"), _WINDOWS, "campaign")
+        if "window" in spec and occurrence is None:
+            self.problem(join(path, "window"), "a window counts occurrences; give `occurrence`")
+        if len(self.problems) != before:
+            return None
+        return Condition(
+            bands=bands,
+            subject=cast(Literal["units", "persons"] | None, subject),
+            top=top,
+            bottom=bottom,
+            survey=survey_id,
+            survey_bands=survey_bands,
+            share_of=share_of,
+            share_above=share_above,
+            share_at_least=share_at_least,
+            score_below=score_below,
+            predicates=predicates,
+            occurrence=occurrence,
+            and_beyond=and_beyond,
+            window=cast(Window, window),
+        )
+
+    def actions(self, raw: Any, path: str) -> tuple[Action, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.problem(path, "`then` must be a non-empty list of actions")
+            return ()
+        out: list[Action] = []
+        kinds = ", ".join(ACTION_KINDS)
+        for i, item in enumerate(raw):
+            apath = join(path, i)
+            if isinstance(item, str):
+                item = {"kind": item}
+            keys = ("kind", "title", "target", "sanction", "to", "within")
+            spec = self.mapping(item, apath, keys, "an action")
+            if not isinstance(item, dict):
+                continue
+            kind = spec.get("kind")
+            if kind not in ACTION_KINDS:
+                self.problem(
+                    join(apath, "kind") if "kind" in spec else apath,
+                    f"unknown action {kind!r}; known: {kinds}",
+                )
+                continue
+            default_title, default_target = ACTION_KINDS[str(kind)]
+            sanction = None
+            if kind == "sanction":
+                if "sanction" not in spec:
+                    self.problem(apath, "a sanction action names its `sanction` (a ladder step id)")
+                    continue
+                sanction = self.ident(spec["sanction"], join(apath, "sanction"), "sanction")
+                known = _KNOWN_STEPS.get(sanction or "")
+                if known is not None:
+                    default_title, default_target = known.title, known.target
+            elif "sanction" in spec:
+                self.problem(join(apath, "sanction"), "`sanction` is only used with kind: sanction")
+            targets = (*_TARGETS, "members", "subject")
+            target = self.choice(spec.get("target"), join(apath, "target"), targets, default_target)
+            within = within_unit = None
+            if "within" in spec:
+                parsed = _duration(spec["within"])
+                if parsed is None:
+                    self.problem(
+                        join(apath, "within"),
+                        "expected 'N working days' or 'N days' (N个工作日 / N天), "
+                        f"not {spec['within']!r}",
+                    )
+                else:
+                    within, within_unit = parsed
+            out.append(
+                Action(
+                    kind=str(kind),
+                    title=self.text(spec.get("title", default_title), join(apath, "title")),
+                    target=target,
+                    sanction=sanction,
+                    to=self.text(spec["to"], join(apath, "to")) if "to" in spec else None,
+                    within=within,
+                    within_unit=within_unit,
+                )
+            )
+        return tuple(out)
 
 
 def _duration(value: Any) -> tuple[int, str] | None:
