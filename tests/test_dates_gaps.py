@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from zyw_flow import DateExpressionError, TemplateError, load_template_text
 from zyw_flow.dates import (
     AbsoluteDate,
-    RelativeDate,
     Recurrence,
+    RelativeDate,
     WeekdayMismatchError,
     WorkCalendar,
     parse_date,
@@ -275,7 +275,7 @@ class TestPhrases:
         assert parse_date("9月廿五日").span(2011).first == date(2011, 9, 25)
         assert parse_date("9月卅日前").span(2011).first == date(2011, 9, 30)
         assert parse_date("12月卅一日").span(2011).first == date(2011, 12, 31)
-        start, end = parse_window("6月19日—廿五日")
+        _, end = parse_window("6月19日—廿五日")
         assert end.span(2012).last == date(2012, 6, 25)
 
     def test_weekday_bracket(self) -> None:
@@ -284,7 +284,12 @@ class TestPhrases:
         assert isinstance(expr, AbsoluteDate)
         assert expr.weekday == 2 and expr.before
         assert expr.span(2011).first == date(2011, 10, 5)
-        for text in ("10月5日（星期三）前", "10月5日(周三)", "10月5日(礼拜三)", "2011-10-05(星期三)"):
+        for text in (
+            "10月5日（星期三）前",
+            "10月5日(周三)",
+            "10月5日(礼拜三)",
+            "2011-10-05(星期三)",
+        ):
             assert parse_date(text).span(2011).first == date(2011, 10, 5)  # type: ignore[union-attr]
 
     def test_weekday_mismatch(self) -> None:
@@ -313,9 +318,11 @@ class TestPhrases:
                 parse_date(text)
 
     @settings(max_examples=200)
-    @given(day=st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)),
-           shift=st.integers(min_value=0, max_value=6),
-           word=st.sampled_from(["星期", "周", "礼拜"]))
+    @given(
+        day=st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)),
+        shift=st.integers(min_value=0, max_value=6),
+        word=st.sampled_from(["星期", "周", "礼拜"]),
+    )
     def test_weekday_property(self, day: date, shift: int, word: str) -> None:
         """Any date with its own weekday reads; with any other, a WeekdayMismatchError."""
         written = (day.weekday() + shift) % 7
@@ -338,7 +345,12 @@ class TestDaqingFuzzyOpenings:
         campaign = resolve(load_template("daqing-zuofeng-2011"))
         opens = {
             sid: campaign.step(sid).opens.date()
-            for sid in ("launch_rally", "onsite_meeting", "summary_rally", "best_and_last_selection")
+            for sid in (
+                "launch_rally",
+                "onsite_meeting",
+                "summary_rally",
+                "best_and_last_selection",
+            )
         }
         assert opens == {
             "launch_rally": date(2011, 2, 11),

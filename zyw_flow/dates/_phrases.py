@@ -51,7 +51,8 @@ ANCHOR_PATTERN = (
 
 _ANCHOR_RE = re.compile(ANCHOR_PATTERN + r"\Z")
 _ANCHORS_HELP = (
-    "an ISO date (2015-02-28), phase.start, phase.end, phases.<id>.start, phases.<id>.end, steps.<id>.due, "
+    "an ISO date (2015-02-28), phase.start, phase.end, phases.<id>.start, phases.<id>.end, "
+    "steps.<id>.due, "
     "quarters.Q1.end (… Q4, .start or .end of the campaign year), campaign.start or "
     "campaign.end"
 )
@@ -469,7 +470,9 @@ def _take_weekday(text: str, s: str) -> tuple[str, int | None]:
         raise DateExpressionError(text, "more than one weekday in brackets")
     m = found[0]
     if m.start() == 0 or s[m.start() - 1] not in "日号":
-        raise DateExpressionError(text, "a weekday in brackets must follow a day, as in 10月5日(星期三)")
+        raise DateExpressionError(
+            text, "a weekday in brackets must follow a day, as in 10月5日(星期三)"
+        )
     digit = m.group(1)
     weekday = 6 if digit in "日天7" else int(digit) - 1
     return s[: m.start()] + s[m.end() :], weekday

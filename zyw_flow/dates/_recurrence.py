@@ -162,9 +162,13 @@ class Recurrence:
             if not 1 <= self.month <= 12:
                 raise DateExpressionError(what, f"month {self.month} does not exist")
             if self.day is None or not 1 <= self.day <= _stdcal.monthrange(2000, self.month)[1]:
-                raise DateExpressionError(what, f"day {self.day} does not exist in month {self.month}")
+                raise DateExpressionError(
+                    what, f"day {self.day} does not exist in month {self.month}"
+                )
             if self.within is not None:
-                raise DateExpressionError(what, "a yearly recurrence takes `on` or `within`, not both")
+                raise DateExpressionError(
+                    what, "a yearly recurrence takes `on` or `within`, not both"
+                )
         elif self.day is not None or self.last:
             raise DateExpressionError(what, "a day is only used with every: month or year")
         if self.month is not None and self.every != "year":
@@ -323,9 +327,7 @@ def parse_recurrence(spec: Mapping[str, object]) -> Recurrence:
         raise DateExpressionError(phrase, f"missing 'every' ({_EVERY_HELP})")
     every = _EVERY.get(_text(spec["every"]))
     if every is None:
-        raise DateExpressionError(
-            phrase, f"unknown 'every: {spec['every']}'; use {_EVERY_HELP}"
-        )
+        raise DateExpressionError(phrase, f"unknown 'every: {spec['every']}'; use {_EVERY_HELP}")
     unknown = sorted(str(k) for k in spec if k not in _KEYS[every] | _IGNORED_KEYS)
     if unknown:
         allowed = ", ".join(sorted(_KEYS[every] - {"every"}))
@@ -370,7 +372,8 @@ def parse_recurrence(spec: Mapping[str, object]) -> Recurrence:
             got = _int(spec["interval"])
             if got is None or got < 1:
                 raise DateExpressionError(
-                    phrase, f"interval must be a whole number of years ≥ 1, not {spec['interval']!r}"
+                    phrase,
+                    f"interval must be a whole number of years ≥ 1, not {spec['interval']!r}",
                 )
             interval = got
         if "on" in spec:
@@ -381,7 +384,8 @@ def parse_recurrence(spec: Mapping[str, object]) -> Recurrence:
             m = _MONTH_DAY.match(_text(spec["on"]))
             if m is None:
                 raise DateExpressionError(
-                    phrase, f"on must be a day of the year like 12-20 or 12月20日, not {spec['on']!r}"
+                    phrase,
+                    f"on must be a day of the year like 12-20 or 12月20日, not {spec['on']!r}",
                 )
             month = int(m.group(1) or m.group(3))
             day = int(m.group(2) or m.group(4))

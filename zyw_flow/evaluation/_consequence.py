@@ -48,6 +48,14 @@ class Consequence:
     within_unit: str | None = None
 
 
+def _cards(value: Iterable[Scorecard]) -> tuple[Scorecard, ...]:
+    return tuple(value)
+
+
+def _results(value: Iterable[SurveyResult]) -> tuple[SurveyResult, ...]:
+    return tuple(value)
+
+
 def _predicates(value: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
     return {str(k): frozenset(v) for k, v in value.items()}
 
@@ -64,8 +72,8 @@ class Round:
         year: the round's year, for rules that count occurrences per ``year``.
     """
 
-    scorecards: tuple[Scorecard, ...] = attrs.field(default=(), converter=tuple)
-    surveys: tuple[SurveyResult, ...] = attrs.field(default=(), converter=tuple)
+    scorecards: tuple[Scorecard, ...] = attrs.field(default=(), converter=_cards)
+    surveys: tuple[SurveyResult, ...] = attrs.field(default=(), converter=_results)
     predicates: Mapping[str, frozenset[str]] = attrs.field(factory=dict, converter=_predicates)
     year: int | str | None = None
 

@@ -1224,8 +1224,8 @@ class _Builder:
             if not isinstance(raw_exclude, list):
                 self.problem(join(path, "exclude"), "`exclude` must be a list of predicate names")
             else:
-                for i, name in enumerate(raw_exclude):
-                    pid = self.ident(name, join(join(path, "exclude"), i), "predicate")
+                for i, predicate in enumerate(raw_exclude):
+                    pid = self.ident(predicate, join(join(path, "exclude"), i), "predicate")
                     if pid is not None:
                         exclude.append(pid)
             among: list[str] = []
@@ -1604,9 +1604,10 @@ class _Builder:
             if rid is not None and rid in seen:
                 self.problem(join(path, "id"), f"duplicate rule id {rid!r}")
                 continue
+            if rid is not None:
+                seen.add(rid)
             if rid is None or when is None or not then:
                 continue
-            seen.add(rid)
             out.append(
                 Rule(
                     rid,
@@ -1767,7 +1768,8 @@ class _Builder:
         kinds = ", ".join(ACTION_KINDS)
         for i, item in enumerate(raw):
             apath = join(path, i)
-            if isinstance(item, str):
+            bare = isinstance(item, str)
+            if bare:
                 item = {"kind": item}
             keys = ("kind", "title", "target", "sanction", "to", "within")
             spec = self.mapping(item, apath, keys, "an action")
@@ -1776,7 +1778,7 @@ class _Builder:
             kind = spec.get("kind")
             if kind not in ACTION_KINDS:
                 self.problem(
-                    join(apath, "kind") if "kind" in spec else apath,
+                    apath if bare or "kind" not in spec else join(apath, "kind"),
                     f"unknown action {kind!r}; known: {kinds}",
                 )
                 continue

@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+def _as_dict(value: Mapping[str, int]) -> dict[str, int]:
+    return dict(value)
+
+
 @attrs.frozen
 class SurveyCount:
     """How many ballots of a rater group gave each category to a unit.
@@ -46,7 +50,7 @@ class SurveyCount:
     unit: str
     survey: str
     group: str
-    counts: Mapping[str, int] = attrs.field(converter=lambda m: dict(m))
+    counts: Mapping[str, int] = attrs.field(converter=_as_dict)
 
     def __attrs_post_init__(self) -> None:
         for category, n in self.counts.items():

@@ -77,6 +77,8 @@ def _alias_key(text: str) -> str | None:
     if not key or key[0].isascii() or "/" in key or "\\" in key:
         return None
     return key
+
+
 _PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 KNOWN_CALENDARS = ("cn", "weekends")
 #: Fields whose value stays text even when it is exactly ``${name}``.
