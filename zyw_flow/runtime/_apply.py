@@ -49,6 +49,7 @@ from zyw_flow.runtime._events import (
     StepsWarned,
     StepTransferred,
     StepWaived,
+    SurveyRecorded,
     UnitsEnrolled,
     count,
 )
@@ -64,6 +65,7 @@ from zyw_flow.runtime._state import (
     State,
     StepDef,
 )
+from zyw_flow.runtime._surveys import apply_survey
 
 __all__ = ["apply", "move_deadline"]
 
@@ -525,6 +527,7 @@ _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     EventVoided: _voided,
     StepTransferred: _transferred,
     GroupAssigned: _group,
+    SurveyRecorded: apply_survey,
 }
 # complaints (效能投诉) and accountability cases (问责): their writers live with them
 _APPLY.update(_complaints.APPLY)

@@ -38,6 +38,7 @@ from zyw_flow.runtime._scoring import (
     number,
 )
 from zyw_flow.runtime._state import State
+from zyw_flow.runtime._surveys import SurveyResult, counts_text, decide_survey, unit_survey
 from zyw_flow.runtime._workflow import (
     decide_approve_extension,
     decide_delegation,
@@ -425,6 +426,39 @@ class Campaign(Procedures, Reading, Durable):
                 payload[name] = v
 
         return self._command("case", unit, None, actor, at, key, payload, decide_case, payload)
+
+    def record_survey(
+        self, unit: str, survey: str, group: str, *, actor: str, at: At | None = None,
+        counts: Mapping[str, int] | str | None = None, answer: str | None = None,
+        rater: str | None = None, key: str | None = None,
+    ) -> Event:  # fmt: skip
+        """Record a survey result for a unit (测评, 群众评议): a rater group's ``counts`` per
+        category (``{"good": 28, "poor": 5}``) or one ballot's ``answer`` (``rater``
+        optional, to refuse a second vote). The actor needs a scorer role of the indicator
+        the survey feeds (the ``score`` permission otherwise). See docs/surveys.md.
+
+        Raises:
+            TransitionRefused: no such survey, group, category or answer; counts and answer
+                both or neither; more ballots than a declared sample; a rater voting twice.
+            PermissionRefused: the actor may not record it.
+        """
+        payload: dict[str, Any] = {"survey": survey, "group": group}
+        if (counts is None) == (answer is None):
+            raise TransitionRefused(
+                "give counts (per category) or one answer", unit=str(unit), event="survey"
+            )
+        if counts is not None:
+            payload["counts"] = counts_text(counts, str(unit))
+        else:
+            payload["answer"] = answer
+            if rater is not None:
+                payload["rater"] = rater
+        return self._command("survey", unit, None, actor, at, key, payload, decide_survey, payload)
+
+    def survey_result(self, unit: str, survey: str) -> SurveyResult:
+        """A unit's result in a survey from every result recorded: weighted score, category
+        shares, per group (see :func:`zyw_flow.evaluation.survey_result`)."""
+        return unit_survey(self._state, unit, survey)
 
     def finalize_evaluation(
         self, *, actor: str, at: At | None = None, round: str | None = None,

@@ -50,6 +50,7 @@ from zyw_flow.runtime._events import (
     StepsWarned,
     StepTransferred,
     StepWaived,
+    SurveyRecorded,
     UnitsEnrolled,
 )
 from zyw_flow.runtime._proc_events import ProcEvent, decode_fields, encode_fields, is_proc_type
@@ -316,7 +317,7 @@ def _single(
     if isinstance(e, SanctionIssued):
         data = _sanction_data(e.sanction, e.title, e.level, e.person, e.reason)
         return ids[e.unit], None, e.actor, data, e.key, e.fingerprint
-    if isinstance(e, (ScoreRecorded, DeductionRecorded, CaseRecorded)):
+    if isinstance(e, (ScoreRecorded, DeductionRecorded, CaseRecorded, SurveyRecorded)):
         return ids[e.unit], None, e.actor, e.data, e.key, e.fingerprint
     if isinstance(e, EvaluationFinalized):
         return None, None, e.actor, e.data, e.key, e.fingerprint
@@ -621,6 +622,8 @@ def _decode(
         return decode_fields(
             type_, at, _unit(state, unit, where), str(actor), data, key, fp, state.index
         )
+    if type_ == "survey_recorded":
+        return SurveyRecorded(at, _unit(state, unit, where), str(actor), dict(data), key, fp)
     raise JournalCorrupted(f"{where}: unknown event type {type_!r}")
 
 

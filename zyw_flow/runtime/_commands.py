@@ -175,6 +175,14 @@ COMMANDS: Mapping[str, Command] = {
             "决定",
         ),
         Command("publish_case", "publish_case", (_K,), (_K, _A), ("note",), "公开"),
+        Command(
+            "survey",
+            "record_survey",
+            (_U, "survey", "group"),
+            (_U, "survey", "group", _A),
+            ("counts", "answer", "rater"),
+            "测评",
+        ),
     )
 }
 

@@ -52,6 +52,7 @@ __all__ = [
     "StepsOverdue",
     "StepsSubmitted",
     "StepsWarned",
+    "SurveyRecorded",
     "UnitCommand",
     "UnitsEnrolled",
     "count",
@@ -84,6 +85,7 @@ EventType = Literal[
     "event_voided",
     "step_transferred",
     "group_assigned",
+    "survey_recorded",
 ]
 JournalKind = Literal["event", "actor", "clock"]
 
@@ -546,6 +548,18 @@ class GroupAssigned(DomainEvent):
     TYPE: ClassVar[str] = "group_assigned"
 
 
+@attrs.frozen(slots=True)
+class SurveyRecorded(DomainEvent):
+    """A survey result for a unit: a rater group's counts, or one ballot (see ``_surveys``)."""
+
+    unit: int
+    actor: str
+    data: Mapping[str, Any]
+    key: str | None = None
+    fingerprint: str | None = None
+    TYPE: ClassVar[str] = "survey_recorded"
+
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     ActorAdded,
     ClockMoved,
@@ -577,6 +591,7 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     EventVoided,
     StepTransferred,
     GroupAssigned,
+    SurveyRecorded,
 )
 
 

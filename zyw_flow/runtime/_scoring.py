@@ -51,6 +51,7 @@ from zyw_flow.runtime._events import (
     ScoreRecorded,
 )
 from zyw_flow.runtime._state import SYSTEM_ACTOR, State
+from zyw_flow.runtime._surveys import survey_score_inputs
 
 __all__ = [
     "Evaluation",
@@ -235,8 +236,12 @@ def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
     schemes = state.compiled.schemes
     if not schemes:
         raise TransitionRefused("the template names no scoring scheme", event="evaluate")
-    wanted = set(units) if units is not None else {k[0] for k in state.scores}
-    inputs = state.score_inputs()
+    wanted = (
+        set(units)
+        if units is not None
+        else {k[0] for k in state.scores} | {r.unit for r in state.surveys}
+    )
+    inputs = [*state.score_inputs(), *survey_score_inputs(state, wanted)]
     cards: dict[str, Scorecard] = {}
     ranked: list[Scorecard] = []
     for subject, scheme in schemes.items():

@@ -26,6 +26,7 @@ from zyw_flow.evaluation import Case, Deduction, ScoreInput
 from zyw_flow.runtime._proc_state import ProcState
 from zyw_flow.runtime._records import Actor
 from zyw_flow.runtime._state import State, StepDef
+from zyw_flow.runtime._surveys import survey_from_row, survey_row
 
 __all__ = ["FORMAT", "MIGRATIONS", "dump", "load"]
 
@@ -100,6 +101,7 @@ def dump(state: State, anchor: tuple[int, str]) -> bytes:
     ]
     out["deductions"] = [[d.unit, d.item, str(d.points), d.description] for d in state.deductions]
     out["cases"] = [[c.unit, c.kind, c.item, c.person, c.description] for c in state.cases]
+    out["surveys"] = [survey_row(r) for r in state.surveys]
     out["grades"] = [[u, s, g] for u, (s, g) in state.grades.items()]
     out["key_units"] = sorted(state.key_units)
     out["ineligible"] = sorted(state.ineligible)
@@ -194,6 +196,7 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     }
     state.deductions = [Deduction(u, i, Decimal(p), d) for u, i, p, d in data["deductions"]]
     state.cases = [Case(u, k, i, p, d) for u, k, i, p, d in data["cases"]]
+    state.surveys = [survey_from_row(row) for row in data.get("surveys", ())]
     state.grades = {u: (s, g) for u, s, g in data["grades"]}
     state.key_units = set(data["key_units"])
     state.ineligible = set(data["ineligible"])

@@ -20,7 +20,7 @@ import attrs
 from zyw_flow._time import NEVER
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.compile._machine import ACCEPTED, NOT_OPEN, OVERDUE, PENDING, RETURNED
-from zyw_flow.evaluation import Case, Deduction, ScoreInput
+from zyw_flow.evaluation import Ballot, Case, Deduction, ScoreInput, SurveyCount
 from zyw_flow.runtime._proc_state import ProcState
 from zyw_flow.runtime._records import Actor
 
@@ -147,6 +147,7 @@ class State:
         self.scores: dict[tuple[str, str, str | None, str | None, str | None], ScoreInput] = {}
         self.deductions: list[Deduction] = []
         self.cases: list[Case] = []
+        self.surveys: list[SurveyCount | Ballot] = []  # recorded survey results (_surveys)
         self.rounds: list[dict[str, Any]] = []
         self.grades: dict[str, tuple[str | None, str | None]] = {}
         self.key_units: set[str] = set()
