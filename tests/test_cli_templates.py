@@ -20,6 +20,8 @@ SEEDS = {
     "zaoyang-nengli",
     "daqing-zuofeng-2011",
     "xingzheng-wenze",
+    "fuling-changxiao",
+    "beijing-sanxiao-2011",
 }
 INVALID = Path(__file__).parent / "templates" / "invalid"
 END = "T23:59:59.999999+08:00"

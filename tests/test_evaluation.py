@@ -208,6 +208,7 @@ class TestBundled:
             "bureau-individual",
             "bureau-unit",
             "feicheng",
+            "fuling-ranking",
         ]
 
     def test_bureau_unit_weights(self) -> None:

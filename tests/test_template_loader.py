@@ -32,6 +32,8 @@ SEEDS = {
     "zaoyang-nengli",
     "daqing-zuofeng-2011",
     "xingzheng-wenze",
+    "fuling-changxiao",
+    "beijing-sanxiao-2011",
 }
 
 HEAD = textwrap.dedent(
