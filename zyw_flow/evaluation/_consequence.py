@@ -10,13 +10,14 @@ predicates it knows, such as ``open_case``) and gets the actions back.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 import attrs
 
 from zyw_flow.evaluation._decl import Condition, Rule
-from zyw_flow.evaluation._scheme import ScoringError, ScoringScheme
+from zyw_flow.evaluation._scheme import ScoringError, ScoringScheme, package_rules
 from zyw_flow.evaluation._score import Scorecard
 from zyw_flow.evaluation._survey import SurveyResult
 
@@ -115,11 +116,40 @@ class _View:
 
     def __init__(self, r: Round) -> None:
         self.cards = {c.unit: c for c in r.scorecards}
-        totals = [c.total for c in r.scorecards if c.total is not None]
-        self.totals = totals
+        self.ranked = sorted((c.total, c.unit) for c in r.scorecards if c.total is not None)
+        self.totals = [t for t, _ in self.ranked]
         self.surveys = {(s.survey, s.unit): s for s in r.surveys}
         self.predicates = r.predicates
         self.units = sorted(set(self.cards) | {s.unit for s in r.surveys})
+        self.surveyed = {s.unit for s in r.surveys}
+        self.by_band: dict[str | None, list[str]] = {}
+        for c in r.scorecards:
+            self.by_band.setdefault(c.band, []).append(c.unit)
+        self.by_survey: dict[str, list[str]] = {}
+        for sr in r.surveys:
+            self.by_survey.setdefault(sr.survey, []).append(sr.unit)
+
+    def candidates(self, cond: Condition) -> list[str]:
+        """Units that may satisfy ``cond`` (a superset, sorted): the smallest of the pools
+        its parts select, so that a selective rule never looks at every unit."""
+        pools: list[Collection[str]] = []
+        if cond.bands:
+            pools.append([u for b in cond.bands for u in self.by_band.get(b, ())])
+        n = len(self.totals)
+        if cond.bottom is not None:
+            end = bisect_right(self.totals, self.totals[cond.bottom - 1]) if cond.bottom < n else n
+            pools.append([u for _, u in self.ranked[:end]])
+        if cond.top is not None:
+            start = bisect_left(self.totals, self.totals[n - cond.top]) if cond.top < n else 0
+            pools.append([u for _, u in self.ranked[start:]])
+        if cond.survey is not None:
+            pools.append(self.by_survey.get(cond.survey, ()))
+        for name in cond.predicates:
+            pools.append(self.predicates.get(name, frozenset()))
+        if not pools:
+            return self.units
+        smallest: Collection[str] = min(pools, key=lambda pool: len(pool))
+        return sorted(set(smallest))
 
     def holds(self, cond: Condition, unit: str) -> bool:
         card = self.cards.get(unit)
@@ -132,11 +162,10 @@ class _View:
         if cond.top is not None or cond.bottom is not None:
             if card is None or card.total is None:
                 return False
-            if cond.top is not None and sum(t > card.total for t in self.totals) >= cond.top:
+            above = len(self.totals) - bisect_right(self.totals, card.total)
+            if cond.top is not None and above >= cond.top:
                 return False
-            if cond.bottom is not None and (
-                sum(t < card.total for t in self.totals) >= cond.bottom
-            ):
+            if cond.bottom is not None and bisect_left(self.totals, card.total) >= cond.bottom:
                 return False
         if cond.survey is not None:
             result = self.surveys.get((cond.survey, unit))
@@ -156,7 +185,7 @@ class _View:
         return all(unit in self.predicates.get(p, ()) for p in cond.predicates)
 
     def present(self, unit: str) -> bool:
-        return unit in self.cards or any(u == unit for _, u in self.surveys)
+        return unit in self.cards or unit in self.surveyed
 
 
 def apply_rules(
@@ -195,8 +224,8 @@ def apply_rules(
                 f"rules: {', '.join(sorted(known)) or 'none'}"
             )
         chosen = [r for r in chosen if r.id in rules]
-    counts: dict[tuple[str, str], int] = {}
-    years: dict[tuple[str, str], int | str | None] = {}
+    counts: dict[str, dict[str, int]] = {r.id: {} for r in chosen}
+    years: dict[str, dict[str, int | str | None]] = {r.id: {} for r in chosen}
     out: list[RuleAction] = []
     for index, rnd in enumerate(seq):
         view = _View(rnd)
@@ -206,23 +235,21 @@ def apply_rules(
                 raise ScoringError(
                     f"rule {rule.id!r} counts occurrences per year: give each Round its year"
                 )
-            for unit in view.units:
-                key = (rule.id, unit)
-                ok = view.holds(cond, unit)
+            holding = [u for u in view.candidates(cond) if view.holds(cond, u)]
+            mine, seen_year = counts[rule.id], years[rule.id]
+            if cond.occurrence is not None and cond.window == "consecutive":
+                held = set(holding)
+                for unit in [u for u in mine if u not in held and view.present(u)]:
+                    del mine[unit]  # evaluated and outside: the run is broken
+            for unit in holding:
                 n = 1
                 if cond.occurrence is not None:
-                    if cond.window == "year" and years.get(key, rnd.year) != rnd.year:
-                        counts.pop(key, None)
-                    years[key] = rnd.year
-                    if not ok:
-                        if cond.window == "consecutive" and view.present(unit):
-                            counts.pop(key, None)
-                        continue
-                    n = counts[key] = counts.get(key, 0) + 1
+                    if cond.window == "year" and seen_year.get(unit, rnd.year) != rnd.year:
+                        mine.pop(unit, None)
+                    seen_year[unit] = rnd.year
+                    n = mine[unit] = mine.get(unit, 0) + 1
                     if n < cond.occurrence or (n > cond.occurrence and not cond.and_beyond):
                         continue
-                elif not ok:
-                    continue
                 card = view.cards.get(unit)
                 for action in rule.then:
                     target = action.target
@@ -266,9 +293,17 @@ def consequences(scheme: ScoringScheme, scorecard: Scorecard) -> list[Consequenc
     a unit also becomes a key rectification unit (「直接列为重点整改单位」) and its staff lose
     their award eligibility (「取消所属人员评优资格」).
     """
-    if scheme.consequences is None:
-        return []
-    fired = rule_consequences(scheme, scorecard, rules=("consequences", "consequences_unit"))
-    return [
-        Consequence(a.unit, a.kind, a.title, a.target, a.to, a.within, a.within_unit) for a in fired
-    ]
+    package = scheme.consequences
+    if package is None or scorecard.band != package.band:
+        return []  # the common case
+    who = "person" if scorecard.is_person else "unit"
+    out: list[Consequence] = []
+    for rule in package_rules(package):  # bands hold; only the subject differs
+        if rule.when.subject == "units" and scorecard.is_person:
+            continue
+        for a in rule.then:
+            target = who if a.target == "subject" else a.target
+            out.append(
+                Consequence(scorecard.unit, a.kind, a.title, target, a.to, a.within, a.within_unit)
+            )
+    return out

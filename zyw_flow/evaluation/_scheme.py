@@ -9,6 +9,7 @@ reported at once, each with its file, line and path, as a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -328,6 +329,41 @@ class Consequences:
     talk_by: str = "局领导"
 
 
+@functools.lru_cache(maxsize=64)
+def package_rules(c: Consequences) -> tuple[Rule, ...]:
+    """The ``consequences:`` package as its two rules (cached: it is read for every card)."""
+    source = "001 L94, L115, L116 (catalogue §3.1 E, §4.5)"
+    return (
+        Rule(
+            "consequences",
+            "被确定为“诫勉”的处室、单位和个人。要向局长办公会议提交书面情况报告,并由局领导对其进行诫勉谈话",
+            Condition(bands=(c.band,)),
+            (
+                Action(
+                    "written_report",
+                    "书面情况报告",
+                    "subject",
+                    to=c.report_to,
+                    within=c.report_within,
+                    within_unit=c.report_unit,
+                ),
+                Action("admonition_talk", "诫勉谈话", "subject", to=c.talk_by),
+            ),
+            source,
+        ),
+        Rule(
+            "consequences_unit",
+            "诫勉等次的,直接列为重点整改单位;取消所属人员评优资格",
+            Condition(bands=(c.band,), subject="units"),
+            (
+                Action("key_rectification", "重点整改单位", "unit"),
+                Action("award_ineligibility", "取消所属人员评优资格", "members"),
+            ),
+            source,
+        ),
+    )
+
+
 @attrs.frozen
 class ScoringScheme:
     """A validated scoring scheme.
@@ -451,40 +487,9 @@ class ScoringScheme:
         written report (书面情况报告) and an admonition talk (诫勉谈话); for units only, a
         key rectification unit (重点整改单位) and the loss of the members' 评优资格.
         """
-        c = self.consequences
-        if c is None:
+        if self.consequences is None:
             return self.rules
-        source = "001 L94, L115, L116 (catalogue §3.1 E, §4.5)"
-        package = (
-            Rule(
-                "consequences",
-                "被确定为“诫勉”的处室、单位和个人。要向局长办公会议提交书面情况报告,并由局领导对其进行诫勉谈话",
-                Condition(bands=(c.band,)),
-                (
-                    Action(
-                        "written_report",
-                        "书面情况报告",
-                        "subject",
-                        to=c.report_to,
-                        within=c.report_within,
-                        within_unit=c.report_unit,
-                    ),
-                    Action("admonition_talk", "诫勉谈话", "subject", to=c.talk_by),
-                ),
-                source,
-            ),
-            Rule(
-                "consequences_unit",
-                "诫勉等次的,直接列为重点整改单位;取消所属人员评优资格",
-                Condition(bands=(c.band,), subject="units"),
-                (
-                    Action("key_rectification", "重点整改单位", "unit"),
-                    Action("award_ineligibility", "取消所属人员评优资格", "members"),
-                ),
-                source,
-            ),
-        )
-        return package + self.rules
+        return package_rules(self.consequences) + self.rules
 
     def veto_item(self, veto_id: str) -> Veto:
         """The veto item with that id (KeyError if none)."""

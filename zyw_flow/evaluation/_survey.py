@@ -10,6 +10,8 @@ rounded towards −∞, as scorecards are).
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -223,6 +225,18 @@ def _tally(
     return counts
 
 
+@functools.lru_cache(maxsize=256)
+def _integers(survey: Survey) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Integer arithmetic, one rational per result: the scores × ``den`` and the weights
+    (scaled alike) are integers. Cached per survey (a survey is read for every unit)."""
+    scores = [Fraction(c.score) for c in survey.scale]
+    den = math.lcm(*(f.denominator for f in scores))
+    score_int = {c.id: int(f * den) for c, f in zip(survey.scale, scores, strict=True)}
+    weights = {g.id: Fraction(g.weight) for g in survey.groups if g.weight is not None}
+    wden = math.lcm(*(f.denominator for f in weights.values())) if weights else 1
+    return den, score_int, {g: int(f * wden) for g, f in weights.items()}
+
+
 def survey_result(
     scheme: ScoringScheme, survey_id: str, unit: str, results: Iterable[SurveyCount | Ballot]
 ) -> SurveyResult:
@@ -240,53 +254,41 @@ def survey_result(
     survey = _survey(scheme, survey_id)
     counts = _tally(survey, unit, results)
     categories = [c.id for c in survey.scale]
-    score_of = {c.id: Fraction(c.score) for c in survey.scale}
+    den, score_int, weight_int = _integers(survey)
     lines: list[GroupResult] = []
-    group_shares: dict[str, dict[str, Fraction]] = {}
-    group_scores: dict[str, Fraction] = {}
+    sums: dict[str, int] = {}  # Σ count × score_int per group with ballots
+    sizes: dict[str, int] = {}
     for g in survey.groups:
-        n = sum(counts[g.id].values())
+        mine = counts[g.id]
+        n = sum(mine.values())
         shares: dict[str, Decimal] | None = None
         score: Decimal | None = None
         if n:
-            exact = {c: Fraction(100 * counts[g.id][c], n) for c in categories}
-            group_shares[g.id] = exact
-            group_scores[g.id] = sum(
-                (Fraction(counts[g.id][c], n) * score_of[c] for c in categories), Fraction(0)
-            )
-            shares = {c: to_decimal(v) for c, v in exact.items()}
-            score = to_decimal(group_scores[g.id])
+            sizes[g.id] = n
+            sums[g.id] = sum(mine[c] * score_int[c] for c in categories)
+            shares = {c: to_decimal(Fraction(100 * mine[c], n)) for c in categories}
+            score = to_decimal(Fraction(sums[g.id], n * den))
         lines.append(
-            GroupResult(
-                g.id, g.title, g.weight, n, survey.group_sample(g.id), counts[g.id], shares, score
-            )
+            GroupResult(g.id, g.title, g.weight, n, survey.group_sample(g.id), mine, shares, score)
         )
     total = sum(line.responses for line in lines)
     missing = tuple(line.group for line in lines if not line.responses)
     overall: dict[str, Fraction] | None = None
     overall_score: Fraction | None = None
-    if total:
-        if survey.weighted:
-            present = [g for g in survey.groups if g.id in group_scores]
-            weight_sum = sum((Fraction(g.weight or 0) for g in present), Fraction(0))
-            overall = {
-                c: sum(
-                    (Fraction(g.weight or 0) * group_shares[g.id][c] for g in present),
-                    Fraction(0),
-                )
-                / weight_sum
-                for c in categories
-            }
-            overall_score = (
-                sum((Fraction(g.weight or 0) * group_scores[g.id] for g in present), Fraction(0))
-                / weight_sum
-            )
-        else:
-            pooled = {c: sum(counts[g][c] for g in counts) for c in categories}
-            overall = {c: Fraction(100 * pooled[c], total) for c in categories}
-            overall_score = sum(
-                (Fraction(pooled[c], total) * score_of[c] for c in categories), Fraction(0)
-            )
+    if total and survey.weighted:
+        present = list(sizes)
+        common = math.lcm(*(sizes[g] for g in present))
+        scale = {g: weight_int[g] * (common // sizes[g]) for g in present}
+        wsum = sum(weight_int[g] for g in present) * common
+        overall = {
+            c: Fraction(100 * sum(scale[g] * counts[g][c] for g in present), wsum)
+            for c in categories
+        }
+        overall_score = Fraction(sum(scale[g] * sums[g] for g in present), wsum * den)
+    elif total:
+        pooled = {c: sum(counts[g][c] for g in counts) for c in categories}
+        overall = {c: Fraction(100 * pooled[c], total) for c in categories}
+        overall_score = Fraction(sum(pooled[c] * score_int[c] for c in categories), total * den)
     band: str | None = None
     if overall_score is not None:
         for b in survey.bands:

@@ -236,11 +236,7 @@ def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
     schemes = state.compiled.schemes
     if not schemes:
         raise TransitionRefused("the template names no scoring scheme", event="evaluate")
-    wanted = (
-        set(units)
-        if units is not None
-        else {k[0] for k in state.scores} | {r.unit for r in state.surveys}
-    )
+    wanted = set(units) if units is not None else {k[0] for k in state.scores} | set(state.surveys)
     inputs = [*state.score_inputs(), *survey_score_inputs(state, wanted)]
     cards: dict[str, Scorecard] = {}
     ranked: list[Scorecard] = []

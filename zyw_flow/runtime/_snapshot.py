@@ -101,7 +101,7 @@ def dump(state: State, anchor: tuple[int, str]) -> bytes:
     ]
     out["deductions"] = [[d.unit, d.item, str(d.points), d.description] for d in state.deductions]
     out["cases"] = [[c.unit, c.kind, c.item, c.person, c.description] for c in state.cases]
-    out["surveys"] = [survey_row(r) for r in state.surveys]
+    out["surveys"] = [survey_row(r) for rows in state.surveys.values() for r in rows]
     out["grades"] = [[u, s, g] for u, (s, g) in state.grades.items()]
     out["key_units"] = sorted(state.key_units)
     out["ineligible"] = sorted(state.ineligible)
@@ -196,7 +196,9 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     }
     state.deductions = [Deduction(u, i, Decimal(p), d) for u, i, p, d in data["deductions"]]
     state.cases = [Case(u, k, i, p, d) for u, k, i, p, d in data["cases"]]
-    state.surveys = [survey_from_row(row) for row in data.get("surveys", ())]
+    for row in data.get("surveys", ()):
+        entry = survey_from_row(row)
+        state.surveys.setdefault(entry.unit, []).append(entry)
     state.grades = {u: (s, g) for u, s, g in data["grades"]}
     state.key_units = set(data["key_units"])
     state.ineligible = set(data["ineligible"])

@@ -147,7 +147,8 @@ class State:
         self.scores: dict[tuple[str, str, str | None, str | None, str | None], ScoreInput] = {}
         self.deductions: list[Deduction] = []
         self.cases: list[Case] = []
-        self.surveys: list[SurveyCount | Ballot] = []  # recorded survey results (_surveys)
+        # recorded survey results per unit (runtime/_surveys.py)
+        self.surveys: dict[str, list[SurveyCount | Ballot]] = {}
         self.rounds: list[dict[str, Any]] = []
         self.grades: dict[str, tuple[str | None, str | None]] = {}
         self.key_units: set[str] = set()

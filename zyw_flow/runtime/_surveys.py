@@ -134,7 +134,7 @@ def decide_survey(
     authorise(state, actor, allowed, u, _EVENT, survey.id)
     entry = survey_entry(uid, payload)
     try:
-        survey_result(scheme, survey.id, uid, [*state.surveys, entry])
+        survey_result(scheme, survey.id, uid, [*state.surveys.get(uid, ()), entry])
     except ScoringError as exc:
         raise TransitionRefused(str(exc), unit=uid, step=survey.id, event=_EVENT) from None
     return [SurveyRecorded(at, u, actor, payload, key, fingerprint)]
@@ -142,7 +142,8 @@ def decide_survey(
 
 def apply_survey(state: State, e: SurveyRecorded) -> None:
     """Keep a recorded result (called by the one writer, :func:`._apply.apply`)."""
-    state.surveys.append(survey_entry(state.ids[e.unit], e.data))
+    uid = state.ids[e.unit]
+    state.surveys.setdefault(uid, []).append(survey_entry(uid, e.data))
     if e.at > state.last[e.unit]:
         state.last[e.unit] = e.at
 
@@ -157,7 +158,7 @@ def unit_survey(state: State, unit: str, survey_id: str) -> SurveyResult:
     if u is None:
         raise TransitionRefused("no such unit is enrolled", unit=unit, event=_EVENT)
     scheme, survey = _survey_of(state, u, survey_id)
-    return survey_result(scheme, survey.id, unit, state.surveys)
+    return survey_result(scheme, survey.id, unit, state.surveys.get(unit, ()))
 
 
 def survey_score_inputs(state: State, wanted: set[str]) -> list[ScoreInput]:
@@ -165,14 +166,14 @@ def survey_score_inputs(state: State, wanted: set[str]) -> list[ScoreInput]:
     out: list[ScoreInput] = []
     if not state.surveys:
         return out
-    units = sorted({r.unit for r in state.surveys} & wanted)
+    units = sorted(set(state.surveys) & wanted)
     for subject, scheme in state.compiled.schemes.items():
         kind = 1 if subject == "persons" else 0
         mine = [uid for uid in units if state.kind[state.index[uid]] == kind]
         for survey in scheme.surveys:
             if survey.feeds is None:
                 continue
-            results = [survey_result(scheme, survey.id, uid, state.surveys) for uid in mine]
+            results = [survey_result(scheme, survey.id, u, state.surveys[u]) for u in mine]
             out.extend(survey_inputs(scheme, results))
     return out
 
