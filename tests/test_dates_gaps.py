@@ -261,6 +261,17 @@ class TestPhaseAliases:
         assert problem.path == "phases[0].use"
         assert "no phase template declares it" in problem.message
 
+    def test_stored_campaign_reopens(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        """A stored campaign keeps the phase template by id and finds the alias again."""
+        from zyw_flow import Campaign
+
+        template = load_template_text(_CAMPAIGN.format(use="動員部署", due="9月20日"))
+        db = tmp_path / "alias.db"
+        Campaign.create_stored(db, template).close()
+        again = Campaign.open(db)
+        assert [p.id for p in again.compiled.resolved.phases] == ["mobilization"]
+        again.close()
+
     def test_path_is_not_an_alias(self) -> None:
         """A path is still refused, whatever its characters."""
         with pytest.raises(TemplateError):
