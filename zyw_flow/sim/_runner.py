@@ -1,0 +1,566 @@
+"""One replication: the real campaign, through the real engine, driven by a profile.
+
+Every random number of a replication comes from ``SeedSequence(seed, spawn_key=(rep, i))``
+for unit number ``i`` of the tree, in a fixed layout (one slot per purpose, per template
+step), never from anything that depends on the worker, the arm or the order of execution:
+a replication gives the same result serially, in a process pool or on a Dask cluster, and
+the arms of a sweep see the same draws (common random numbers).
+
+What units owe is read from the engine (``unit_status(unit).steps`` after enrollment); a
+step that a unit does not owe is never acted on. Actions are grouped by instant and step:
+submissions go through :meth:`~zyw_flow.Campaign.submit_many` (the bulk path), reviews,
+findings and scores through the single-call API. A batch the engine refuses as a whole is
+retried unit by unit, and what it still refuses is counted (``refused``), not hidden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from functools import lru_cache
+from statistics import NormalDist
+from typing import Any
+
+import attrs
+import numpy as np
+
+from zyw_flow._errors import CampaignError, ZywFlowError
+from zyw_flow.compile import CompiledCampaign
+from zyw_flow.runtime import Campaign
+from zyw_flow.sim._profile import Behaviour, Profile
+from zyw_flow.sim._units import UnitTree
+
+__all__ = ["RepResult", "run_replication"]
+
+# Slot layout of a unit's random numbers (uint32 words of its SeedSequence).
+_ESC_SLOTS = 8  # escalation responses per step (levels beyond 8 reuse the last)
+_STEP_SLOTS = 6 + _ESC_SLOTS  # never, offset, return 1, rework 1, return 2, rework 2, levels
+_INSPECT_SLOTS = 2 + 3 * 2  # day, count, then (rectify days, never) per finding
+_SCORE_SLOTS = 64
+_MAX_FINDINGS = 3
+
+# Kinds of action, in the order they run at one instant.
+_INSPECT, _FINDING, _SUBMIT, _FIX, _RETURN, _ACCEPT, _VERIFY, _SCORE, _FINAL = range(9)
+
+_HOUR = 3_600_000_000
+_INSPECT_H, _SUBMIT_H, _REVIEW_H, _SCORE_H, _FINAL_H = 9, 10, 15, 16, 17
+
+_SOLID = ("submitted", "accepted")
+
+
+@attrs.frozen
+class RepResult:
+    """What one replication of one arm gives.
+
+    Attributes:
+        arm, rep: which arm of the sweep and which replication.
+        metrics: the replication's figures (see :func:`zyw_flow.sim.metric_names`).
+        units: the per-unit table, column → values.
+        daily: the per-day table, column → values.
+        events: events the campaign recorded; ``seconds`` the wall time of the run.
+    """
+
+    arm: int
+    rep: int
+    metrics: Mapping[str, Any]
+    units: Mapping[str, list[Any]]
+    daily: Mapping[str, list[Any]]
+    events: int
+    seconds: float = attrs.field(eq=False, default=0.0)
+
+
+def _uniforms(seed: int, rep: int, i: int, n: int) -> np.ndarray:
+    words = np.random.SeedSequence(seed, spawn_key=(rep, i)).generate_state(n)
+    return (words.astype(np.float64) + 0.5) / 4294967296.0
+
+
+def _pick(u: float, lo: int, hi: int) -> int:
+    return lo + min(hi - lo, int(u * (hi - lo + 1)))
+
+
+def _poisson(u: float, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    k, p = 0, math.exp(-mean)
+    acc = p
+    while u > acc and k < _MAX_FINDINGS:
+        k += 1
+        p *= mean / k
+        acc += p
+    return k
+
+
+class _Clock:
+    """Working-day arithmetic on day ordinals and local instants, cached."""
+
+    def __init__(self, compiled: CompiledCampaign) -> None:
+        self.cal = compiled.calendar
+        self.zone = compiled.zone
+
+    @lru_cache(maxsize=None)  # noqa: B019 - one clock per replication
+    def midnight(self, o: int) -> int:
+        d = dt.date.fromordinal(o)
+        local = dt.datetime(d.year, d.month, d.day, tzinfo=self.zone)
+        return int(local.timestamp()) * 1_000_000
+
+    def at(self, o: int, hour: int) -> int:
+        return self.midnight(o) + hour * _HOUR
+
+    @lru_cache(maxsize=None)  # noqa: B019
+    def add(self, o: int, n: int) -> int:
+        return self.cal.add_workdays(dt.date.fromordinal(o), n).toordinal()
+
+    @lru_cache(maxsize=None)  # noqa: B019
+    def workday_on_or_after(self, o: int) -> int:
+        return self.cal.next_workday(dt.date.fromordinal(o)).toordinal()
+
+    def day_of(self, us: int) -> int:
+        local = dt.datetime.fromtimestamp(us / 1_000_000, tz=self.zone)
+        return local.date().toordinal()
+
+    @lru_cache(maxsize=None)  # noqa: B019
+    def instant(self, us: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(us // 1_000_000, tz=self.zone).replace(
+            microsecond=us % 1_000_000
+        )
+
+
+def _leaf_items(compiled: CompiledCampaign) -> list[tuple[str, str | None, str | None, float]]:
+    """Every score a unit's scheme needs: ``(indicator, period, rater group, top)``."""
+    scheme = compiled.schemes.get("units")
+    if scheme is None:
+        return []
+    out: list[tuple[str, str | None, str | None, float]] = []
+
+    def walk(ind: Any, periods: tuple[Any, ...]) -> None:
+        periods = ind.periods or periods
+        if ind.is_leaf:
+            top = float(ind.points) if scheme.model == "points" and ind.points else 100.0
+            for p in periods or (None,):
+                for r in ind.raters or (None,):
+                    out.append((ind.id, None if p is None else p.id,
+                                None if r is None else r.id, top))  # fmt: skip
+            return
+        for child in ind.children:
+            walk(child, periods)
+
+    for ind in scheme.indicators:
+        walk(ind, ())
+    return out
+
+
+@attrs.define
+class _Plan:
+    """The actions of a replication: ``(instant, kind, step, unit, extra)``."""
+
+    actions: list[tuple[int, int, int, int, int]] = attrs.field(factory=list)
+    first_submit: dict[tuple[int, int], int] = attrs.field(factory=dict)
+
+
+def _draw_class(classes: Sequence[Behaviour], u: float) -> int:
+    total = sum(b.share for b in classes)
+    acc = 0.0
+    for k, b in enumerate(classes):
+        acc += b.share / total
+        if u < acc:
+            return k
+    return len(classes) - 1
+
+
+def run_replication(
+    compiled: CompiledCampaign,
+    units: UnitTree,
+    profile: Profile,
+    seed: int,
+    rep: int,
+    *,
+    arm: int = 0,
+    evaluate: bool = True,
+    accept: str = "needed",
+) -> RepResult:
+    """Run one replication of a campaign and read its figures off the engine.
+
+    Args:
+        compiled: the campaign (with the arm's overrides already applied).
+        units: the unit tree.
+        profile: how units behave.
+        seed, rep: the random-number key, with each unit's index in the tree.
+        arm: the arm's number (only recorded in the result).
+        evaluate: record scores and finalise the evaluation when the template scores and
+            the profile has scores.
+        accept: ``needed`` (the office accepts what another step depends on or a phase
+            gate needs) or ``all`` (every submission it does not return).
+    """
+    import time
+
+    started = time.perf_counter()
+    clock = _Clock(compiled)
+    steps = compiled.steps
+    levels = compiled.escalation
+    level_ids = tuple(lv.id for lv in levels)
+    profile.check_levels(level_ids, compiled.id)
+    c = Campaign(compiled)
+    for role in ("office", "inspector", "accountability", "leader"):
+        if role in compiled.roles:
+            c.add_actor(f"sim:{role}", roles=[role])
+    first_day = clock.day_of(min(compiled.phase_start_us))
+    c.enroll_many(list(units.rows()), at=clock.instant(clock.midnight(first_day - 1)))
+    ids = units.ids
+    member = {uid: f"m:{uid}" for uid in ids}
+    has_member = "member" in compiled.roles
+    if has_member:
+        for uid in ids:
+            c.add_actor(member[uid], roles=["member"], unit=uid)
+
+    # What the engine says each unit owes, and who submits each step.
+    index = compiled.step_index
+    member_steps = {
+        s for s, d in enumerate(steps) if "member" in d.submit and d.due is not None
+    }
+    inspect_steps = {
+        s for s, d in enumerate(steps)
+        if "inspector" in d.submit and "member" not in d.submit
+    }  # fmt: skip
+    needed: set[int] = set()
+    for d in steps:
+        needed.update(index[a] for a in d.after if a in index)
+    if compiled.advance == "completion":
+        for gate in compiled.gate_steps:
+            needed.update(gate)
+    reviewed = {s for s, d in enumerate(steps) if d.review}
+    owed: list[list[int]] = []
+    for uid in ids:
+        st = c.unit_status(uid).steps
+        owed.append([index[k] for k in st if k in index])
+
+    # Per-step constants.
+    due_day = {s: clock.day_of(compiled.due_us[s]) for s in member_steps}
+    open_day = {s: clock.day_of(compiled.opens_us[s]) for s in range(len(steps))}
+    close_us = compiled.closes_us
+    esc_day = {
+        s: [clock.day_of(t) for t in compiled.escalation_us[s]] for s in member_steps
+    }
+    phase_days: dict[int, list[int]] = {}
+    for s in inspect_steps:
+        p = compiled.step_phase[s]
+        a = clock.day_of(compiled.phase_start_us[p])
+        b = clock.day_of(compiled.phase_end_us[p])
+        days = [o for o in range(a, b + 1) if clock.workday_on_or_after(o) == o]
+        phase_days[s] = days or [a]
+    items = _leaf_items(compiled) if evaluate and profile.scores else []
+    sources = compiled.resolved.template.findings.sources
+    source = "inspection" if "inspection" in sources else (sources[0] if sources else "inspection")
+    n_slots = 1 + len(steps) * _STEP_SLOTS + len(steps) * _INSPECT_SLOTS + _SCORE_SLOTS
+
+    plan = _Plan()
+    act = plan.actions
+    klass: list[str] = []
+    group_classes = {g: profile.classes(g) for g in set(units.groups)}
+    score_rows: list[tuple[int, list[float]]] = []
+    for i, uid in enumerate(ids):
+        r = _uniforms(seed, rep, i, n_slots).tolist()
+        classes = group_classes[units.groups[i]]
+        b = classes[_draw_class(classes, r[0])]
+        klass.append(b.id)
+        is_person = units.kinds[i] == "person"
+        accepted_day: dict[int, int | None] = {}
+        for s in owed[i]:
+            base = 1 + s * _STEP_SLOTS
+            if s in member_steps and has_member:
+                day = _plan_step(
+                    plan, clock, b, r, base, s, i, due_day[s], open_day[s], esc_day[s],
+                    close_us[s], levels, s in reviewed, accept == "all" or s in needed,
+                    [accepted_day.get(index[a]) for a in steps[s].after if a in index],
+                )  # fmt: skip
+                accepted_day[s] = day
+            elif s in inspect_steps and not is_person:
+                ib = 1 + len(steps) * _STEP_SLOTS + s * _INSPECT_SLOTS
+                days = phase_days[s]
+                o = days[min(len(days) - 1, int(r[ib] * len(days)))]
+                act.append((clock.at(o, _INSPECT_H), _INSPECT, s, i, 0))
+                for k in range(_poisson(r[ib + 1], b.findings_mean)):
+                    act.append((clock.at(o, _INSPECT_H) + 1_000_000 * (k + 1), _FINDING, s, i, k))
+                    if r[ib + 3 + 2 * k] < b.rectify_never:
+                        continue
+                    fix = clock.add(o, _pick(r[ib + 2 + 2 * k], *b.rectify_days))
+                    act.append((clock.at(fix, _SUBMIT_H), _FIX, s, i, k))
+                    act.append((clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k))
+        if items and not is_person and units.kinds[i] == "unit":
+            sb = 1 + len(steps) * (_STEP_SLOTS + _INSPECT_SLOTS)
+            values = []
+            for j, (ind, _p, _g, top) in enumerate(items):
+                spec = b.score_of(ind)
+                if spec is None:
+                    values = []
+                    break
+                z = NormalDist().inv_cdf(r[sb + j % _SCORE_SLOTS])
+                pct = min(100.0, max(0.0, spec[0] + spec[1] * z))
+                values.append(round(pct * top / 100.0, 1))
+            if values:
+                score_rows.append((i, values))
+
+    last_day = clock.day_of(max(compiled.phase_end_us))
+    eval_day = clock.cal.previous_workday(dt.date.fromordinal(last_day)).toordinal()
+    if score_rows:
+        for i, _values in score_rows:
+            act.append((clock.at(eval_day, _SCORE_H), _SCORE, 0, i, 0))
+        act.append((clock.at(eval_day, _FINAL_H), _FINAL, 0, 0, 0))
+    scores = dict(score_rows)
+
+    refused = _execute(c, plan, clock, steps, ids, member, items, scores, source)
+    static_end = max(
+        [t for t in compiled.due_us if t is not None and t < 1 << 62]
+        + [t for ts in compiled.escalation_us for t in ts]
+        + list(compiled.phase_end_us)
+    )
+    last_action = max((a[0] for a in act), default=static_end)
+    end = max(static_end, last_action + 21 * 24 * _HOUR)
+    c.tick(clock.instant(end))
+    metrics, table = _read(c, compiled, units, klass, owed, member_steps, level_ids)
+    metrics["refused"] = refused
+    daily = _daily(plan, clock, compiled, owed, member_steps, first_day, clock.day_of(end))
+    table["class"] = klass
+    return RepResult(arm, rep, metrics, table, daily, c.cursor, time.perf_counter() - started)
+
+
+def _plan_step(
+    plan: _Plan, clock: _Clock, b: Behaviour, r: list[float], base: int, s: int, i: int,
+    due: int, opens: int, esc: list[int], closes: int | None, levels: Sequence[Any],
+    reviewed: bool, accepts: bool, deps: list[int | None],
+) -> int | None:  # fmt: skip
+    """Plan one unit's submissions of one step; the day its last submission is accepted
+    (or ``None`` if it is never accepted)."""
+    act = plan.actions
+    earliest = opens
+    for d in deps:
+        if d is None:
+            return None  # a step it depends on is never accepted: it cannot submit
+        earliest = max(earliest, clock.add(d, 1))
+    if r[base] < b.never:
+        day: int | None = None
+    else:
+        off = _pick(r[base + 1], *b.submit_days)
+        day = clock.add(due, off) if off else due
+    # Each escalation level, once it fires before the unit has submitted, may make it act.
+    for k, e in enumerate(esc):
+        if day is not None and day <= e:
+            break
+        if r[base + 6 + min(k, _ESC_SLOTS - 1)] < b.escalation.get(levels[k].id, 0.0):
+            day = clock.add(e, 1)
+            break
+    if day is None:
+        return None
+    day = max(day, earliest)
+    if closes is not None and clock.at(day, _SUBMIT_H) > closes:
+        return None
+    plan.first_submit[(i, s)] = clock.at(day, _SUBMIT_H)
+    act.append((clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 0))
+    if not reviewed:
+        return day
+    for round_ in range(2):
+        review = clock.add(day, 1)
+        if r[base + 2 + 2 * round_] < b.return_chance:
+            act.append((clock.at(review, _REVIEW_H), _RETURN, s, i, 0))
+            day = clock.add(review, _pick(r[base + 3 + 2 * round_], *b.rework_days))
+            if closes is not None and clock.at(day, _SUBMIT_H) > closes:
+                return None
+            act.append((clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 1))
+            continue
+        if accepts:
+            act.append((clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0))
+        return review
+    review = clock.add(day, 1)
+    if accepts:
+        act.append((clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0))
+    return review
+
+
+def _groups(actions: list[tuple[int, int, int, int, int]]) -> Iterator[
+    tuple[int, int, int, list[tuple[int, int]]]
+]:  # fmt: skip
+    actions.sort()
+    start = 0
+    n = len(actions)
+    while start < n:
+        t, kind, s = actions[start][:3]
+        end = start
+        while end < n and actions[end][:3] == (t, kind, s):
+            end += 1
+        yield t, kind, s, [(a[3], a[4]) for a in actions[start:end]]
+        start = end
+
+
+def _execute(
+    c: Campaign, plan: _Plan, clock: _Clock, steps: Sequence[Any], ids: Sequence[str],
+    member: Mapping[str, str], items: Sequence[tuple[str, str | None, str | None, float]],
+    scores: Mapping[int, list[float]], source: str,
+) -> int:  # fmt: skip
+    """Play the plan through the campaign, in time order; how many actions were refused."""
+    refused = 0
+    findings: dict[tuple[int, int, int], str] = {}
+    submitted: set[tuple[int, int]] = set()
+    for t, kind, s, who in _groups(plan.actions):
+        at = clock.instant(t)
+        step = steps[s].id if s < len(steps) else ""
+        if kind in (_SUBMIT, _INSPECT):
+            units = [ids[i] for i, _x in who]
+            actor: str | dict[str, str] = (
+                {u: member[u] for u in units} if kind == _SUBMIT else "sim:inspector"
+            )
+            try:
+                c.submit_many(units, step, actor=actor, at=at)
+                submitted.update((i, s) for i, _x in who)
+            except ZywFlowError:
+                for i, _x in who:  # the batch as a whole was refused: one by one
+                    a = member[ids[i]] if kind == _SUBMIT else "sim:inspector"
+                    try:
+                        c.submit(ids[i], step, actor=a, at=at)
+                        submitted.add((i, s))
+                    except CampaignError:
+                        refused += 1
+                        plan.first_submit.pop((i, s), None)
+            continue
+        for i, x in who:
+            uid = ids[i]
+            try:
+                if kind == _FINDING:
+                    ev = c.record_finding(uid, actor="sim:inspector", at=at, source=source,
+                                          description=f"{step} #{x + 1}")  # fmt: skip
+                    if ev.step is not None:
+                        findings[(i, s, x)] = ev.step
+                elif kind == _FIX:
+                    f = findings.get((i, s, x))
+                    if f is not None:
+                        c.submit(uid, f, actor=member[uid], at=at)
+                elif kind == _VERIFY:
+                    f = findings.get((i, s, x))
+                    if f is not None:
+                        c.verify_finding(uid, f, actor="sim:inspector", at=at)
+                elif kind == _RETURN:
+                    if (i, s) in submitted:
+                        c.return_step(uid, step, actor="sim:office", reason="退回补充完善",
+                                      at=at)  # fmt: skip
+                elif kind == _ACCEPT:
+                    if (i, s) in submitted:
+                        c.accept(uid, step, actor="sim:office", at=at)
+                elif kind == _SCORE:
+                    for (ind, period, group, _top), v in zip(items, scores[i], strict=True):
+                        c.record_score(uid, ind, Decimal(str(v)), actor="sim:office", at=at,
+                                       period=period, rater_group=group)  # fmt: skip
+                elif kind == _FINAL:
+                    c.finalize_evaluation(actor="sim:office", at=at)
+            except CampaignError:
+                refused += 1
+    return refused
+
+
+def _read(
+    c: Campaign, compiled: CompiledCampaign, units: UnitTree, klass: Sequence[str],
+    owed: Sequence[Sequence[int]], member_steps: set[int], level_ids: tuple[str, ...],
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:  # fmt: skip
+    """The replication's figures, read off the engine's final statuses."""
+    steps = compiled.steps
+    scheme = compiled.schemes.get("units")
+    esc = dict.fromkeys(level_ids, 0)
+    sanctions = {sd.id: 0 for sd in compiled.sanctions}
+    grades = {band.id: 0 for band in scheme.bands} if scheme is not None else {}
+    per_step = {steps[s].id: [0, 0] for s in sorted(member_steps)}
+    owed_total = on_time_total = overdue_total = 0
+    f_open = f_closed = f_on_time = 0
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "unit", "group", "owed", "on_time", "overdue", "max_escalation", "findings",
+        "findings_closed", "sanctions", "score", "grade",
+    )}  # fmt: skip
+    for i, uid in enumerate(units.ids):
+        st = c.unit_status(uid)
+        mine = {steps[s].id for s in owed[i] if s in member_steps}
+        n_owed = n_on = n_over = top = n_f = n_fc = 0
+        for sid, ss in st.steps.items():
+            finding = sid.startswith("finding-")
+            if sid not in mine and not finding:
+                continue
+            on = ss.status in _SOLID and not ss.late
+            over = ss.late or ss.status == "overdue"
+            for k in range(min(ss.escalation, len(level_ids))):
+                esc[level_ids[k]] += 1
+            top = max(top, ss.escalation)
+            if finding:
+                n_f += 1
+                n_fc += ss.status == "accepted"
+                f_on_time += on
+            else:
+                per_step[sid][0] += 1
+                per_step[sid][1] += on
+            n_owed += 1
+            n_on += on
+            n_over += over
+        for sanction in st.sanctions:
+            key = str(sanction.get("sanction", sanction.get("id", "")))
+            sanctions[key] = sanctions.get(key, 0) + 1
+        if st.grade is not None and units.kinds[i] == "unit":
+            grades[st.grade] = grades.get(st.grade, 0) + 1
+        owed_total += n_owed
+        on_time_total += n_on
+        overdue_total += n_over
+        f_open += n_f
+        f_closed += n_fc
+        for key, value in (
+            ("unit", uid), ("group", units.groups[i]), ("owed", n_owed), ("on_time", n_on),
+            ("overdue", n_over), ("max_escalation", top), ("findings", n_f),
+            ("findings_closed", n_fc), ("sanctions", len(st.sanctions)),
+            ("score", st.score), ("grade", st.grade),
+        ):  # fmt: skip
+            cols[key].append(value)
+    advanced = 0
+    if c.rounds:
+        advanced = len(c.rounds[-1].get("advanced", ()) or ())
+    metrics: dict[str, Any] = {
+        "on_time_rate": on_time_total / owed_total if owed_total else 1.0,
+        "overdue_steps": overdue_total,
+        "escalations": esc,
+        "sanctions": sanctions,
+        "grades": grades,
+        "advanced": advanced,
+        "findings_opened": f_open,
+        "findings_closed": f_closed,
+        "findings_on_time_rate": f_on_time / f_open if f_open else 1.0,
+        "on_time_by_step": {k: (v[1] / v[0] if v[0] else 1.0) for k, v in per_step.items()},
+        "owed_steps": owed_total,
+        "events": c.cursor,
+    }
+    return metrics, cols
+
+
+def _daily(
+    plan: _Plan, clock: _Clock, compiled: CompiledCampaign, owed: Sequence[Sequence[int]],
+    member_steps: set[int], first: int, last: int,
+) -> dict[str, list[Any]]:  # fmt: skip
+    """Per day: overdue steps per phase, on-time submissions so far per step (from the
+    submissions the engine took, against the template's deadlines)."""
+    steps = compiled.steps
+    never = 1 << 62
+    subs: dict[int, list[int]] = {s: [] for s in member_steps}
+    for i, mine in enumerate(owed):
+        for s in mine:
+            if s in member_steps:
+                subs[s].append(plan.first_submit.get((i, s), never))
+    ends = [clock.midnight(o + 1) for o in range(first, last + 1)]
+    out: dict[str, list[Any]] = {"day": [], "phase": [], "step": [], "owed": [], "overdue": [],
+                                 "on_time_so_far": []}  # fmt: skip
+    for s in sorted(member_steps):
+        times = sorted(subs[s])
+        due = compiled.due_us[s]
+        on_time = bisect_right(times, due)
+        for o, end in zip(range(first, last + 1), ends, strict=True):
+            done = bisect_right(times, end)
+            overdue = len(times) - done if end > due else 0
+            out["day"].append(dt.date.fromordinal(o).isoformat())
+            out["phase"].append(compiled.phase_ids[compiled.step_phase[s]])
+            out["step"].append(steps[s].id)
+            out["owed"].append(len(times))
+            out["overdue"].append(overdue)
+            out["on_time_so_far"].append(min(done, on_time))
+    return out
