@@ -104,18 +104,24 @@ def _fmt(cell: Mapping[str, Any]) -> str:
     return f"{cell['mean']:.4g} [{lo:.4g}, {hi:.4g}]"
 
 
-def _table(summary: Mapping[str, Any], names: Sequence[str]) -> str:
-    from zyw_flow.sim._metrics import compare
+def _leaves(tree: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Mapping[str, Any]]]:
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for k, v in tree.items():
+        if isinstance(v, Mapping) and "mean" in v and "ci95" in v:
+            out.append((prefix + k, v))
+        elif isinstance(v, Mapping):
+            out.extend(_leaves(v, f"{prefix}{k}."))
+    return out
 
+
+def _table(summary: Mapping[str, Any], names: Sequence[str]) -> str:
     arms = summary["arms"]
     rows = summary.get("comparison")
     if rows is None:  # one arm: its figures alone
-        rows = compare([[{"m": a["metrics"]}] for a in arms])
         rows = [
-            {"metric": r["metric"].removeprefix("m."), "arms": [_mean_of(arms, r["metric"])],
-             "difference": []}
-            for r in rows
-        ]  # fmt: skip
+            {"metric": name, "arms": [cell], "difference": []}
+            for name, cell in _leaves(arms[0]["metrics"])
+        ]
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     diff = "".join(f"<th>差值 {i + 1}−1</th>" for i in range(1, len(names)))
     out = [f"<table data-testid='comparison'><tr><th>指标 metric</th>{head}{diff}</tr>"]
@@ -125,13 +131,6 @@ def _table(summary: Mapping[str, Any], names: Sequence[str]) -> str:
         out.append(f"<tr><td>{html.escape(r['metric'])}</td>{cells}</tr>")
     out.append("</table>")
     return "\n".join(out)
-
-
-def _mean_of(arms: Sequence[Mapping[str, Any]], path: str) -> Mapping[str, Any]:
-    node: Any = arms[0]["metrics"]
-    for part in path.removeprefix("m.").split("."):
-        node = node[part]
-    return dict(node)
 
 
 def render_report(sim: Simulation, summary: Mapping[str, Any], results: Sequence[RepResult]) -> str:

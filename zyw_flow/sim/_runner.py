@@ -25,21 +25,22 @@ from statistics import NormalDist
 from typing import Any
 
 import attrs
-import numpy as np
-
 from zyw_flow._errors import CampaignError, ZywFlowError
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.runtime import Campaign
 from zyw_flow.sim._profile import Behaviour, Profile
+from zyw_flow.sim._seeds import unit_uniforms
 from zyw_flow.sim._units import UnitTree
 
 __all__ = ["RepResult", "run_replication"]
 
-# Slot layout of a unit's random numbers (uint32 words of its SeedSequence).
-_ESC_SLOTS = 8  # escalation responses per step (levels beyond 8 reuse the last)
-_STEP_SLOTS = 6 + _ESC_SLOTS  # never, offset, return 1, rework 1, return 2, rework 2, levels
-_INSPECT_SLOTS = 2 + 3 * 2  # day, count, then (rectify days, never) per finding
-_SCORE_SLOTS = 64
+# Slot layout of a unit's random numbers (the words of its SeedSequence): slot 0 draws
+# its class; then, for each template step in order, a unit-submitted dated step takes
+# 6 + L slots (never, offset, return 1, rework 1, return 2, rework 2, one per escalation
+# level) and an inspection step 8 (day, count, then rectify days and never per finding);
+# then one slot per score.
+_STEP_SLOTS = 6
+_INSPECT_SLOTS = 2 + 3 * 2
 _MAX_FINDINGS = 3
 
 # Kinds of action, in the order they run at one instant.
@@ -70,11 +71,6 @@ class RepResult:
     daily: Mapping[str, list[Any]]
     events: int
     seconds: float = attrs.field(eq=False, default=0.0)
-
-
-def _uniforms(seed: int, rep: int, i: int, n: int) -> np.ndarray:
-    words = np.random.SeedSequence(seed, spawn_key=(rep, i)).generate_state(n)
-    return (words.astype(np.float64) + 0.5) / 4294967296.0
 
 
 def _pick(u: float, lo: int, hi: int) -> int:
@@ -253,22 +249,31 @@ def run_replication(
     items = _leaf_items(compiled) if evaluate and profile.scores else []
     sources = compiled.resolved.template.findings.sources
     source = "inspection" if "inspection" in sources else (sources[0] if sources else "inspection")
-    n_slots = 1 + len(steps) * _STEP_SLOTS + len(steps) * _INSPECT_SLOTS + _SCORE_SLOTS
+    slot: dict[int, int] = {}
+    n_slots = 1
+    for s in range(len(steps)):
+        if s in member_steps:
+            slot[s] = n_slots
+            n_slots += _STEP_SLOTS + len(levels)
+        elif s in inspect_steps:
+            slot[s] = n_slots
+            n_slots += _INSPECT_SLOTS
+    score_base = n_slots
+    n_slots += len(items)
 
     plan = _Plan()
     act = plan.actions
     klass: list[str] = []
     group_classes = {g: profile.classes(g) for g in set(units.groups)}
     score_rows: list[tuple[int, list[float]]] = []
-    for i, uid in enumerate(ids):
-        r = _uniforms(seed, rep, i, n_slots).tolist()
+    for i, r in enumerate(unit_uniforms(seed, rep, len(ids), n_slots)):
         classes = group_classes[units.groups[i]]
         b = classes[_draw_class(classes, r[0])]
         klass.append(b.id)
         is_person = units.kinds[i] == "person"
         accepted_day: dict[int, int | None] = {}
         for s in owed[i]:
-            base = 1 + s * _STEP_SLOTS
+            base = slot.get(s, 0)
             if s in member_steps and has_member:
                 day = _plan_step(
                     plan, clock, b, r, base, s, i, due_day[s], open_day[s], esc_day[s],
@@ -277,7 +282,7 @@ def run_replication(
                 )  # fmt: skip
                 accepted_day[s] = day
             elif s in inspect_steps and not is_person:
-                ib = 1 + len(steps) * _STEP_SLOTS + s * _INSPECT_SLOTS
+                ib = base
                 days = phase_days[s]
                 o = days[min(len(days) - 1, int(r[ib] * len(days)))]
                 act.append((clock.at(o, _INSPECT_H), _INSPECT, s, i, 0))
@@ -289,14 +294,13 @@ def run_replication(
                     act.append((clock.at(fix, _SUBMIT_H), _FIX, s, i, k))
                     act.append((clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k))
         if items and not is_person and units.kinds[i] == "unit":
-            sb = 1 + len(steps) * (_STEP_SLOTS + _INSPECT_SLOTS)
             values = []
             for j, (ind, _p, _g, top) in enumerate(items):
                 spec = b.score_of(ind)
                 if spec is None:
                     values = []
                     break
-                z = NormalDist().inv_cdf(r[sb + j % _SCORE_SLOTS])
+                z = NormalDist().inv_cdf(r[score_base + j])
                 pct = min(100.0, max(0.0, spec[0] + spec[1] * z))
                 values.append(round(pct * top / 100.0, 1))
             if values:
@@ -348,7 +352,7 @@ def _plan_step(
     for k, e in enumerate(esc):
         if day is not None and day <= e:
             break
-        if r[base + 6 + min(k, _ESC_SLOTS - 1)] < b.escalation.get(levels[k].id, 0.0):
+        if r[base + _STEP_SLOTS + k] < b.escalation.get(levels[k].id, 0.0):
             day = clock.add(e, 1)
             break
     if day is None:
