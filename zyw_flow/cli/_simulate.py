@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from rich.table import Table
@@ -65,12 +66,12 @@ def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
-def _cell(m: dict[str, Any]) -> str:
+def _cell(m: Mapping[str, Any]) -> str:
     lo, hi = m["ci95"]
     return f"{m['mean']:.4g} [{lo:.4g}, {hi:.4g}]"
 
 
-def summary_table(summary: dict[str, Any]) -> Table:
+def summary_table(summary: Mapping[str, Any]) -> Table:
     """The headline figures of each arm, side by side (mean [95 % CI])."""
     table = Table(title=f"{summary['template']}: {summary['units']} units × {summary['runs']} "
                   f"runs, seed {summary['seed']}, profile {summary['profile']}")  # fmt: skip
@@ -107,7 +108,9 @@ def add_simulate_command(sub: Any) -> None:
                    help="one arm per value (several --sweep: every combination); arms share "
                    "their random numbers")  # fmt: skip
     p.add_argument("--units", type=_count, help="units in a generated city → county → section tree")
-    p.add_argument("--units-csv", metavar="FILE", help="units from CSV (id,name,parent[,kind,group])")
+    p.add_argument(
+        "--units-csv", metavar="FILE", help="units from CSV (id,name,parent[,kind,group])"
+    )
     p.add_argument("--runs", type=_count, default=1, help="replications per arm (default 1)")
     p.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
     p.add_argument("--profile", default="seed004",

@@ -12,11 +12,18 @@ Dask cluster with identical results. See ``docs/simulation.md``.
 """
 
 from zyw_flow.sim._errors import ProfileError, SimulationError
-from zyw_flow.sim._execute import SimResult, Simulation, compile_arm, run_simulation
+from zyw_flow.sim._execute import SimResult, run_simulation
 from zyw_flow.sim._metrics import aggregate, ci95, compare
 from zyw_flow.sim._overrides import Override, parse_override, parse_sweep
-from zyw_flow.sim._profile import Behaviour, Profile, bundled_profiles, load_profile, load_profile_text
+from zyw_flow.sim._profile import (
+    Behaviour,
+    Profile,
+    bundled_profiles,
+    load_profile,
+    load_profile_text,
+)
 from zyw_flow.sim._runner import RepResult, run_replication
+from zyw_flow.sim._spec import Simulation, compile_arm
 from zyw_flow.sim._units import UnitTree, generate_units, read_units_csv
 
 __all__ = [

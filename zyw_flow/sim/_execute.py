@@ -7,127 +7,24 @@ order they finish: results are put in (arm, replication) order before anything i
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from zyw_flow._errors import TemplateError
-from zyw_flow._yaml import read_yaml_file
-from zyw_flow.compile import CompiledCampaign, compile_campaign
-from zyw_flow.resolve import resolve
-from zyw_flow.resolve._load import build_template
+from zyw_flow.sim import _outputs
 from zyw_flow.sim._errors import SimulationError
 from zyw_flow.sim._metrics import aggregate, compare
-from zyw_flow.sim._overrides import Override, apply_overrides, explain, overrides_json
-from zyw_flow.sim._profile import Profile, load_profile
+from zyw_flow.sim._overrides import overrides_json
 from zyw_flow.sim._runner import RepResult, run_replication
-from zyw_flow.sim._units import UnitTree, generate_units
-from zyw_flow.template import find_template
+from zyw_flow.sim._spec import Simulation, compile_arm
 
-__all__ = ["SimResult", "Simulation", "compile_arm", "run_simulation"]
+__all__ = ["SimResult", "run_simulation", "run_task", "summarise"]
 
 Progress = Callable[[int, int], None]
-
-
-@attrs.frozen
-class Simulation:
-    """What to simulate.
-
-    Attributes:
-        template: a bundled template id or a path.
-        units: the unit tree (:func:`generate_units`, :func:`read_units_csv`) or a count.
-        profile: a :class:`Profile`, a bundled profile id or a profile file.
-        seed: the root of every random draw.
-        runs: replications per arm.
-        params: template parameters.
-        overrides: template values set for every arm (:class:`Override` or ``"path=value"``).
-        sweep: one list of values per swept path; the arms are their combinations, in order
-            (``[["escalation[2].after=3", "escalation[2].after=5"]]``: two arms).
-        evaluate: record scores and finalise the evaluation (when the template scores and
-            the profile has scores).
-        accept: ``needed`` or ``all`` (see :func:`zyw_flow.sim.run_replication`).
-    """
-
-    template: str
-    units: UnitTree = attrs.field(converter=lambda u: generate_units(u) if isinstance(u, int)
-                                  else u)  # fmt: skip
-    profile: Profile = attrs.field(converter=load_profile, default="seed004")
-    seed: int = 0
-    runs: int = 1
-    params: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
-    overrides: tuple[Override, ...] = attrs.field(default=(), converter=lambda v: tuple(
-        _as_override(o) for o in v))  # fmt: skip
-    sweep: tuple[tuple[Override, ...], ...] = attrs.field(default=(), converter=lambda v: tuple(
-        tuple(_as_override(o) for o in values) for values in v))  # fmt: skip
-    evaluate: bool = True
-    accept: str = "needed"
-
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.runs, bool) or not isinstance(self.runs, int) or self.runs < 1:
-            raise SimulationError(f"runs must be a whole number ≥ 1, not {self.runs!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise SimulationError(f"the seed must be a whole number ≥ 0, not {self.seed!r}")
-        if self.accept not in ("needed", "all"):
-            raise SimulationError(f"accept must be 'needed' or 'all', not {self.accept!r}")
-
-    @property
-    def arms(self) -> tuple[tuple[Override, ...], ...]:
-        """Each arm's overrides: the common ones, then one value of each swept path."""
-        arms: list[tuple[Override, ...]] = [()]
-        for values in self.sweep:
-            arms = [a + (v,) for a in arms for v in values]
-        return tuple(self.overrides + a for a in arms)
-
-    def arm_overrides(self, arm: int) -> tuple[Override, ...]:
-        return self.arms[arm]
-
-    def fingerprint(self) -> str:
-        """A digest of everything that decides the results (for ``resume``)."""
-        prof = attrs.evolve(self.profile, file="", lines={})
-        blob = json.dumps(
-            [self.template, sorted(self.params.items()), list(self.units.ids),
-             list(self.units.parents), list(self.units.groups), list(self.units.kinds),
-             repr(prof), self.seed, self.runs,
-             [[(o.path, o.text) for o in a] for a in self.arms], self.evaluate, self.accept],
-            ensure_ascii=False, default=str,
-        )  # fmt: skip
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def _as_override(o: Override | str) -> Override:
-    from zyw_flow.sim._overrides import parse_override
-
-    return o if isinstance(o, Override) else parse_override(o)
-
-
-@lru_cache(maxsize=32)
-def _compile(template: str, params: tuple[tuple[str, Any], ...],
-             overrides: tuple[Override, ...]) -> CompiledCampaign:  # fmt: skip
-    found = find_template(template)
-    doc = apply_overrides(read_yaml_file(found.path), overrides, template)
-    try:
-        return compile_campaign(resolve(build_template(doc, dict(params))))
-    except TemplateError as exc:
-        raise explain(exc, overrides) from None
-
-
-def compile_arm(sim: Simulation, arm: int) -> CompiledCampaign:
-    """The campaign of one arm, compiled once per process.
-
-    Raises:
-        SimulationError: an override names a path the template does not have.
-        TemplateError: the template, with the overrides, has problems (each located, the
-            message naming the overrides).
-    """
-    params = tuple(sorted((str(k), v) for k, v in sim.params.items()))
-    return _compile(sim.template, params, sim.arm_overrides(arm))
 
 
 def run_task(sim: Simulation, arm: int, rep: int) -> RepResult:
@@ -216,14 +113,16 @@ def _run_dask(sim: Simulation, todo: list[tuple[int, int]], scheduler: Any) -> I
         raise SimulationError("--scheduler needs dask[distributed] installed") from None
     own = isinstance(scheduler, str)
     try:
-        client = distributed.Client(scheduler) if own else scheduler
+        make: Any = distributed.Client
+        client = make(scheduler) if own else scheduler
     except OSError as exc:
         raise SimulationError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     try:
         shared = client.scatter(sim, broadcast=True)
         futures = client.map(run_task, [shared] * len(todo), [a for a, _ in todo],
                              [r for _, r in todo], pure=False)  # fmt: skip
-        for f in distributed.as_completed(futures):
+        completed: Any = distributed.as_completed
+        for f in completed(futures):
             yield f.result()
     finally:
         if own:
@@ -264,8 +163,6 @@ def run_simulation(
             sim.profile.classes(g)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SimulationError(f"workers must be a whole number ≥ 1, not {workers!r}")
-    from zyw_flow.sim import _outputs
-
     folder = None if out is None else Path(out)
     done: dict[tuple[int, int], RepResult] = {}
     if folder is not None:

@@ -14,10 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zyw_flow.sim._errors import SimulationError
+from zyw_flow.sim._report import write_report
 from zyw_flow.sim._runner import RepResult
 
 if TYPE_CHECKING:
-    from zyw_flow.sim._execute import Simulation
+    from zyw_flow.sim._spec import Simulation
 
 __all__ = ["prepare", "write_outputs", "write_part"]
 
@@ -116,6 +117,4 @@ def write_outputs(
         pq.write_table(pa.concat_tables(units), folder / "units.parquet")
         pq.write_table(pa.concat_tables(daily), folder / "daily.parquet")
     if report:
-        from zyw_flow.sim._report import write_report
-
         write_report(folder / "report.html", sim, summary, results)

@@ -112,7 +112,7 @@ def _coerce(old: Any, new: Any) -> Any:
 def _apply(data: Any, override: Override, template: str) -> str:
     segments = parse_path(override.path)
     node = data
-    done: list[str] = []
+    done: list[str | int] = []
 
     def where() -> str:
         return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in done).lstrip(".")

@@ -13,18 +13,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zyw_flow.sim._runner import RepResult
+from zyw_flow.sim._spec import compile_arm
 
 if TYPE_CHECKING:
-    from zyw_flow.sim._execute import Simulation
+    from zyw_flow.sim._spec import Simulation
 
 __all__ = ["render_report", "write_report"]
 
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "font-src data:; img-src data:"
+)
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; font-src data:; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="@CSP@">
 <title>@TITLE@</title>
 <style>
 @FONT@
@@ -135,8 +140,6 @@ def _table(summary: Mapping[str, Any], names: Sequence[str]) -> str:
 
 def render_report(sim: Simulation, summary: Mapping[str, Any], results: Sequence[RepResult]) -> str:
     """The report page as HTML text."""
-    from zyw_flow.sim._execute import compile_arm
-
     compiled = compile_arm(sim, 0)
     steps = {d.id: d.title for d in compiled.steps}
     phases = {p.id: p.title for p in compiled.resolved.phases}
@@ -150,7 +153,12 @@ def render_report(sim: Simulation, summary: Mapping[str, Any], results: Sequence
     for r in first:
         t = r.daily
         for day, phase, step, owed, over, done in zip(
-            t["day"], t["phase"], t["step"], t["owed"], t["overdue"], t["on_time_so_far"],
+            t["day"],
+            t["phase"],
+            t["step"],
+            t["owed"],
+            t["overdue"],
+            t["on_time_so_far"],
             strict=True,
         ):
             i = pos[day]
@@ -180,13 +188,13 @@ def render_report(sim: Simulation, summary: Mapping[str, Any], results: Sequence
     title = f"{compiled.resolved.title} — 模拟报告 (simulation)"
     subtitle = (
         f"{summary['units']} 个单位 units · {summary['runs']} 次重复 runs · seed "
-        f"{summary['seed']} · 行为画像 profile {summary['profile']} · "
-        + " / ".join(names)
+        f"{summary['seed']} · 行为画像 profile {summary['profile']} · " + " / ".join(names)
     )
     table = _table(summary, names)
     page = _PAGE
     text = page + title + subtitle + payload + table
     parts = {
+        "@CSP@": _CSP,
         "@TITLE@": html.escape(title),
         "@SUBTITLE@": html.escape(subtitle),
         "@FONT@": _font_face(text),

@@ -20,11 +20,12 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from statistics import NormalDist
 from typing import Any
 
 import attrs
+
 from zyw_flow._errors import CampaignError, ZywFlowError
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.runtime import Campaign
@@ -96,7 +97,7 @@ class _Clock:
         self.cal = compiled.calendar
         self.zone = compiled.zone
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one clock per replication
+    @cache  # noqa: B019 - one clock per replication
     def midnight(self, o: int) -> int:
         d = dt.date.fromordinal(o)
         local = dt.datetime(d.year, d.month, d.day, tzinfo=self.zone)
@@ -105,11 +106,11 @@ class _Clock:
     def at(self, o: int, hour: int) -> int:
         return self.midnight(o) + hour * _HOUR
 
-    @lru_cache(maxsize=None)  # noqa: B019
+    @cache  # noqa: B019
     def add(self, o: int, n: int) -> int:
         return self.cal.add_workdays(dt.date.fromordinal(o), n).toordinal()
 
-    @lru_cache(maxsize=None)  # noqa: B019
+    @cache  # noqa: B019
     def workday_on_or_after(self, o: int) -> int:
         return self.cal.next_workday(dt.date.fromordinal(o)).toordinal()
 
@@ -117,7 +118,7 @@ class _Clock:
         local = dt.datetime.fromtimestamp(us / 1_000_000, tz=self.zone)
         return local.date().toordinal()
 
-    @lru_cache(maxsize=None)  # noqa: B019
+    @cache  # noqa: B019
     def instant(self, us: int) -> dt.datetime:
         return dt.datetime.fromtimestamp(us // 1_000_000, tz=self.zone).replace(
             microsecond=us % 1_000_000
@@ -213,9 +214,7 @@ def run_replication(
 
     # What the engine says each unit owes, and who submits each step.
     index = compiled.step_index
-    member_steps = {
-        s for s, d in enumerate(steps) if "member" in d.submit and d.due is not None
-    }
+    member_steps = {s for s, d in enumerate(steps) if "member" in d.submit and d.due is not None}
     inspect_steps = {
         s for s, d in enumerate(steps)
         if "inspector" in d.submit and "member" not in d.submit
@@ -236,16 +235,14 @@ def run_replication(
     due_day = {s: clock.day_of(compiled.due_us[s]) for s in member_steps}
     open_day = {s: clock.day_of(compiled.opens_us[s]) for s in range(len(steps))}
     close_us = compiled.closes_us
-    esc_day = {
-        s: [clock.day_of(t) for t in compiled.escalation_us[s]] for s in member_steps
-    }
+    esc_day = {s: [clock.day_of(t) for t in compiled.escalation_us[s]] for s in member_steps}
     phase_days: dict[int, list[int]] = {}
     for s in inspect_steps:
         p = compiled.step_phase[s]
-        a = clock.day_of(compiled.phase_start_us[p])
-        b = clock.day_of(compiled.phase_end_us[p])
-        days = [o for o in range(a, b + 1) if clock.workday_on_or_after(o) == o]
-        phase_days[s] = days or [a]
+        lo = clock.day_of(compiled.phase_start_us[p])
+        hi = clock.day_of(compiled.phase_end_us[p])
+        days = [o for o in range(lo, hi + 1) if clock.workday_on_or_after(o) == o]
+        phase_days[s] = days or [lo]
     items = _leaf_items(compiled) if evaluate and profile.scores else []
     sources = compiled.resolved.template.findings.sources
     source = "inspection" if "inspection" in sources else (sources[0] if sources else "inspection")
@@ -294,7 +291,7 @@ def run_replication(
                     act.append((clock.at(fix, _SUBMIT_H), _FIX, s, i, k))
                     act.append((clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k))
         if items and not is_person and units.kinds[i] == "unit":
-            values = []
+            values: list[float] = []
             for j, (ind, _p, _g, top) in enumerate(items):
                 spec = b.score_of(ind)
                 if spec is None:

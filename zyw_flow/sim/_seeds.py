@@ -12,6 +12,7 @@ words are exactly ``SeedSequence``'s.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -48,8 +49,9 @@ class _Hash:
 
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
-    return r ^ (r >> np.uint32(16))
+    r: Any = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
+    out: np.ndarray = r ^ (r >> np.uint32(16))
+    return out
 
 
 def unit_words(seed: int, rep: int, units: int, n: int, start: int = 0) -> np.ndarray:

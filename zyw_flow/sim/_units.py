@@ -112,8 +112,7 @@ def read_units_csv(source: str | Path) -> UnitTree:
         parent = (row.get("parent") or "").strip() or None
         if parent is not None and parent not in seen:
             raise SimulationError(
-                f"{path}:{line}: unit {uid!r} names parent {parent!r}, which is not listed "
-                "above it"
+                f"{path}:{line}: unit {uid!r} names parent {parent!r}, which is not listed above it"
             )
         kind = (row.get("kind") or "").strip() or "unit"
         if kind not in ("unit", "person"):
