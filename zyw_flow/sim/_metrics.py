@@ -26,9 +26,9 @@ def _t975(df: int) -> float:
 def ci95(values: Sequence[float]) -> dict[str, Any]:
     """``{"mean", "ci95": [lo, hi]}`` of replication values (Student t; one value: a point)."""
     n = len(values)
+    if all(v == values[0] for v in values):  # exact: a constant is its own mean
+        return {"mean": values[0], "ci95": [values[0], values[0]]}
     mean = math.fsum(values) / n
-    if n < 2:
-        return {"mean": mean, "ci95": [mean, mean]}
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
     half = _t975(n - 1) * math.sqrt(var / n)
     return {"mean": mean, "ci95": [mean - half, mean + half]}

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from zyw_flow._errors import Problem
+from zyw_flow._errors import Problem, TemplateError
 from zyw_flow._yaml import Document, join, read_yaml, read_yaml_file
 from zyw_flow.sim._errors import ProfileError
 from zyw_flow.template._build import schema_problems
@@ -174,11 +174,13 @@ def _meaning(doc: Document) -> list[Problem]:
         out.append(doc.problem("groups", "give either `classes` or `groups`, not both"))
     if "classes" not in data and "groups" not in data:
         out.append(doc.problem("", "a profile needs `classes` (or `groups` of classes)"))
-    lists = []
+    lists: list[tuple[str, Any]] = []
     if isinstance(data.get("classes"), list):
         lists.append(("classes", data["classes"]))
-    for g, spec in (data.get("groups") or {}).items():
-        lists.append((join(join("groups", g), "classes"), spec["classes"]))
+    groups = data.get("groups")
+    for g, spec in groups.items() if isinstance(groups, dict) else ():
+        if isinstance(spec, dict):
+            lists.append((join(join("groups", g), "classes"), spec.get("classes")))
 
     def chance(path: str, v: Any) -> None:
         if v is not None and not 0 <= v <= 1:
@@ -191,48 +193,51 @@ def _meaning(doc: Document) -> list[Problem]:
 
     for base, classes in lists:
         seen: dict[str, str] = {}
-        for i, c in enumerate(classes):
+        for i, c in enumerate(classes if isinstance(classes, list) else ()):
             p = join(base, i)
-            if c["id"] in seen:
-                out.append(doc.problem(join(p, "id"), f"duplicate class id {c['id']!r} "
-                                       f"(also at {seen[c['id']]})"))  # fmt: skip
-            seen[c["id"]] = p
-            if c["share"] <= 0:
-                out.append(doc.problem(join(p, "share"), f"a share must be positive, not "
-                                       f"{c['share']!r}"))  # fmt: skip
-            sub = c.get("submit") or {}
-            ordered(join(join(p, "submit"), "days"), sub.get("days"))
-            chance(join(join(p, "submit"), "never"), sub.get("never"))
-            ret = c.get("returned") or {}
-            chance(join(join(p, "returned"), "chance"), ret.get("chance"))
-            ordered(join(join(p, "returned"), "rework_days"), ret.get("rework_days"))
-            rw = ret.get("rework_days")
-            if rw is not None and min(rw if isinstance(rw, list) else [rw]) < 0:
-                out.append(doc.problem(join(join(p, "returned"), "rework_days"),
-                                       "rework cannot take negative days"))  # fmt: skip
-            for level, v in (c.get("escalation") or {}).items():
-                chance(join(join(p, "escalation"), level), v)
-            fnd = c.get("findings") or {}
-            mean = fnd.get("per_inspection")
-            if mean is not None and not 0 <= mean <= 3:
-                out.append(doc.problem(join(join(p, "findings"), "per_inspection"),
-                                       f"the mean number of findings per inspection must lie "
-                                       f"between 0 and 3, not {mean!r}"))  # fmt: skip
-            ordered(join(join(p, "findings"), "rectify_days"), fnd.get("rectify_days"))
-            chance(join(join(p, "findings"), "never"), fnd.get("never"))
-            sc = c.get("scores") or {}
-            specs = [(join(p, "scores"), sc)] + [
-                (join(join(join(p, "scores"), "indicators"), k), v)
-                for k, v in (sc.get("indicators") or {}).items()
-            ]
-            for path, spec in specs:
-                m, sd = spec.get("mean"), spec.get("sd")
-                if m is not None and not 0 <= m <= 100:
-                    out.append(doc.problem(join(path, "mean"), f"a mean score is a percentage "
-                                           f"(0-100), not {m!r}"))  # fmt: skip
-                if sd is not None and sd < 0:
-                    out.append(doc.problem(join(path, "sd"), f"a standard deviation cannot be "
-                                           f"negative ({sd!r})"))  # fmt: skip
+            try:
+                if c["id"] in seen:
+                    out.append(doc.problem(join(p, "id"), f"duplicate class id {c['id']!r} "
+                                           f"(also at {seen[c['id']]})"))  # fmt: skip
+                seen[c["id"]] = p
+                if c["share"] <= 0:
+                    out.append(doc.problem(join(p, "share"), f"a share must be positive, not "
+                                           f"{c['share']!r}"))  # fmt: skip
+                sub = c.get("submit") or {}
+                ordered(join(join(p, "submit"), "days"), sub.get("days"))
+                chance(join(join(p, "submit"), "never"), sub.get("never"))
+                ret = c.get("returned") or {}
+                chance(join(join(p, "returned"), "chance"), ret.get("chance"))
+                ordered(join(join(p, "returned"), "rework_days"), ret.get("rework_days"))
+                rw = ret.get("rework_days")
+                if rw is not None and min(rw if isinstance(rw, list) else [rw]) < 0:
+                    out.append(doc.problem(join(join(p, "returned"), "rework_days"),
+                                           "rework cannot take negative days"))  # fmt: skip
+                for level, v in (c.get("escalation") or {}).items():
+                    chance(join(join(p, "escalation"), level), v)
+                fnd = c.get("findings") or {}
+                mean = fnd.get("per_inspection")
+                if mean is not None and not 0 <= mean <= 3:
+                    out.append(doc.problem(join(join(p, "findings"), "per_inspection"),
+                                           f"the mean number of findings per inspection must lie "
+                                           f"between 0 and 3, not {mean!r}"))  # fmt: skip
+                ordered(join(join(p, "findings"), "rectify_days"), fnd.get("rectify_days"))
+                chance(join(join(p, "findings"), "never"), fnd.get("never"))
+                sc = c.get("scores") or {}
+                specs = [(join(p, "scores"), sc)] + [
+                    (join(join(join(p, "scores"), "indicators"), k), v)
+                    for k, v in (sc.get("indicators") or {}).items()
+                ]
+                for path, spec in specs:
+                    m, sd = spec.get("mean"), spec.get("sd")
+                    if m is not None and not 0 <= m <= 100:
+                        out.append(doc.problem(join(path, "mean"), f"a mean score is a percentage "
+                                               f"(0-100), not {m!r}"))  # fmt: skip
+                    if sd is not None and sd < 0:
+                        out.append(doc.problem(join(path, "sd"), f"a standard deviation cannot be "
+                                               f"negative ({sd!r})"))  # fmt: skip
+            except (TypeError, KeyError, IndexError, AttributeError):
+                continue  # malformed: the schema has said where
     return out
 
 
@@ -240,10 +245,14 @@ def profile_document_problems(doc: Document) -> list[Problem]:
     """Every problem of a profile document (schema first, then meaning), located."""
     if not isinstance(doc.data, dict):
         return [doc.problem("", "a profile is a mapping with kind: profile, id, title, classes")]
-    problems = schema_problems(doc.data, _schema(), doc)
-    if problems:
-        return problems
-    return _meaning(doc)
+    problems = schema_problems(doc.data, _schema(), doc) + _meaning(doc)
+    seen: set[Problem] = set()
+    out = []
+    for p in sorted(problems, key=lambda p: (p.line or 0, p.path)):
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
 
 
 def _behaviour(c: Mapping[str, Any]) -> Behaviour:
@@ -309,10 +318,8 @@ def load_profile_text(text: str, *, file: str = "<string>") -> Profile:
     """
     try:
         doc = read_yaml(text, file)
-    except ProfileError:
-        raise
-    except Exception as exc:  # the YAML layer's TemplateError: keep its located problems
-        raise ProfileError(getattr(exc, "problems", ())) from None
+    except TemplateError as exc:  # the YAML layer's: keep its located problems
+        raise ProfileError(exc.problems) from None
     return profile_from_document(doc)
 
 
@@ -344,6 +351,6 @@ def load_profile(source: str | Path | Profile) -> Profile:
         doc = read_yaml_file(path)
     except OSError as exc:
         raise ProfileError([Problem(str(path), None, "", f"cannot read: {exc}")]) from None
-    except Exception as exc:
-        raise ProfileError(getattr(exc, "problems", ())) from None
+    except TemplateError as exc:
+        raise ProfileError(exc.problems) from None
     return profile_from_document(doc)

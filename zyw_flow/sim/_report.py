@@ -8,6 +8,7 @@ import html
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,9 +91,15 @@ def _asset(name: str) -> str:
 
 
 def _font_face(text: str) -> str:
+    return _face("".join(sorted(set(text))))
+
+
+@lru_cache(maxsize=8)
+def _face(chars: str) -> str:
+    """The @font-face of a subset cut to ``chars`` (cached: subsetting takes seconds)."""
     from zyw_flow._fonts import subset_font
 
-    data = base64.b64encode(subset_font(text, flavor="woff")).decode("ascii")
+    data = base64.b64encode(subset_font(chars, flavor="woff")).decode("ascii")
     return (
         "@font-face { font-family: 'ZywCJK'; font-style: normal; font-weight: 400; "
         f"src: url(data:font/woff;base64,{data}) format('woff'); }}"
