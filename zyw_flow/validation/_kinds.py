@@ -255,13 +255,16 @@ _REGISTRY: tuple[Kind, ...] = (
         _has("template", "script"),
         _check_scenario,
     ),
-    # Simulation profiles (zyw_flow.sim): recognised by their `kind: profile` only.
+    # Simulation profiles (zyw_flow.sim): behaviour classes, alone or per unit group.
     Kind(
         "profile",
         "simulation profile",
         "zyw_flow.validation",
         "profile.schema.json",
-        lambda d: False,
+        lambda d: (
+            ("classes" in d or "groups" in d)
+            and not any(k in d for k in ("phases", "steps", "indicators", "bands", "script"))
+        ),
         _check_profile,
     ),
 )
