@@ -151,10 +151,23 @@ def _leaf_items(compiled: CompiledCampaign) -> list[tuple[str, str | None, str |
 
 @attrs.define
 class _Plan:
-    """The actions of a replication: ``(instant, kind, step, unit, extra)``."""
+    """The actions of a replication, each one int (:func:`_key`), and the instant of each
+    unit's first submission of each step (``NEVER`` if none)."""
 
-    actions: list[tuple[int, int, int, int, int]] = attrs.field(factory=list)
-    first_submit: dict[tuple[int, int], int] = attrs.field(factory=dict)
+    actions: list[int] = attrs.field(factory=list)
+    first_submit: dict[int, list[int]] = attrs.field(factory=dict)
+
+    def add(self, t: int, kind: int, s: int, i: int, x: int) -> None:
+        self.actions.append(_key(t, kind, s, i, x))
+
+
+_NEVER = 1 << 62
+
+
+def _key(t: int, kind: int, s: int, i: int, x: int) -> int:
+    """An action as one int that sorts by instant, kind, step, unit: ``t`` µs, ``kind`` <
+    16, step ``s`` < 1024, unit ``i`` < 2**24, extra ``x`` < 4."""
+    return (t << 40) | (kind << 36) | (s << 26) | (i << 2) | x
 
 
 def _draw_class(classes: Sequence[Behaviour], u: float) -> int:
@@ -258,8 +271,7 @@ def run_replication(
     score_base = n_slots
     n_slots += len(items)
 
-    plan = _Plan()
-    act = plan.actions
+    plan = _Plan(first_submit={s: [_NEVER] * len(ids) for s in member_steps})
     klass: list[str] = []
     group_classes = {g: profile.classes(g) for g in set(units.groups)}
     score_rows: list[tuple[int, list[float]]] = []
@@ -282,14 +294,14 @@ def run_replication(
                 ib = base
                 days = phase_days[s]
                 o = days[min(len(days) - 1, int(r[ib] * len(days)))]
-                act.append((clock.at(o, _INSPECT_H), _INSPECT, s, i, 0))
+                plan.add(clock.at(o, _INSPECT_H), _INSPECT, s, i, 0)
                 for k in range(_poisson(r[ib + 1], b.findings_mean)):
-                    act.append((clock.at(o, _INSPECT_H) + 1_000_000 * (k + 1), _FINDING, s, i, k))
+                    plan.add(clock.at(o, _INSPECT_H) + 1_000_000 * (k + 1), _FINDING, s, i, k)
                     if r[ib + 3 + 2 * k] < b.rectify_never:
                         continue
                     fix = clock.add(o, _pick(r[ib + 2 + 2 * k], *b.rectify_days))
-                    act.append((clock.at(fix, _SUBMIT_H), _FIX, s, i, k))
-                    act.append((clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k))
+                    plan.add(clock.at(fix, _SUBMIT_H), _FIX, s, i, k)
+                    plan.add(clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k)
         if items and not is_person and units.kinds[i] == "unit":
             values: list[float] = []
             for j, (ind, _p, _g, top) in enumerate(items):
@@ -307,8 +319,8 @@ def run_replication(
     eval_day = clock.cal.previous_workday(dt.date.fromordinal(last_day)).toordinal()
     if score_rows:
         for i, _values in score_rows:
-            act.append((clock.at(eval_day, _SCORE_H), _SCORE, 0, i, 0))
-        act.append((clock.at(eval_day, _FINAL_H), _FINAL, 0, 0, 0))
+            plan.add(clock.at(eval_day, _SCORE_H), _SCORE, 0, i, 0)
+        plan.add(clock.at(eval_day, _FINAL_H), _FINAL, 0, 0, 0)
     scores = dict(score_rows)
 
     refused = _execute(c, plan, clock, steps, ids, member, items, scores, source)
@@ -317,7 +329,7 @@ def run_replication(
         + [t for ts in compiled.escalation_us for t in ts]
         + list(compiled.phase_end_us)
     )
-    last_action = max((a[0] for a in act), default=static_end)
+    last_action = (max(plan.actions) >> 40) if plan.actions else static_end
     end = max(static_end, last_action + 21 * 24 * _HOUR)
     c.tick(clock.instant(end))
     metrics, table = _read(c, compiled, units, klass, owed, member_steps, level_ids)
@@ -334,7 +346,6 @@ def _plan_step(
 ) -> int | None:  # fmt: skip
     """Plan one unit's submissions of one step; the day its last submission is accepted
     (or ``None`` if it is never accepted)."""
-    act = plan.actions
     earliest = opens
     for d in deps:
         if d is None:
@@ -357,40 +368,40 @@ def _plan_step(
     day = max(day, earliest)
     if closes is not None and clock.at(day, _SUBMIT_H) > closes:
         return None
-    plan.first_submit[(i, s)] = clock.at(day, _SUBMIT_H)
-    act.append((clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 0))
+    plan.first_submit[s][i] = clock.at(day, _SUBMIT_H)
+    plan.add(clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 0)
     if not reviewed:
         return day
     for round_ in range(2):
         review = clock.add(day, 1)
         if r[base + 2 + 2 * round_] < b.return_chance:
-            act.append((clock.at(review, _REVIEW_H), _RETURN, s, i, 0))
+            plan.add(clock.at(review, _REVIEW_H), _RETURN, s, i, 0)
             day = clock.add(review, _pick(r[base + 3 + 2 * round_], *b.rework_days))
             if closes is not None and clock.at(day, _SUBMIT_H) > closes:
                 return None
-            act.append((clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 1))
+            plan.add(clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 1)
             continue
         if accepts:
-            act.append((clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0))
+            plan.add(clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0)
         return review
     review = clock.add(day, 1)
     if accepts:
-        act.append((clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0))
+        plan.add(clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0)
     return review
 
 
-def _groups(actions: list[tuple[int, int, int, int, int]]) -> Iterator[
-    tuple[int, int, int, list[tuple[int, int]]]
-]:  # fmt: skip
+def _groups(actions: list[int]) -> Iterator[tuple[int, int, int, list[tuple[int, int]]]]:
+    """The actions in order, grouped by (instant, kind, step): the units and extras."""
     actions.sort()
     start = 0
     n = len(actions)
     while start < n:
-        t, kind, s = actions[start][:3]
+        head = actions[start] >> 26
         end = start
-        while end < n and actions[end][:3] == (t, kind, s):
+        while end < n and actions[end] >> 26 == head:
             end += 1
-        yield t, kind, s, [(a[3], a[4]) for a in actions[start:end]]
+        yield (head >> 14, (head >> 10) & 15, head & 1023,
+               [((a >> 2) & 0xFFFFFF, a & 3) for a in actions[start:end]])  # fmt: skip
         start = end
 
 
@@ -422,7 +433,8 @@ def _execute(
                         submitted.add((i, s))
                     except CampaignError:
                         refused += 1
-                        plan.first_submit.pop((i, s), None)
+                        if s in plan.first_submit:
+                            plan.first_submit[s][i] = _NEVER
             continue
         for i, x in who:
             uid = ids[i]
@@ -542,12 +554,11 @@ def _daily(
     """Per day: overdue steps per phase, on-time submissions so far per step (from the
     submissions the engine took, against the template's deadlines)."""
     steps = compiled.steps
-    never = 1 << 62
     subs: dict[int, list[int]] = {s: [] for s in member_steps}
     for i, mine in enumerate(owed):
         for s in mine:
             if s in member_steps:
-                subs[s].append(plan.first_submit.get((i, s), never))
+                subs[s].append(plan.first_submit[s][i])
     ends = [clock.midnight(o + 1) for o in range(first, last + 1)]
     out: dict[str, list[Any]] = {"day": [], "phase": [], "step": [], "owed": [], "overdue": [],
                                  "on_time_so_far": []}  # fmt: skip
