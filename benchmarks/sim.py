@@ -53,6 +53,7 @@ class BigResult:
     rss_growth: int
     peak: int
     evaluate: bool
+    split: dict[str, float]
 
 
 def _sim(units: int, runs: int, evaluate: bool) -> object:
@@ -72,7 +73,9 @@ def task_big(units: int, evaluate: bool) -> BigResult:
     start = time.perf_counter()
     res = run_task(sim, 0, 0)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
-    return BigResult(units, seconds, res.events, rss() - before, peak_rss(), evaluate)
+    return BigResult(
+        units, seconds, res.events, rss() - before, peak_rss(), evaluate, dict(res.split)
+    )
 
 
 @dataclass
@@ -133,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = ap.parse_args(argv)
     q = bool(args.quick)
-    big = args.units or (1_000 if q else BIG_UNITS)
-    reps = args.reps or (4 if q else REPS)
-    rep_units = args.rep_units or (100 if q else REP_UNITS)
-    eval_units = args.eval_units or (50 if q else 1_000)
+    big = args.units or (300 if q else BIG_UNITS)
+    reps = args.reps or (3 if q else REPS)
+    rep_units = args.rep_units or (50 if q else REP_UNITS)
+    eval_units = args.eval_units or (20 if q else 1_000)
     started = time.perf_counter()
     _say(f"zyw_flow simulation benchmarks — template {TEMPLATE}, profile {PROFILE}")
     for line in machine_info():
@@ -160,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bars.append(BARS["big"].figure(value, ok, quick=q,
                                        ratio=f"{n(r.events / r.seconds)} events/s"))  # fmt: skip
         rows.append(Figure("big run: cost per unit", f"{r.seconds / r.units * 1e6:,.0f} µs/unit"))
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in r.split.items())
+        rows.append(Figure("big run: where the time goes", parts))
         mem = f"{r.rss_growth / r.units:,.0f} B/unit / {fmt_bytes(r.peak)}"
         rows.append(Figure("big run: memory per simulated unit (RSS growth / peak RSS)", mem))
     e = spawned(task_big, eval_units, True)

@@ -118,16 +118,13 @@ class Profile:
         )
 
     def problem(self, path: str, message: str) -> Problem:
-        """A problem located at ``path`` of the profile's file."""
-        while path and path not in self.lines:
-            cut = max(path.rfind("."), path.rfind("["))
-            path_up = path[:cut] if cut > 0 else ""
-            if path_up == path:
-                break
-            if path_up in self.lines:
-                return Problem(self.file, self.lines[path_up], path, message)
-            path = path_up
-        return Problem(self.file, self.lines.get(path), path, message)
+        """A problem located at ``path`` of the profile's file (the line of ``path`` or of
+        its nearest ancestor that has one)."""
+        up = path
+        while up and up not in self.lines:
+            cut = max(up.rfind("."), up.rfind("["))
+            up = up[:cut] if cut > 0 else ""
+        return Problem(self.file, self.lines.get(up), path, message)
 
     def check_levels(self, levels: tuple[str, ...], template: str) -> None:
         """Refuse escalation level ids the template does not have.

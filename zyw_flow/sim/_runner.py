@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -62,7 +63,8 @@ class RepResult:
         metrics: the replication's figures (see :func:`zyw_flow.sim.metric_names`).
         units: the per-unit table, column → values.
         daily: the per-day table, column → values.
-        events: events the campaign recorded; ``seconds`` the wall time of the run.
+        events: events the campaign recorded; ``seconds`` the wall time of the run, and
+            ``split`` its parts (enroll, owed, plan, run, read).
     """
 
     arm: int
@@ -72,6 +74,7 @@ class RepResult:
     daily: Mapping[str, list[Any]]
     events: int
     seconds: float = attrs.field(eq=False, default=0.0)
+    split: Mapping[str, float] = attrs.field(eq=False, factory=dict)
 
 
 def _pick(u: float, lo: int, hi: int) -> int:
@@ -204,8 +207,6 @@ def run_replication(
         accept: ``needed`` (the office accepts what another step depends on or a phase
             gate needs) or ``all`` (every submission it does not return).
     """
-    import time
-
     started = time.perf_counter()
     clock = _Clock(compiled)
     steps = compiled.steps
@@ -239,6 +240,8 @@ def run_replication(
         for gate in compiled.gate_steps:
             needed.update(gate)
     reviewed = {s for s, d in enumerate(steps) if d.review}
+    split = {"enroll": time.perf_counter() - started}
+    mark = time.perf_counter()
     owed: list[list[int]] = []
     for uid in ids:
         st = c.unit_status(uid).steps
@@ -271,6 +274,8 @@ def run_replication(
     score_base = n_slots
     n_slots += len(items)
 
+    split["owed"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     plan = _Plan(first_submit={s: [_NEVER] * len(ids) for s in member_steps})
     klass: list[str] = []
     group_classes = {g: profile.classes(g) for g in set(units.groups)}
@@ -323,7 +328,9 @@ def run_replication(
         plan.add(clock.at(eval_day, _FINAL_H), _FINAL, 0, 0, 0)
     scores = dict(score_rows)
 
-    refused = _execute(c, plan, clock, steps, ids, member, items, scores, source)
+    split["plan"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    refused, recorded = _execute(c, plan, clock, steps, ids, member, items, scores, source)
     static_end = max(
         [t for t in compiled.due_us if t is not None and t < 1 << 62]
         + [t for ts in compiled.escalation_us for t in ts]
@@ -332,11 +339,15 @@ def run_replication(
     last_action = (max(plan.actions) >> 40) if plan.actions else static_end
     end = max(static_end, last_action + 21 * 24 * _HOUR)
     c.tick(clock.instant(end))
-    metrics, table = _read(c, compiled, units, klass, owed, member_steps, level_ids)
+    split["run"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    metrics, table = _read(c, compiled, units, owed, member_steps, level_ids, recorded)
     metrics["refused"] = refused
     daily = _daily(plan, clock, compiled, owed, member_steps, first_day, clock.day_of(end))
     table["class"] = klass
-    return RepResult(arm, rep, metrics, table, daily, c.cursor, time.perf_counter() - started)
+    split["read"] = time.perf_counter() - mark
+    return RepResult(arm, rep, metrics, table, daily, c.cursor, time.perf_counter() - started,
+                     split)  # fmt: skip
 
 
 def _plan_step(
@@ -409,8 +420,9 @@ def _execute(
     c: Campaign, plan: _Plan, clock: _Clock, steps: Sequence[Any], ids: Sequence[str],
     member: Mapping[str, str], items: Sequence[tuple[str, str | None, str | None, float]],
     scores: Mapping[int, list[float]], source: str,
-) -> int:  # fmt: skip
-    """Play the plan through the campaign, in time order; how many actions were refused."""
+) -> tuple[int, set[str]]:  # fmt: skip
+    """Play the plan through the campaign, in time order: how many actions were refused,
+    and the steps of the findings the inspection group recorded."""
     refused = 0
     findings: dict[tuple[int, int, int], str] = {}
     submitted: set[tuple[int, int]] = set()
@@ -467,14 +479,16 @@ def _execute(
                     c.finalize_evaluation(actor="sim:office", at=at)
             except CampaignError:
                 refused += 1
-    return refused
+    return refused, set(findings.values())
 
 
 def _read(
-    c: Campaign, compiled: CompiledCampaign, units: UnitTree, klass: Sequence[str],
-    owed: Sequence[Sequence[int]], member_steps: set[int], level_ids: tuple[str, ...],
+    c: Campaign, compiled: CompiledCampaign, units: UnitTree, owed: Sequence[Sequence[int]],
+    member_steps: set[int], level_ids: tuple[str, ...], recorded: set[str],
 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:  # fmt: skip
-    """The replication's figures, read off the engine's final statuses."""
+    """The replication's figures, read off the engine's final statuses: the steps the units
+    owed and submit, and the findings the simulation recorded (not, say, the 诫勉 written
+    report the evaluation orders, which no profile plans)."""
     steps = compiled.steps
     scheme = compiled.schemes.get("units")
     esc = dict.fromkeys(level_ids, 0)
@@ -492,7 +506,7 @@ def _read(
         mine = {steps[s].id for s in owed[i] if s in member_steps}
         n_owed = n_on = n_over = top = n_f = n_fc = 0
         for sid, ss in st.steps.items():
-            finding = sid.startswith("finding-")
+            finding = sid in recorded
             if sid not in mine and not finding:
                 continue
             on = ss.status in _SOLID and not ss.late
