@@ -229,6 +229,7 @@ def run_replication(
     # What the engine says each unit owes, and who submits each step.
     index = compiled.step_index
     member_steps = {s for s, d in enumerate(steps) if "member" in d.submit and d.due is not None}
+    undated = {s for s, d in enumerate(steps) if "member" in d.submit and d.due is None}
     inspect_steps = {
         s for s, d in enumerate(steps)
         if "inspector" in d.submit and "member" not in d.submit
@@ -249,9 +250,12 @@ def run_replication(
 
     # Per-step constants.
     due_day = {s: clock.day_of(compiled.due_us[s]) for s in member_steps}
+    for s in undated:  # no deadline: handed in around the end of its phase, never late
+        due_day[s] = clock.day_of(compiled.phase_end_us[compiled.step_phase[s]])
     open_day = {s: clock.day_of(compiled.opens_us[s]) for s in range(len(steps))}
     close_us = compiled.closes_us
     esc_day = {s: [clock.day_of(t) for t in compiled.escalation_us[s]] for s in member_steps}
+    esc_day.update((s, []) for s in undated)
     phase_days: dict[int, list[int]] = {}
     for s in inspect_steps:
         p = compiled.step_phase[s]
@@ -265,7 +269,7 @@ def run_replication(
     slot: dict[int, int] = {}
     n_slots = 1
     for s in range(len(steps)):
-        if s in member_steps:
+        if s in member_steps or s in undated:
             slot[s] = n_slots
             n_slots += _STEP_SLOTS + len(levels)
         elif s in inspect_steps:
@@ -288,7 +292,7 @@ def run_replication(
         accepted_day: dict[int, int | None] = {}
         for s in owed[i]:
             base = slot.get(s, 0)
-            if s in member_steps and has_member:
+            if (s in member_steps or s in undated) and has_member:
                 day = _plan_step(
                     plan, clock, b, r, base, s, i, due_day[s], open_day[s], esc_day[s],
                     close_us[s], levels, s in reviewed, accept == "all" or s in needed,
@@ -379,7 +383,8 @@ def _plan_step(
     day = max(day, earliest)
     if closes is not None and clock.at(day, _SUBMIT_H) > closes:
         return None
-    plan.first_submit[s][i] = clock.at(day, _SUBMIT_H)
+    if s in plan.first_submit:
+        plan.first_submit[s][i] = clock.at(day, _SUBMIT_H)
     plan.add(clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 0)
     if not reviewed:
         return day
@@ -495,16 +500,19 @@ def _read(
     sanctions = {sd.id: 0 for sd in compiled.sanctions}
     grades = {band.id: 0 for band in scheme.bands} if scheme is not None else {}
     per_step = {steps[s].id: [0, 0] for s in sorted(member_steps)}
+    by_members = {d.id for d in steps if "member" in d.submit}
     owed_total = on_time_total = overdue_total = 0
     f_open = f_closed = f_on_time = 0
     cols: dict[str, list[Any]] = {k: [] for k in (
-        "unit", "group", "owed", "on_time", "overdue", "max_escalation", "findings",
-        "findings_closed", "sanctions", "score", "grade",
+        "unit", "group", "steps", "handed_in", "owed", "on_time", "overdue", "max_escalation",
+        "findings", "findings_closed", "sanctions", "score", "grade",
     )}  # fmt: skip
     for i, uid in enumerate(units.ids):
         st = c.unit_status(uid)
         mine = {steps[s].id for s in owed[i] if s in member_steps}
         n_owed = n_on = n_over = top = n_f = n_fc = 0
+        template_steps = [ss for sid, ss in st.steps.items() if sid in compiled.step_index]
+        handed_in = sum(ss.status in _SOLID for ss in template_steps if ss.step in by_members)
         for sid, ss in st.steps.items():
             finding = sid in recorded
             if sid not in mine and not finding:
@@ -535,7 +543,8 @@ def _read(
         f_open += n_f
         f_closed += n_fc
         for key, value in (
-            ("unit", uid), ("group", units.groups[i]), ("owed", n_owed), ("on_time", n_on),
+            ("unit", uid), ("group", units.groups[i]), ("steps", len(template_steps)),
+            ("handed_in", handed_in), ("owed", n_owed), ("on_time", n_on),
             ("overdue", n_over), ("max_escalation", top), ("findings", n_f),
             ("findings_closed", n_fc), ("sanctions", len(st.sanctions)),
             ("score", st.score), ("grade", st.grade),
