@@ -218,6 +218,17 @@ class TestSanity:
         assert m["overdue_steps"]["mean"] == 0.0
         assert all(v["mean"] == 0.0 for v in m["escalations"].values())
 
+    @pytest.mark.parametrize(
+        ("template", "params"),
+        [("daqing-zuofeng-2011", {}), ("health-zhiyong", {"year": 2015}),
+         ("tianshui-xiaoneng-2012", {}), ("zaoyang-nengli", {"year": 2015})],
+    )  # fmt: skip
+    def test_every_bundled_template(self, template: str, params: dict[str, int]) -> None:
+        """Each bundled campaign runs with nothing refused; punctual units are on time."""
+        result = run_simulation(Simulation(template, units=8, profile="punctual", params=params))
+        assert result.results[0].metrics["refused"] == 0
+        assert metrics(result)["on_time_rate"]["mean"] == 1.0
+
     def test_owed_steps_from_the_engine(self) -> None:
         """What a unit owes is what the engine says: the 省局 report is owed by the city
         bureau (the root) alone, and only the city hands it in; nothing is refused."""

@@ -257,10 +257,12 @@ def run_replication(
     esc_day = {s: [clock.day_of(t) for t in compiled.escalation_us[s]] for s in member_steps}
     esc_day.update((s, []) for s in undated)
     phase_days: dict[int, list[int]] = {}
-    for s in inspect_steps:
+    for s in inspect_steps:  # a working day from its opening to its deadline or phase end
         p = compiled.step_phase[s]
-        lo = clock.day_of(compiled.phase_start_us[p])
+        lo = max(clock.day_of(compiled.phase_start_us[p]), open_day[s])
         hi = clock.day_of(compiled.phase_end_us[p])
+        if steps[s].due is not None:
+            hi = min(hi, clock.day_of(compiled.due_us[s]))
         days = [o for o in range(lo, hi + 1) if clock.workday_on_or_after(o) == o]
         phase_days[s] = days or [lo]
     items = _leaf_items(compiled) if evaluate and profile.scores else []
