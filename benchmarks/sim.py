@@ -29,7 +29,7 @@ from benchmarks._harness import (
     spawned,
 )
 
-__all__ = ["BARS", "BigResult", "RepsResult", "main", "task_big", "task_serial"]
+__all__ = ["BARS", "BigResult", "main", "task_big", "task_serial"]
 
 PROFILE = "seed004"
 BIG_UNITS = 100_000
@@ -78,16 +78,6 @@ def task_big(units: int, evaluate: bool) -> BigResult:
     )
 
 
-@dataclass
-class RepsResult:
-    reps: int
-    units: int
-    serial_seconds: float
-    cluster_seconds: float
-    same: bool
-    events: int
-
-
 def task_serial(reps: int, units: int) -> tuple[float, str]:
     """The replications serially in this process: seconds and the summary's JSON."""
     import json
@@ -99,13 +89,20 @@ def task_serial(reps: int, units: int) -> tuple[float, str]:
     return time.perf_counter() - start, json.dumps(out.summary)
 
 
-def _cluster(reps: int, units: int) -> tuple[float, str, int]:
+def _interleaved(reps: int, units: int, rounds: int) -> tuple[float, float, bool, int]:
+    """Serial (a fresh interpreter) and the LocalCluster in alternation, ``rounds`` times
+    over a share of the replications, so that both see the same load: total serial
+    seconds, total cluster seconds, whether every pair of summaries was equal, events."""
     import json
 
     import distributed
 
     from zyw_flow.sim import run_simulation
 
+    shares = [reps // rounds + (1 if i < reps % rounds else 0) for i in range(rounds)]
+    serial = cluster_s = 0.0
+    same = True
+    events = 0
     with (
         distributed.LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
@@ -113,11 +110,18 @@ def _cluster(reps: int, units: int) -> tuple[float, str, int]:
         distributed.Client(cluster) as client,
     ):
         client.run(lambda: __import__("zyw_flow.sim"))  # workers import before the clock
-        start = time.perf_counter()
-        out = run_simulation(_sim(units, reps, False), scheduler=client)  # type: ignore[arg-type]
-        seconds = time.perf_counter() - start
-    events = sum(r.events for r in out.results)
-    return seconds, json.dumps(out.summary), events
+        for share in (s for s in shares if s):
+            got = spawned(task_serial, share, units)
+            if got is None:
+                raise RuntimeError("the serial run failed")
+            start = time.perf_counter()
+            out = run_simulation(_sim(units, share, False), scheduler=client)  # type: ignore[arg-type]
+            cluster_s += time.perf_counter() - start
+            serial += got[0]
+            same = same and got[1] == json.dumps(out.summary)
+            events += sum(r.events for r in out.results)
+            _say(f"  round of {share}: serial {got[0]:.1f} s, cluster {cluster_s:.1f} s so far")
+    return serial, cluster_s, same, events
 
 
 def _say(text: str) -> None:
@@ -176,19 +180,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                            f"{e.seconds:.1f} s, {e.seconds / e.units * 1e3:,.1f} ms/unit, "
                            f"{e.events:,} events"))  # fmt: skip
 
-    serial = spawned(task_serial, reps, rep_units)
     try:
-        cluster = _cluster(reps, rep_units)
+        inter = _interleaved(reps, rep_units, 1 if q else 2)
     except Exception as exc:  # a measurement, not a test: report and go on
         _say(f"!! LocalCluster run failed: {exc!r}")
-        cluster = None
-    if serial is None or cluster is None:
+        inter = None
+    if inter is None:
         failures.append("cluster")
         bars.append(BARS["cluster"].failed())
     else:
-        ratio = serial[0] / cluster[0]
-        same = serial[1] == cluster[1]
-        _say(f"{reps} × {size(rep_units)}: serial {serial[0]:.1f} s, cluster {cluster[0]:.1f} s")
+        serial_s, cluster_s, same, events = inter
+        ratio = serial_s / cluster_s
+        _say(f"{reps} × {size(rep_units)}: serial {serial_s:.1f} s, cluster {cluster_s:.1f} s")
         value = f"{ratio:.2f}× ({reps} × {size(rep_units)} units; summaries equal: " + (
             "yes)" if same else "NO)"
         )
@@ -196,9 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         full = reps == REPS and rep_units == REP_UNITS
         bars.append(BARS["cluster"].figure(
             value, ok if (full or q) else None, quick=q,
-            ratio=f"serial {serial[0]:.1f} s / cluster {cluster[0]:.1f} s",
+            ratio=f"serial {serial_s:.1f} s / cluster {cluster_s:.1f} s",
         ))  # fmt: skip
-        rows.append(Figure("cluster run: events/s", f"{n(cluster[2] / cluster[0])}"))
+        rows.append(Figure("cluster run: events/s", f"{n(events / cluster_s)}"))
 
     _say("")
     figures = bars + rows
