@@ -298,7 +298,8 @@ def run_replication(
                 day = _plan_step(
                     plan, clock, b, r, base, s, i, due_day[s], open_day[s], esc_day[s],
                     close_us[s], levels, s in reviewed, accept == "all" or s in needed,
-                    [accepted_day.get(index[a]) for a in steps[s].after if a in index],
+                    [accepted_day[index[a]] for a in steps[s].after
+                     if index.get(a) in accepted_day],  # what it depends on and owes
                 )  # fmt: skip
                 accepted_day[s] = day
             elif s in inspect_steps and not is_person:
