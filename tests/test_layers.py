@@ -57,6 +57,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("store", frozenset({"zyw_flow.store"})),  # the journal port and its drivers
     ("runtime", frozenset({"zyw_flow.runtime"})),
     ("scenario", frozenset({"zyw_flow.scenario"})),
+    # simulation: runs the engine many times; validation checks its profile files
+    ("sim", frozenset({"zyw_flow.sim"})),
     # checks every kind of file (templates, schemes, scenarios) without running anything
     ("validation", frozenset({"zyw_flow.validation"})),
     # plots draw compiled campaigns and are drawn by the CLI, so they sit just below it

@@ -45,6 +45,7 @@ BUNDLED: list[tuple[Path, str]] = [
     *((p, "scenario") for p in sorted((TEMPLATES / "scenarios").glob("*.yaml"))),
     *((p, "scenario") for p in sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))),
     *((p, "campaign") for p in sorted((ROOT / "tests" / "templates" / "valid").glob("*.yaml"))),
+    *((p, "profile") for p in sorted((ROOT / "zyw_flow" / "sim" / "profiles").glob("*.yaml"))),
 ]
 
 _LINE_RE = re.compile(r"^(?P<line>-|\d+) (?P<path>\S*): (?P<warning>warning: )?(?P<message>.+)$")
@@ -100,8 +101,8 @@ class TestBundledFiles:
     """Every file the project ships validates `ok` as its own kind, without warnings."""
 
     def test_every_kind_is_covered(self) -> None:
-        """The bundled files include each kind that can be validated today."""
-        assert {kind for _, kind in BUNDLED} == set(KINDS) - {"profile"}
+        """The bundled files include each kind."""
+        assert {kind for _, kind in BUNDLED} == set(KINDS)
 
     @pytest.mark.parametrize(
         ("path", "kind"), BUNDLED, ids=[f"{k}:{p.parent.name}/{p.stem}" for p, k in BUNDLED]
@@ -199,7 +200,7 @@ def test_validate_reports_what_loading_reports(path: Path) -> None:
 class TestSchemaCommand:
     """`zyw-flow schema KIND` prints the shipped JSON Schema of a kind."""
 
-    @pytest.mark.parametrize("kind", [k for k in KINDS if k != "profile"])
+    @pytest.mark.parametrize("kind", KINDS)
     def test_prints_a_valid_schema(self, capsys: pytest.CaptureFixture[str], kind: str) -> None:
         """The output is the kind's Draft 2020-12 schema, as JSON."""
         code, out, _ = run(capsys, "schema", kind)
@@ -208,12 +209,6 @@ class TestSchemaCommand:
         assert printed == schema(kind) and out == schema_text(kind)
         jsonschema.Draft202012Validator.check_schema(printed)
         assert kind in printed["$id"]
-
-    def test_profile_has_no_schema_yet(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """Profiles are a known kind without a schema: a one-line error, exit 2."""
-        code, out, err = run(capsys, "schema", "profile")
-        assert (code, out) == (2, "")
-        assert "no schema for simulation profiles yet" in err
 
     def test_unknown_kind_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A kind that does not exist is refused by the parser (exit 2)."""

@@ -21,6 +21,7 @@ from zyw_flow.cli._console import Ui
 from zyw_flow.cli._keys import add_key_commands
 from zyw_flow.cli._relay import add_relay_command
 from zyw_flow.cli._replay import add_replay_commands
+from zyw_flow.cli._simulate import add_simulate_command
 from zyw_flow.cli._templates import add_template_commands
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNUSABLE", "build_parser", "error_lines", "main"]
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_campaign_commands(sub)
     add_relay_command(sub)  # `campaign relay`
     add_key_commands(sub)
+    add_simulate_command(sub)
     return parser
 
 

@@ -212,6 +212,12 @@ def _check_scenario(doc: Document, options: Options) -> tuple[list[Problem], lis
     return [*_by_line(own), *others], _by_line(warnings)
 
 
+def _check_profile(doc: Document, options: Options) -> tuple[list[Problem], list[Problem]]:
+    from zyw_flow.sim._profile import profile_document_problems
+
+    return profile_document_problems(doc), []
+
+
 def _has(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda data: all(k in data for k in keys)
 
@@ -249,15 +255,17 @@ _REGISTRY: tuple[Kind, ...] = (
         _has("template", "script"),
         _check_scenario,
     ),
-    # Hook: simulation profiles. When zyw_flow.simulation defines them, ship
-    # `profile.schema.json` and replace `None` with their checks.
+    # Simulation profiles (zyw_flow.sim): behaviour classes, alone or per unit group.
     Kind(
         "profile",
         "simulation profile",
         "zyw_flow.validation",
         "profile.schema.json",
-        lambda d: False,
-        None,
+        lambda d: (
+            ("classes" in d or "groups" in d)
+            and not any(k in d for k in ("phases", "steps", "indicators", "bands", "script"))
+        ),
+        _check_profile,
     ),
 )
 _BY_NAME = {k.name: k for k in _REGISTRY}

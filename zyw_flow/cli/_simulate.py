@@ -1,0 +1,132 @@
+"""``simulate``: run a campaign many times with a behaviour profile (``zyw_flow.sim``)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import Any
+
+from rich.table import Table
+
+from zyw_flow.cli._args import UsageError
+from zyw_flow.cli._console import Ui
+
+__all__ = ["add_simulate_command", "cmd_simulate"]
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(float(text)) if "e" in text.lower() else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    return value
+
+
+def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
+    from zyw_flow.sim import (
+        Simulation,
+        generate_units,
+        parse_override,
+        parse_sweep,
+        read_units_csv,
+        run_simulation,
+    )
+
+    if args.units is None and args.units_csv is None:
+        raise UsageError("simulate needs --units N (a generated tree) or --units-csv FILE")
+    units = read_units_csv(args.units_csv) if args.units_csv else generate_units(args.units)
+    sim = Simulation(
+        args.template,
+        units=units,
+        profile=args.profile,
+        seed=args.seed,
+        runs=args.runs,
+        params=args.param,
+        overrides=[parse_override(s) for s in args.set or ()],
+        sweep=[parse_sweep(s) for s in args.sweep or ()],
+        evaluate=not args.no_evaluation,
+        accept=args.accept,
+    )
+    with ui.progress() as bar:
+        task = bar.add_task("simulating", total=len(sim.arms) * sim.runs)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_simulation(
+            sim, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+            progress=progress, report=not args.no_report,
+        )  # fmt: skip
+    if args.json:
+        ui.json(result.summary)
+    else:
+        ui.out.print(summary_table(result.summary))
+        print(f"written to {args.out}: summary.json, units.parquet, daily.parquet"
+              + ("" if args.no_report else ", report.html"))  # fmt: skip
+    return 0
+
+
+def _cell(m: Mapping[str, Any]) -> str:
+    lo, hi = m["ci95"]
+    return f"{m['mean']:.4g} [{lo:.4g}, {hi:.4g}]"
+
+
+def summary_table(summary: Mapping[str, Any]) -> Table:
+    """The headline figures of each arm, side by side (mean [95 % CI])."""
+    table = Table(title=f"{summary['template']}: {summary['units']} units × {summary['runs']} "
+                  f"runs, seed {summary['seed']}, profile {summary['profile']}")  # fmt: skip
+    table.add_column("metric")
+    for i, arm in enumerate(summary["arms"]):
+        said = ", ".join(f"{k}={v}" for k, v in arm["overrides"].items())
+        table.add_column(f"arm {i + 1}" + (f"\n{said}" if said else ""), justify="right")
+    first = summary["arms"][0]["metrics"]
+    rows: list[tuple[str, list[str]]] = []
+    for key in ("on_time_rate", "overdue_steps", "findings_opened", "findings_closed"):
+        rows.append((key, [_cell(a["metrics"][key]) for a in summary["arms"]]))
+    for group in ("escalations", "sanctions", "grades"):
+        for k in first.get(group, {}):
+            rows.append((f"{group}.{k}", [_cell(a["metrics"][group][k]) for a in summary["arms"]]))
+    for name, cells in rows:
+        table.add_row(name, *cells)
+    return table
+
+
+def add_simulate_command(sub: Any) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="run a campaign many times with a behaviour profile; summary, tables, report",
+        description="Run TEMPLATE through the engine R times per arm with units behaving as "
+        "the profile says; writes DIR/summary.json, units.parquet, daily.parquet and "
+        "report.html.",
+    )
+    p.add_argument("template", help="bundled template id or path")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="template parameter")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override a template value for the run, e.g. "
+                   "findings.rectification_days=5 or escalation[2].after=4")  # fmt: skip
+    p.add_argument("--sweep", action="append", metavar="PATH=V1,V2,…",
+                   help="one arm per value (several --sweep: every combination); arms share "
+                   "their random numbers")  # fmt: skip
+    p.add_argument("--units", type=_count, help="units in a generated city → county → section tree")
+    p.add_argument(
+        "--units-csv", metavar="FILE", help="units from CSV (id,name,parent[,kind,group])"
+    )
+    p.add_argument("--runs", type=_count, default=1, help="replications per arm (default 1)")
+    p.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
+    p.add_argument("--profile", default="seed004",
+                   help="bundled profile (punctual, absent, seed004, district-organs, townships, "
+                   "villages) or a profile file; default seed004")  # fmt: skip
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_count, default=1, help="local worker processes")
+    where.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler, tcp://HOST:PORT")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the replications already finished in DIR")  # fmt: skip
+    p.add_argument("--no-evaluation", action="store_true",
+                   help="do not record scores or finalise the evaluation")  # fmt: skip
+    p.add_argument("--accept", choices=("needed", "all"), default="needed",
+                   help="which submissions the office accepts (default: what a dependency or "
+                   "a phase gate needs)")  # fmt: skip
+    p.add_argument("--no-report", action="store_true", help="skip report.html")
+    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+    p.set_defaults(func=cmd_simulate)

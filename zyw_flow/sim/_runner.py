@@ -1,0 +1,604 @@
+"""One replication: the real campaign, through the real engine, driven by a profile.
+
+Every random number of a replication comes from ``SeedSequence(seed, spawn_key=(rep, i))``
+for unit number ``i`` of the tree, in a fixed layout (one slot per purpose, per template
+step), never from anything that depends on the worker, the arm or the order of execution:
+a replication gives the same result serially, in a process pool or on a Dask cluster, and
+the arms of a sweep see the same draws (common random numbers).
+
+What units owe is read from the engine (``unit_status(unit).steps`` after enrollment); a
+step that a unit does not owe is never acted on. Actions are grouped by instant and step:
+submissions go through :meth:`~zyw_flow.Campaign.submit_many` (the bulk path), reviews,
+findings and scores through the single-call API. A batch the engine refuses as a whole is
+retried unit by unit, and what it still refuses is counted (``refused``), not hidden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from functools import cache
+from statistics import NormalDist
+from typing import Any
+
+import attrs
+
+from zyw_flow._errors import CampaignError, ZywFlowError
+from zyw_flow.compile import CompiledCampaign
+from zyw_flow.runtime import Campaign
+from zyw_flow.sim._profile import Behaviour, Profile
+from zyw_flow.sim._seeds import unit_uniforms
+from zyw_flow.sim._units import UnitTree
+
+__all__ = ["RepResult", "run_replication"]
+
+# Slot layout of a unit's random numbers (the words of its SeedSequence): slot 0 draws
+# its class; then, for each template step in order, a unit-submitted dated step takes
+# 6 + L slots (never, offset, return 1, rework 1, return 2, rework 2, one per escalation
+# level) and an inspection step 8 (day, count, then rectify days and never per finding);
+# then one slot per score.
+_STEP_SLOTS = 6
+_INSPECT_SLOTS = 2 + 3 * 2
+_MAX_FINDINGS = 3
+
+# Kinds of action, in the order they run at one instant.
+_INSPECT, _FINDING, _SUBMIT, _FIX, _RETURN, _ACCEPT, _VERIFY, _SCORE, _FINAL = range(9)
+
+_HOUR = 3_600_000_000
+_INSPECT_H, _SUBMIT_H, _REVIEW_H, _SCORE_H, _FINAL_H = 9, 10, 15, 16, 17
+
+_SOLID = ("submitted", "accepted")
+
+
+@attrs.frozen
+class RepResult:
+    """What one replication of one arm gives.
+
+    Attributes:
+        arm, rep: which arm of the sweep and which replication.
+        metrics: the replication's figures (see :func:`zyw_flow.sim.metric_names`).
+        units: the per-unit table, column → values.
+        daily: the per-day table, column → values.
+        events: events the campaign recorded; ``seconds`` the wall time of the run, and
+            ``split`` its parts (enroll, owed, plan, run, read).
+    """
+
+    arm: int
+    rep: int
+    metrics: Mapping[str, Any]
+    units: Mapping[str, list[Any]]
+    daily: Mapping[str, list[Any]]
+    events: int
+    seconds: float = attrs.field(eq=False, default=0.0)
+    split: Mapping[str, float] = attrs.field(eq=False, factory=dict)
+
+
+def _pick(u: float, lo: int, hi: int) -> int:
+    return lo + min(hi - lo, int(u * (hi - lo + 1)))
+
+
+def _poisson(u: float, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    k, p = 0, math.exp(-mean)
+    acc = p
+    while u > acc and k < _MAX_FINDINGS:
+        k += 1
+        p *= mean / k
+        acc += p
+    return k
+
+
+class _Clock:
+    """Working-day arithmetic on day ordinals and local instants, cached."""
+
+    def __init__(self, compiled: CompiledCampaign) -> None:
+        self.cal = compiled.calendar
+        self.zone = compiled.zone
+
+    @cache  # noqa: B019 - one clock per replication
+    def midnight(self, o: int) -> int:
+        d = dt.date.fromordinal(o)
+        local = dt.datetime(d.year, d.month, d.day, tzinfo=self.zone)
+        return int(local.timestamp()) * 1_000_000
+
+    def at(self, o: int, hour: int) -> int:
+        return self.midnight(o) + hour * _HOUR
+
+    @cache  # noqa: B019
+    def add(self, o: int, n: int) -> int:
+        return self.cal.add_workdays(dt.date.fromordinal(o), n).toordinal()
+
+    @cache  # noqa: B019
+    def workday_on_or_after(self, o: int) -> int:
+        return self.cal.next_workday(dt.date.fromordinal(o)).toordinal()
+
+    def day_of(self, us: int) -> int:
+        local = dt.datetime.fromtimestamp(us / 1_000_000, tz=self.zone)
+        return local.date().toordinal()
+
+    @cache  # noqa: B019
+    def instant(self, us: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(us // 1_000_000, tz=self.zone).replace(
+            microsecond=us % 1_000_000
+        )
+
+
+def _leaf_items(compiled: CompiledCampaign) -> list[tuple[str, str | None, str | None, float]]:
+    """Every score a unit's scheme needs: ``(indicator, period, rater group, top)``."""
+    scheme = compiled.schemes.get("units")
+    if scheme is None:
+        return []
+    out: list[tuple[str, str | None, str | None, float]] = []
+
+    def walk(ind: Any, periods: tuple[Any, ...]) -> None:
+        periods = ind.periods or periods
+        if ind.is_leaf:
+            top = float(ind.points) if scheme.model == "points" and ind.points else 100.0
+            for p in periods or (None,):
+                for r in ind.raters or (None,):
+                    out.append((ind.id, None if p is None else p.id,
+                                None if r is None else r.id, top))  # fmt: skip
+            return
+        for child in ind.children:
+            walk(child, periods)
+
+    for ind in scheme.indicators:
+        walk(ind, ())
+    return out
+
+
+@attrs.define
+class _Plan:
+    """The actions of a replication, each one int (:func:`_key`), and the instant of each
+    unit's first submission of each step (``NEVER`` if none)."""
+
+    actions: list[int] = attrs.field(factory=list)
+    first_submit: dict[int, list[int]] = attrs.field(factory=dict)
+
+    def add(self, t: int, kind: int, s: int, i: int, x: int) -> None:
+        self.actions.append(_key(t, kind, s, i, x))
+
+
+_NEVER = 1 << 62
+
+
+def _key(t: int, kind: int, s: int, i: int, x: int) -> int:
+    """An action as one int that sorts by instant, kind, step, unit: ``t`` µs, ``kind`` <
+    16, step ``s`` < 1024, unit ``i`` < 2**24, extra ``x`` < 4."""
+    return (t << 40) | (kind << 36) | (s << 26) | (i << 2) | x
+
+
+def _draw_class(classes: Sequence[Behaviour], u: float) -> int:
+    total = sum(b.share for b in classes)
+    acc = 0.0
+    for k, b in enumerate(classes):
+        acc += b.share / total
+        if u < acc:
+            return k
+    return len(classes) - 1
+
+
+def run_replication(
+    compiled: CompiledCampaign,
+    units: UnitTree,
+    profile: Profile,
+    seed: int,
+    rep: int,
+    *,
+    arm: int = 0,
+    evaluate: bool = True,
+    accept: str = "needed",
+) -> RepResult:
+    """Run one replication of a campaign and read its figures off the engine.
+
+    Args:
+        compiled: the campaign (with the arm's overrides already applied).
+        units: the unit tree.
+        profile: how units behave.
+        seed, rep: the random-number key, with each unit's index in the tree.
+        arm: the arm's number (only recorded in the result).
+        evaluate: record scores and finalise the evaluation when the template scores and
+            the profile has scores.
+        accept: ``needed`` (the office accepts what another step depends on or a phase
+            gate needs) or ``all`` (every submission it does not return).
+    """
+    started = time.perf_counter()
+    clock = _Clock(compiled)
+    steps = compiled.steps
+    levels = compiled.escalation
+    level_ids = tuple(lv.id for lv in levels)
+    profile.check_levels(level_ids, compiled.id)
+    c = Campaign(compiled)
+    for role in ("office", "inspector", "accountability", "leader"):
+        if role in compiled.roles:
+            c.add_actor(f"sim:{role}", roles=[role])
+    first_day = clock.day_of(min(compiled.phase_start_us))
+    c.enroll_many(list(units.rows()), at=clock.instant(clock.midnight(first_day - 1)))
+    ids = units.ids
+    member = {uid: f"m:{uid}" for uid in ids}
+    has_member = "member" in compiled.roles
+    if has_member:
+        for uid in ids:
+            c.add_actor(member[uid], roles=["member"], unit=uid)
+
+    # What the engine says each unit owes, and who submits each step.
+    index = compiled.step_index
+    member_steps = {s for s, d in enumerate(steps) if "member" in d.submit and d.due is not None}
+    undated = {s for s, d in enumerate(steps) if "member" in d.submit and d.due is None}
+    inspect_steps = {
+        s for s, d in enumerate(steps)
+        if "inspector" in d.submit and "member" not in d.submit
+    }  # fmt: skip
+    needed: set[int] = set()
+    for d in steps:
+        needed.update(index[a] for a in d.after if a in index)
+    if compiled.advance == "completion":
+        for gate in compiled.gate_steps:
+            needed.update(gate)
+    reviewed = {s for s, d in enumerate(steps) if d.review}
+    split = {"enroll": time.perf_counter() - started}
+    mark = time.perf_counter()
+    owed: list[list[int]] = []
+    for uid in ids:
+        st = c.unit_status(uid).steps
+        owed.append([index[k] for k in st if k in index])
+
+    # Per-step constants.
+    due_day = {s: clock.day_of(compiled.due_us[s]) for s in member_steps}
+    for s in undated:  # no deadline: handed in around the end of its phase, never late
+        due_day[s] = clock.day_of(compiled.phase_end_us[compiled.step_phase[s]])
+    open_day = {s: clock.day_of(compiled.opens_us[s]) for s in range(len(steps))}
+    close_us = compiled.closes_us
+    esc_day = {s: [clock.day_of(t) for t in compiled.escalation_us[s]] for s in member_steps}
+    esc_day.update((s, []) for s in undated)
+    phase_days: dict[int, list[int]] = {}
+    for s in inspect_steps:  # a working day from its opening to its deadline or phase end
+        p = compiled.step_phase[s]
+        lo = max(clock.day_of(compiled.phase_start_us[p]), open_day[s])
+        hi = clock.day_of(compiled.phase_end_us[p])
+        if steps[s].due is not None:
+            hi = min(hi, clock.day_of(compiled.due_us[s]))
+        days = [o for o in range(lo, hi + 1) if clock.workday_on_or_after(o) == o]
+        phase_days[s] = days or [lo]
+    items = _leaf_items(compiled) if evaluate and profile.scores else []
+    sources = compiled.resolved.template.findings.sources
+    source = "inspection" if "inspection" in sources else (sources[0] if sources else "inspection")
+    slot: dict[int, int] = {}
+    n_slots = 1
+    for s in range(len(steps)):
+        if s in member_steps or s in undated:
+            slot[s] = n_slots
+            n_slots += _STEP_SLOTS + len(levels)
+        elif s in inspect_steps:
+            slot[s] = n_slots
+            n_slots += _INSPECT_SLOTS
+    score_base = n_slots
+    n_slots += len(items)
+
+    split["owed"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    plan = _Plan(first_submit={s: [_NEVER] * len(ids) for s in member_steps})
+    klass: list[str] = []
+    group_classes = {g: profile.classes(g) for g in set(units.groups)}
+    score_rows: list[tuple[int, list[float]]] = []
+    for i, r in enumerate(unit_uniforms(seed, rep, len(ids), n_slots)):
+        classes = group_classes[units.groups[i]]
+        b = classes[_draw_class(classes, r[0])]
+        klass.append(b.id)
+        is_person = units.kinds[i] == "person"
+        accepted_day: dict[int, int | None] = {}
+        for s in owed[i]:
+            base = slot.get(s, 0)
+            if (s in member_steps or s in undated) and has_member:
+                day = _plan_step(
+                    plan, clock, b, r, base, s, i, due_day[s], open_day[s], esc_day[s],
+                    close_us[s], levels, s in reviewed, accept == "all" or s in needed,
+                    [accepted_day[index[a]] for a in steps[s].after
+                     if index.get(a) in accepted_day],  # what it depends on and owes
+                )  # fmt: skip
+                accepted_day[s] = day
+            elif s in inspect_steps and not is_person:
+                ib = base
+                days = phase_days[s]
+                o = days[min(len(days) - 1, int(r[ib] * len(days)))]
+                plan.add(clock.at(o, _INSPECT_H), _INSPECT, s, i, 0)
+                for k in range(_poisson(r[ib + 1], b.findings_mean)):
+                    plan.add(clock.at(o, _INSPECT_H) + 1_000_000 * (k + 1), _FINDING, s, i, k)
+                    if r[ib + 3 + 2 * k] < b.rectify_never:
+                        continue
+                    fix = clock.add(o, _pick(r[ib + 2 + 2 * k], *b.rectify_days))
+                    plan.add(clock.at(fix, _SUBMIT_H), _FIX, s, i, k)
+                    plan.add(clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k)
+        if items and not is_person and units.kinds[i] == "unit":
+            values: list[float] = []
+            for j, (ind, _p, _g, top) in enumerate(items):
+                spec = b.score_of(ind)
+                if spec is None:
+                    values = []
+                    break
+                z = NormalDist().inv_cdf(r[score_base + j])
+                pct = min(100.0, max(0.0, spec[0] + spec[1] * z))
+                values.append(round(pct * top / 100.0, 1))
+            if values:
+                score_rows.append((i, values))
+
+    last_day = clock.day_of(max(compiled.phase_end_us))
+    eval_day = clock.cal.previous_workday(dt.date.fromordinal(last_day)).toordinal()
+    if score_rows:
+        for i, _values in score_rows:
+            plan.add(clock.at(eval_day, _SCORE_H), _SCORE, 0, i, 0)
+        plan.add(clock.at(eval_day, _FINAL_H), _FINAL, 0, 0, 0)
+    scores = dict(score_rows)
+
+    split["plan"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    refused, recorded = _execute(c, plan, clock, steps, ids, member, items, scores, source)
+    static_end = max(
+        [t for t in compiled.due_us if t is not None and t < 1 << 62]
+        + [t for ts in compiled.escalation_us for t in ts]
+        + list(compiled.phase_end_us)
+    )
+    last_action = (max(plan.actions) >> 40) if plan.actions else static_end
+    end = max(static_end, last_action + 21 * 24 * _HOUR)
+    c.tick(clock.instant(end))
+    split["run"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    metrics, table = _read(c, compiled, units, owed, member_steps, level_ids, recorded)
+    metrics["refused"] = refused
+    daily = _daily(plan, clock, compiled, owed, member_steps, first_day, clock.day_of(end))
+    table["class"] = klass
+    split["read"] = time.perf_counter() - mark
+    return RepResult(arm, rep, metrics, table, daily, c.cursor, time.perf_counter() - started,
+                     split)  # fmt: skip
+
+
+def _plan_step(
+    plan: _Plan, clock: _Clock, b: Behaviour, r: list[float], base: int, s: int, i: int,
+    due: int, opens: int, esc: list[int], closes: int | None, levels: Sequence[Any],
+    reviewed: bool, accepts: bool, deps: list[int | None],
+) -> int | None:  # fmt: skip
+    """Plan one unit's submissions of one step; the day its last submission is accepted
+    (or ``None`` if it is never accepted)."""
+    earliest = opens
+    for d in deps:
+        if d is None:
+            return None  # a step it depends on is never accepted: it cannot submit
+        earliest = max(earliest, clock.add(d, 1))
+    if r[base] < b.never:
+        day: int | None = None
+    else:
+        off = _pick(r[base + 1], *b.submit_days)
+        day = clock.add(due, off) if off else due
+    # Each escalation level, once it fires before the unit has submitted, may make it act.
+    for k, e in enumerate(esc):
+        if day is not None and day <= e:
+            break
+        if r[base + _STEP_SLOTS + k] < b.escalation.get(levels[k].id, 0.0):
+            day = clock.add(e, 1)
+            break
+    if day is None:
+        return None
+    day = max(day, earliest)
+    if closes is not None and clock.at(day, _SUBMIT_H) > closes:
+        return None
+    if s in plan.first_submit:
+        plan.first_submit[s][i] = clock.at(day, _SUBMIT_H)
+    plan.add(clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 0)
+    if not reviewed:
+        return day
+    for round_ in range(2):
+        review = clock.add(day, 1)
+        if r[base + 2 + 2 * round_] < b.return_chance:
+            plan.add(clock.at(review, _REVIEW_H), _RETURN, s, i, 0)
+            day = clock.add(review, _pick(r[base + 3 + 2 * round_], *b.rework_days))
+            if closes is not None and clock.at(day, _SUBMIT_H) > closes:
+                return None
+            plan.add(clock.at(day, _SUBMIT_H), _SUBMIT, s, i, 1)
+            continue
+        if accepts:
+            plan.add(clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0)
+        return review
+    review = clock.add(day, 1)
+    if accepts:
+        plan.add(clock.at(review, _REVIEW_H), _ACCEPT, s, i, 0)
+    return review
+
+
+def _groups(actions: list[int]) -> Iterator[tuple[int, int, int, list[tuple[int, int]]]]:
+    """The actions in order, grouped by (instant, kind, step): the units and extras."""
+    actions.sort()
+    start = 0
+    n = len(actions)
+    while start < n:
+        head = actions[start] >> 26
+        end = start
+        while end < n and actions[end] >> 26 == head:
+            end += 1
+        yield (head >> 14, (head >> 10) & 15, head & 1023,
+               [((a >> 2) & 0xFFFFFF, a & 3) for a in actions[start:end]])  # fmt: skip
+        start = end
+
+
+def _execute(
+    c: Campaign, plan: _Plan, clock: _Clock, steps: Sequence[Any], ids: Sequence[str],
+    member: Mapping[str, str], items: Sequence[tuple[str, str | None, str | None, float]],
+    scores: Mapping[int, list[float]], source: str,
+) -> tuple[int, set[str]]:  # fmt: skip
+    """Play the plan through the campaign, in time order: how many actions were refused,
+    and the steps of the findings the inspection group recorded."""
+    refused = 0
+    findings: dict[tuple[int, int, int], str] = {}
+    submitted: set[tuple[int, int]] = set()
+    for t, kind, s, who in _groups(plan.actions):
+        at = clock.instant(t)
+        step = steps[s].id if s < len(steps) else ""
+        if kind in (_SUBMIT, _INSPECT):
+            units = [ids[i] for i, _x in who]
+            actor: str | dict[str, str] = (
+                {u: member[u] for u in units} if kind == _SUBMIT else "sim:inspector"
+            )
+            try:
+                c.submit_many(units, step, actor=actor, at=at)
+                submitted.update((i, s) for i, _x in who)
+            except ZywFlowError:
+                for i, _x in who:  # the batch as a whole was refused: one by one
+                    a = member[ids[i]] if kind == _SUBMIT else "sim:inspector"
+                    try:
+                        c.submit(ids[i], step, actor=a, at=at)
+                        submitted.add((i, s))
+                    except CampaignError:
+                        refused += 1
+                        if s in plan.first_submit:
+                            plan.first_submit[s][i] = _NEVER
+            continue
+        for i, x in who:
+            uid = ids[i]
+            try:
+                if kind == _FINDING:
+                    ev = c.record_finding(uid, actor="sim:inspector", at=at, source=source,
+                                          description=f"{step} #{x + 1}")  # fmt: skip
+                    if ev.step is not None:
+                        findings[(i, s, x)] = ev.step
+                elif kind == _FIX:
+                    f = findings.get((i, s, x))
+                    if f is not None:
+                        c.submit(uid, f, actor=member[uid], at=at)
+                elif kind == _VERIFY:
+                    f = findings.get((i, s, x))
+                    if f is not None:
+                        c.verify_finding(uid, f, actor="sim:inspector", at=at)
+                elif kind == _RETURN:
+                    if (i, s) in submitted:
+                        c.return_step(uid, step, actor="sim:office", reason="退回补充完善",
+                                      at=at)  # fmt: skip
+                elif kind == _ACCEPT:
+                    if (i, s) in submitted:
+                        c.accept(uid, step, actor="sim:office", at=at)
+                elif kind == _SCORE:
+                    for (ind, period, group, _top), v in zip(items, scores[i], strict=True):
+                        c.record_score(uid, ind, Decimal(str(v)), actor="sim:office", at=at,
+                                       period=period, rater_group=group)  # fmt: skip
+                elif kind == _FINAL:
+                    c.finalize_evaluation(actor="sim:office", at=at)
+            except CampaignError:
+                refused += 1
+    return refused, set(findings.values())
+
+
+def _read(
+    c: Campaign, compiled: CompiledCampaign, units: UnitTree, owed: Sequence[Sequence[int]],
+    member_steps: set[int], level_ids: tuple[str, ...], recorded: set[str],
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:  # fmt: skip
+    """The replication's figures, read off the engine's final statuses: the steps the units
+    owed and submit, and the findings the simulation recorded (not, say, the 诫勉 written
+    report the evaluation orders, which no profile plans)."""
+    steps = compiled.steps
+    scheme = compiled.schemes.get("units")
+    esc = dict.fromkeys(level_ids, 0)
+    sanctions = {sd.id: 0 for sd in compiled.sanctions}
+    grades = {band.id: 0 for band in scheme.bands} if scheme is not None else {}
+    per_step = {steps[s].id: [0, 0] for s in sorted(member_steps)}
+    by_members = {d.id for d in steps if "member" in d.submit}
+    owed_total = on_time_total = overdue_total = 0
+    f_open = f_closed = f_on_time = 0
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "unit", "group", "steps", "handed_in", "owed", "on_time", "overdue", "max_escalation",
+        "findings", "findings_closed", "sanctions", "score", "grade",
+    )}  # fmt: skip
+    for i, uid in enumerate(units.ids):
+        st = c.unit_status(uid)
+        mine = {steps[s].id for s in owed[i] if s in member_steps}
+        n_owed = n_on = n_over = top = n_f = n_fc = 0
+        template_steps = [ss for sid, ss in st.steps.items() if sid in compiled.step_index]
+        handed_in = sum(ss.status in _SOLID for ss in template_steps if ss.step in by_members)
+        for sid, ss in st.steps.items():
+            finding = sid in recorded
+            if sid not in mine and not finding:
+                continue
+            on = ss.status in _SOLID and not ss.late
+            over = ss.late or ss.status == "overdue"
+            for k in range(min(ss.escalation, len(level_ids))):
+                esc[level_ids[k]] += 1
+            top = max(top, ss.escalation)
+            if finding:
+                n_f += 1
+                n_fc += ss.status == "accepted"
+                f_on_time += on
+            else:
+                per_step[sid][0] += 1
+                per_step[sid][1] += on
+            n_owed += 1
+            n_on += on
+            n_over += over
+        for sanction in st.sanctions:
+            key = str(sanction.get("sanction", sanction.get("id", "")))
+            sanctions[key] = sanctions.get(key, 0) + 1
+        if st.grade is not None and units.kinds[i] == "unit":
+            grades[st.grade] = grades.get(st.grade, 0) + 1
+        owed_total += n_owed
+        on_time_total += n_on
+        overdue_total += n_over
+        f_open += n_f
+        f_closed += n_fc
+        for key, value in (
+            ("unit", uid), ("group", units.groups[i]), ("steps", len(template_steps)),
+            ("handed_in", handed_in), ("owed", n_owed), ("on_time", n_on),
+            ("overdue", n_over), ("max_escalation", top), ("findings", n_f),
+            ("findings_closed", n_fc), ("sanctions", len(st.sanctions)),
+            ("score", st.score), ("grade", st.grade),
+        ):  # fmt: skip
+            cols[key].append(value)
+    advanced = 0
+    if c.rounds:
+        advanced = len(c.rounds[-1].get("advanced", ()) or ())
+    metrics: dict[str, Any] = {
+        "on_time_rate": on_time_total / owed_total if owed_total else 1.0,
+        "overdue_steps": overdue_total,
+        "escalations": esc,
+        "sanctions": sanctions,
+        "grades": grades,
+        "advanced": advanced,
+        "findings_opened": f_open,
+        "findings_closed": f_closed,
+        "findings_on_time_rate": f_on_time / f_open if f_open else 1.0,
+        "on_time_by_step": {k: (v[1] / v[0] if v[0] else 1.0) for k, v in per_step.items()},
+        "owed_steps": owed_total,
+        "events": c.cursor,
+    }
+    return metrics, cols
+
+
+def _daily(
+    plan: _Plan, clock: _Clock, compiled: CompiledCampaign, owed: Sequence[Sequence[int]],
+    member_steps: set[int], first: int, last: int,
+) -> dict[str, list[Any]]:  # fmt: skip
+    """Per day: overdue steps per phase, on-time submissions so far per step (from the
+    submissions the engine took, against the template's deadlines)."""
+    steps = compiled.steps
+    subs: dict[int, list[int]] = {s: [] for s in member_steps}
+    for i, mine in enumerate(owed):
+        for s in mine:
+            if s in member_steps:
+                subs[s].append(plan.first_submit[s][i])
+    ends = [clock.midnight(o + 1) for o in range(first, last + 1)]
+    out: dict[str, list[Any]] = {"day": [], "phase": [], "step": [], "owed": [], "overdue": [],
+                                 "on_time_so_far": []}  # fmt: skip
+    for s in sorted(member_steps):
+        times = sorted(subs[s])
+        due = compiled.due_us[s]
+        on_time = bisect_right(times, due)
+        for o, end in zip(range(first, last + 1), ends, strict=True):
+            done = bisect_right(times, end)
+            overdue = len(times) - done if end > due else 0
+            out["day"].append(dt.date.fromordinal(o).isoformat())
+            out["phase"].append(compiled.phase_ids[compiled.step_phase[s]])
+            out["step"].append(steps[s].id)
+            out["owed"].append(len(times))
+            out["overdue"].append(overdue)
+            out["on_time_so_far"].append(min(done, on_time))
+    return out
