@@ -324,11 +324,13 @@ def check_step_action(
     Raises:
         UnknownStepError, PermissionRefused, TransitionRefused.
     """
-    s = step_of(state, u, step, action)
+    s = state.step_index.get(step) if type(step) is str else None  # the common case first
+    if s is None or s >= state.n or state.flags[s][u] & UNOWED:
+        s = step_of(state, u, step, action)
     d = state.defs[s]
     status = state.status_at(s, u, at)
     c = state.compiled
-    due = state.due_of(s, state.slot(s, u))
+    due = state.due_of(s, state.slot(s, u)) if state.deadlines[s] else d.due
     if action == "submit":
         allowed = d.submit
     elif action == "waive":
