@@ -213,14 +213,13 @@ def _submitted_many(state: State, e: StepsSubmitted) -> None:
     col, flags, completed, last = state.status[s], state.flags[s], state.completed[s], state.last
     status = ACCEPTED if e.auto else SUBMITTED
     units = e.units
-    if template:  # (the loops split and hoisted: this is the bulk path's hot loop)
+    if template:  # (the bulk path's hot loop: nothing looked up in it)
         for u in units:
             col[u] = status
-        if e.auto:
-            completed.update(dict.fromkeys(units, at))
-        for u in units:
             if at > last[u]:
                 last[u] = at
+        if e.auto:
+            completed.update(dict.fromkeys(units, at))
     else:
         for u in units:
             col[0] = status
