@@ -51,7 +51,6 @@ from zyw_flow.runtime._events import (
     StepWaived,
     SurveyRecorded,
     UnitsEnrolled,
-    count,
 )
 from zyw_flow.runtime._records import Actor
 from zyw_flow.runtime._state import (
@@ -75,7 +74,7 @@ def apply(state: State, event: DomainEvent) -> None:
     _APPLY[type(event)](state, event)
     if event.at > state.now and event.KIND != "actor":
         state.now = event.at
-    n = count(event)
+    n = event.count()
     if n:
         state.eseq += n
         key = getattr(event, "key", None)
@@ -213,13 +212,21 @@ def _submitted_many(state: State, e: StepsSubmitted) -> None:
     template = s < state.n
     col, flags, completed, last = state.status[s], state.flags[s], state.completed[s], state.last
     status = ACCEPTED if e.auto else SUBMITTED
-    for u in e.units:
-        j = u if template else 0
-        col[j] = status
+    units = e.units
+    if template:  # (the bulk path's hot loop: nothing looked up in it)
+        for u in units:
+            col[u] = status
+            if at > last[u]:
+                last[u] = at
         if e.auto:
-            completed[j] = at
-        if at > last[u]:
-            last[u] = at
+            completed.update(dict.fromkeys(units, at))
+    else:
+        for u in units:
+            col[0] = status
+            if e.auto:
+                completed[0] = at
+            if at > last[u]:
+                last[u] = at
     for i in e.late:
         flags[e.units[i] if template else 0] |= LATE
 

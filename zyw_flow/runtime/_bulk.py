@@ -10,6 +10,7 @@ commit; in the journal, one row per 10,000 units.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from zyw_flow._time import At
@@ -32,7 +33,7 @@ def submit_many(
     ids = list(units)
     if not ids:
         return 0
-    actors = [actor] * len(ids) if isinstance(actor, str) else [actor.get(u, "") for u in ids]
+    actors = [actor] * len(ids) if isinstance(actor, str) else list(map(actor.get, ids, repeat("")))
     with campaign._bulk():
         first = campaign._begin()
         state = campaign._state

@@ -161,7 +161,7 @@ class Campaign(Procedures, Reading, Durable):
     ) -> Event:  # fmt: skip
         return self._command(
             action, unit, step, actor, at, key, payload, _decide_step, action, step,
-            dict(payload) or None,
+            dict(payload) if payload else None,
         )  # fmt: skip
 
     # -- actors and enrollment -------------------------------------------------------------

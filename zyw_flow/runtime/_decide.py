@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from zyw_flow._errors import (
@@ -24,7 +25,7 @@ from zyw_flow._errors import (
 )
 from zyw_flow._time import format_us, to_us
 from zyw_flow.compile import STEP_EVENTS
-from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, STATUS_NAMES
+from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, PENDING, RETURNED, STATUS_NAMES
 from zyw_flow.runtime._codec import canonical
 from zyw_flow.runtime._events import (
     ActorAdded,
@@ -48,6 +49,7 @@ __all__ = [
     "Prepared",
     "authorise",
     "check_step_action",
+    "check_submissions",
     "decide_actor",
     "decide_enrolment",
     "decide_finding",
@@ -322,11 +324,13 @@ def check_step_action(
     Raises:
         UnknownStepError, PermissionRefused, TransitionRefused.
     """
-    s = step_of(state, u, step, action)
+    s = state.step_index.get(step) if type(step) is str else None  # the common case first
+    if s is None or s >= state.n or state.flags[s][u] & UNOWED:
+        s = step_of(state, u, step, action)
     d = state.defs[s]
     status = state.status_at(s, u, at)
     c = state.compiled
-    due = state.due_of(s, state.slot(s, u))
+    due = state.due_of(s, state.slot(s, u)) if state.deadlines[s] else d.due
     if action == "submit":
         allowed = d.submit
     elif action == "waive":
@@ -418,7 +422,25 @@ def decide_submissions(
     state: State, units: Sequence[str], step: str, actors: Sequence[str], at: int, at_given: bool
 ) -> StepsSubmitted:
     """The bulk path: many units submit one step at one instant, each by the rules of
-    :func:`check_step_action`; one batch event. All or nothing."""
+    :func:`check_step_action`; one batch event. All or nothing.
+
+    The batch is first checked by columns (:func:`check_submissions`); a batch that does
+    not plainly pass that way is checked unit by unit, which raises the first refusal."""
+    fast = check_submissions(state, units, step, actors, at)
+    if fast is not None:
+        s, rows, lates = fast
+    else:
+        s, rows, lates = _submissions_one_by_one(state, units, step, actors, at, at_given)
+    one = actors[0] if actors and actors.count(actors[0]) == len(actors) else None
+    return StepsSubmitted(
+        at, s, tuple(rows), (one,) if one is not None else tuple(actors), tuple(lates),
+        not state.defs[s].review if s >= 0 else False,
+    )  # fmt: skip
+
+
+def _submissions_one_by_one(
+    state: State, units: Sequence[str], step: str, actors: Sequence[str], at: int, at_given: bool
+) -> tuple[int, list[int], list[int]]:
     rows: list[int] = []
     lates: list[int] = []
     seen: set[int] = set()
@@ -440,11 +462,109 @@ def decide_submissions(
         rows.append(u)
         if late:
             lates.append(i)
-    one = actors[0] if actors and all(a == actors[0] for a in actors) else None
-    return StepsSubmitted(
-        at, s, tuple(rows), (one,) if one is not None else tuple(actors), tuple(lates),
-        not state.defs[s].review if s >= 0 else False,
-    )  # fmt: skip
+    return s, rows, lates
+
+
+_ROLES, _SCOPE, _REVOKED = attrgetter("roles"), attrgetter("scope"), attrgetter("revoked_at")
+_UNIT_OF = attrgetter("unit")
+
+
+def check_submissions(
+    state: State, units: Sequence[str], step: str, actors: Sequence[str], at: int
+) -> tuple[int, list[int], list[int]] | None:
+    """The rules of :func:`prepare` and :func:`check_step_action` for a batch of ``submit``,
+    by columns: ``(step table row, unit rows, positions of the late submissions)`` when
+    every submission passes in the common case, else ``None`` (then the batch is checked
+    unit by unit, which finds the first refusal and its error).
+
+    The common case: distinct enrolled units, each at or after its last event; a template
+    step every one of them owes, with the step's own deadline; registered, unrevoked
+    actors without a scope who hold a submit role themselves (a member for its own unit);
+    the same status rule (``compiled.table``) and dependencies accepted or waived. It
+    never accepts a batch the unit-by-unit check would refuse (tests/test_engine.py
+    checks the two agree)."""
+    if type(step) is not str or not units or len(units) != len(actors):
+        return None
+    s = state.step_index.get(step)
+    if s is None or s >= state.n:
+        return None
+    if set(map(type, units)) != _STR or set(map(type, actors)) != _STR:
+        return None
+    rows: list[int | None] = list(map(state.index.get, units))
+    if None in rows or len(set(rows)) != len(rows):
+        return None
+    us: list[int] = rows  # type: ignore[assignment]
+    if max(map(state.last.__getitem__, us)) > at:
+        return None
+    d = state.defs[s]
+    if at > d.closes:
+        return None
+    if any(f & UNOWED for f in set(map(state.flags[s].__getitem__, us))):
+        return None
+    own = state.deadlines[s]
+    if own and not own.keys().isdisjoint(us):
+        return None
+    # who: registered, not revoked, no scope, a submit role of their own
+    whos = list(map(state.actors.get, actors))
+    if _NONE_TYPE in set(map(type, whos)):  # (not ``None in``: that calls ``Actor.__eq__``)
+        return None
+    if set(map(_SCOPE, whos)) != _NO_VALUE or set(map(_REVOKED, whos)) != _NO_VALUE:
+        return None
+    allowed = d.submit
+    own_unit = set()
+    for roles in set(map(_ROLES, whos)):
+        usable = [r for r in allowed if r in roles]
+        if not usable:
+            return None
+        own_unit.add(UNIT_SCOPED_ROLES.issuperset(usable))
+    if True in own_unit:
+        if False in own_unit:
+            for who, uid in zip(whos, units, strict=True):
+                assert who is not None
+                if who.unit != uid and UNIT_SCOPED_ROLES.issuperset(
+                    [r for r in allowed if r in who.roles]
+                ):
+                    return None
+        elif list(map(_UNIT_OF, whos)) != list(units):
+            return None
+    # the status rule, as status_at gives it for a template step with its own deadline
+    col = state.status[s]
+    raw = set(map(col.__getitem__, us))
+    table, ev = state.compiled.table, _EV["submit"]
+    late_raw: set[int] = set()
+    for st in raw:
+        status = st
+        if st == PENDING:
+            if d.opens > at:
+                status = NOT_OPEN
+            elif state.completion and d.phase >= 0:
+                if min(map(state.uphase.__getitem__, us)) < d.phase:
+                    return None  # the unit's phase as of ``at``: one by one
+                if d.due < at:
+                    status = OVERDUE
+            elif d.due < at:
+                status = OVERDUE
+        elif st == RETURNED and d.due < at:
+            status = OVERDUE
+        if table[status][ev] < 0:
+            return None
+        if status == OVERDUE or at > d.due:
+            late_raw.add(st)
+    for x in d.deps:
+        if not set(map(state.status[x].__getitem__, us)) <= FINAL:
+            return None
+    if not late_raw:
+        lates: list[int] = []
+    elif late_raw == raw:
+        lates = list(range(len(us)))
+    else:
+        lates = [i for i, u in enumerate(us) if col[u] in late_raw]
+    return s, us, lates
+
+
+_STR = {str}
+_NO_VALUE = {None}
+_NONE_TYPE = type(None)
 
 
 _NO_PAYLOAD: Mapping[str, Any] = {}
@@ -624,6 +744,9 @@ def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
     )
 
 
+_EMPTY = ""
+
+
 def decide_enrolment(state: State, items: Iterable[Any], at: int) -> UnitsEnrolled:
     """enroll / enroll_many: all or nothing. Columns are built as the items are read (no
     row objects kept); names, parents and kinds all at their defaults are left empty."""
@@ -660,7 +783,10 @@ def decide_enrolment(state: State, items: Iterable[Any], at: int) -> UnitsEnroll
                 f"kind must be one of {', '.join(KINDS)}, not {kind!r}", unit=uid, event="enrolled"
             )
         batch.add(uid)
-        ids.append(uid)
+        # keep a copy of the id, not the caller's string: the caller's strings lie among
+        # its input rows in the allocator's arenas, and one kept string pins its arena
+        # after the rows are freed (measured: 429 → 238 B/unit of RSS at 10^6 units)
+        ids.append(_EMPTY.join((uid, _EMPTY)))
         _column(names, name, None, i)
         _column(parents, parent, None, i)
         _column(kinds, kind, "unit", i)

@@ -97,7 +97,7 @@ class MemoryLog:
 
     def append(self, state: State, events: Sequence[DomainEvent]) -> None:
         for e in events:
-            n = count(e)
+            n = e.count()
             if n:
                 self._events.append(e)
                 self._first.append(self._next)

@@ -337,9 +337,9 @@ class State:
                 return NOT_OPEN
             if self.completion and d.phase >= 0 and self.phase_at(u, at) < d.phase:
                 return NOT_OPEN
-            if self.due_of(s, j) < at:
+            if (self.due_of(s, j) if self.deadlines[s] else d.due) < at:
                 return OVERDUE
-        elif st == RETURNED and self.due_of(s, j) < at:
+        elif st == RETURNED and (self.due_of(s, j) if self.deadlines[s] else d.due) < at:
             return OVERDUE
         return st
 
