@@ -123,6 +123,14 @@ class CompiledCampaign:
     owners: tuple[OwnerRule, ...] = attrs.field(default=(), repr=False)
     extension_policies: tuple[ExtensionPolicy, ...] = attrs.field(default=(), repr=False)
     review_tiers: tuple[int, ...] = attrs.field(default=(), repr=False)
+    #: escalation and warning instants already worked out, by (step, deadline)
+    _instants: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = attrs.field(
+        factory=dict, eq=False, repr=False, alias="instants_cache"
+    )
+    #: finding deadlines already worked out, by (local day, delay, unit)
+    _deadlines: dict[tuple[dt.date, int, str], tuple[int, tuple[int, ...]]] = attrs.field(
+        factory=dict, eq=False, repr=False, alias="deadline_cache"
+    )
 
     @property
     def id(self) -> str:
@@ -164,12 +172,19 @@ class CompiledCampaign:
     ) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Escalation and warning instants of a deadline ``due_us`` for step ``s`` (its own
         warning ladder; ``None``: the campaign's, for a rectification step)."""
-        due = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=due_us)
-        ladder = self.warnings if s is None or not self.step_warnings else self.step_warnings[s]
-        return (
-            escalation_instants(due, self.escalation, self.calendar, self.timezone),
-            warning_instants(due, ladder, self.calendar, self.timezone),
-        )
+        key = (-1 if s is None else s, due_us)
+        found = self._instants.get(key)
+        if found is None:
+            due = (
+                dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=due_us)
+            ).astimezone(self.zone)  # working days count in the campaign's time zone
+            ladder = self.warnings if s is None or not self.step_warnings else self.step_warnings[s]
+            found = (
+                escalation_instants(due, self.escalation, self.calendar, self.timezone),
+                warning_instants(due, ladder, self.calendar, self.timezone),
+            )
+            self._instants[key] = found
+        return found
 
     @property
     def sanctions(self) -> tuple[SanctionDef, ...]:
@@ -198,12 +213,20 @@ class CompiledCampaign:
         local = (
             dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=at_us)
         ).astimezone(self.zone)
-        if unit == "days":
-            day = local.date() + dt.timedelta(days=days)
-        else:
-            day = self.calendar.add_workdays(local.date(), days) if days else local.date()
-        due = end_of_day(day, self.timezone)
-        return to_us(due), escalation_instants(due, self.escalation, self.calendar, self.timezone)
+        key = (local.date(), days, unit)
+        found = self._deadlines.get(key)
+        if found is None:  # one calendar walk per day, delay and unit: the same every time
+            if unit == "days":
+                day = local.date() + dt.timedelta(days=days)
+            else:
+                day = self.calendar.add_workdays(local.date(), days) if days else local.date()
+            due = end_of_day(day, self.timezone)
+            found = (
+                to_us(due),
+                escalation_instants(due, self.escalation, self.calendar, self.timezone),
+            )
+            self._deadlines[key] = found
+        return found
 
 
 def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
