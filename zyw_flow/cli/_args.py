@@ -11,10 +11,13 @@ from collections.abc import Sequence
 
 from zyw_flow._time import parse_at
 
-__all__ = ["INSTANT_OPTIONS", "UsageError", "normalise", "parse_instant", "parse_params"]
+__all__ = ["INSTANT_OPTIONS", "NOW", "UsageError", "normalise", "parse_instant", "parse_params"]
 
 #: Options holding an instant (an ISO date or date-time, checked before anything runs).
 INSTANT_OPTIONS = ("at", "until")
+
+#: The value of an instant option that asks for the wall clock explicitly (``--at now``).
+NOW = "now"
 
 
 class UsageError(Exception):
@@ -37,7 +40,8 @@ def parse_params(pairs: Sequence[str] | None) -> dict[str, str]:
 
 
 def parse_instant(text: str | None, option: str) -> str | None:
-    """Check that ``text`` is an ISO date or date-time; return it unchanged (or ``None``).
+    """Check that ``text`` is an ISO date or date-time, or :data:`NOW`; return it unchanged
+    (or ``None``).
 
     The campaign reads it in its own time zone; this only refuses what it could never read,
     before a store is opened.
@@ -45,8 +49,8 @@ def parse_instant(text: str | None, option: str) -> str | None:
     Raises:
         UsageError: ``--OPTION: not an ISO date or date-time: 'VALUE'``.
     """
-    if text is None:
-        return None
+    if text is None or text == NOW:
+        return text
     try:
         parse_at(text, "UTC")
     except ValueError as exc:

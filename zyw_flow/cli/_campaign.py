@@ -15,11 +15,20 @@ from typing import Any
 from rich.table import Table
 from rich.tree import Tree
 
-from zyw_flow.cli._args import UsageError
+from zyw_flow._errors import InstantError
+from zyw_flow.cli._args import NOW, UsageError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
-from zyw_flow.runtime import Board, Campaign, OverdueItem, UnitStatus, dispatch, unit_rows
+from zyw_flow.runtime import (
+    COMMANDS,
+    Board,
+    Campaign,
+    OverdueItem,
+    UnitStatus,
+    dispatch,
+    unit_rows,
+)
 from zyw_flow.store import (
     ReceiptReport,
     VerifyReport,
@@ -48,6 +57,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)  # the CLI is a host program: it may read the clock
 
 
+_DAY = dt.timedelta(days=1)
+
+
 def cmd_init(args: argparse.Namespace, ui: Ui) -> int:
     c = Campaign.create_stored(args.db, args.template, args.param)
     print(f"created campaign {c.id} in {args.db}")
@@ -74,40 +86,150 @@ def cmd_actor(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_enroll(args: argparse.Namespace, ui: Ui) -> int:
-    with _opened(args.db) as c:
+    with _opened_at(args.db, args.at, default_now=False) as (c, at):
         rows = unit_rows(args.csv, encoding=args.encoding)  # UTF-8, GBK/GB18030 or --encoding
         batch = max(1, args.batch)
         with ui.progress() as progress:
             task = progress.add_task("enrolling", total=len(rows))
             for start in range(0, len(rows), batch):
                 chunk = rows[start : start + batch]
-                c.enroll_many(chunk, at=args.at)
+                c.enroll_many(chunk, at=at)
                 progress.advance(task, len(chunk))
         print(f"enrolled {len(rows)} unit(s); {len(c)} in the campaign")
     return 0
 
 
+#: The ``campaign`` verbs that record an action: CLI words → the command table's verb (one
+#: table for the API, scenarios, the testing kit and these; no dispatcher of their own).
+ACTION_VERBS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("submit",), "submit", "submit a unit's step (报送)"),
+    (("accept",), "accept", "accept a submitted step (审核通过)"),
+    (("return",), "return", "send a submitted step back with a reason (退回)"),
+    (("waive",), "waive", "waive a step for a unit (免报)"),
+    (("finding", "record"), "finding", "record a finding (问题); it opens a rectification step"),
+    (("finding", "verify"), "verify", "verify the rectification of a finding (复核)"),
+    (("sanction",), "sanction", "issue a sanction from the template's ladder (问责)"),
+    (("score",), "score", "record a score of an indicator (评分)"),
+    (("deduction",), "deduction", "record points deducted from a unit (扣分)"),
+    (("case",), "case", "record a violation, accident or veto case (查处)"),
+    (("finalize",), "finalize", "make a round's grades final and fire their consequences (评定)"),
+)
+
+#: Fields read as whole numbers; every other field stays text (scores and points are exact
+#: decimals, read by the campaign).
+_INT_FIELDS = frozenset({"days", "rectify_days"})
+
+#: How a positional field is shown in usage lines, per command-table verb.
+_METAVARS = {("verify", "step"): "FINDING"}
+
+_FIELD_HELP = {
+    "actor": "the actor recording it",
+    "evidence": "what was handed in (a file name, a link …)",
+    "reason": "why",
+    "source": "where the finding came from (default: inspection)",
+    "days": "working days to rectify (default: the template's)",
+    "person": "the person concerned",
+    "rectify_days": "also order rectification within this many working days",
+    "period": "the scoring period",
+    "rater_group": "the rater group",
+    "rater": "the rater",
+    "round": "the evaluation round",
+}
+
+
+@contextmanager
+def _opened_at(
+    db: str, at: str | None, option: str = "at", *, default_now: bool = True
+) -> Iterator[tuple[Campaign, str | dt.datetime | None]]:
+    """The campaign at ``db`` and the instant to act at (``--at`` or ``--until``).
+
+    An ISO instant is passed on as given (the campaign reads it in its time zone). Without
+    the option the wall clock is used (``default_now``; else ``None``), and the campaign
+    refuses it beyond its accepted range of instants (a 2011 campaign is never moved to
+    today by accident). ``now`` is the wall clock on purpose: the campaign is opened with
+    its range around it, so the clock may move there.
+    """
+    if at == NOW:
+        now = _now()
+        c = Campaign.open(db, horizon=(now - _DAY, now + _DAY))
+        instant: str | dt.datetime | None = now
+    else:
+        c = Campaign.open(db)
+        instant = at if at is not None else _now() if default_now else None
+    try:
+        yield c, instant
+    except InstantError as exc:
+        if at is None:  # the wall clock by default: say how to give another instant
+            raise UsageError(
+                f"{exc}; give --{option} ISO-INSTANT, or --{option} now to move the campaign's "
+                "clock to the wall clock anyway"
+            ) from None
+        raise
+    finally:
+        c.close()
+
+
 def cmd_action(args: argparse.Namespace, ui: Ui) -> int:
-    verb = args.action
-    fields = {
-        "unit": args.unit,
-        "step": args.step,
-        "actor": args.actor,
-        "at": args.at or _now(),
-        "key": args.key,
-        "evidence": getattr(args, "evidence", None),
-        "reason": (args.reason or "") if verb == "return" else getattr(args, "reason", None),
+    command = COMMANDS[args.action]
+    fields: dict[str, Any] = {
+        name: getattr(args, name, None) for name in (*command.required, *command.optional)
     }
-    with _opened(args.db) as c:
-        ev = dispatch(c, verb, fields)  # the same command table as scenarios and the kit
+    fields["key"] = args.key
+    with _opened_at(args.db, args.at) as (c, at):
+        fields["at"] = at
+        ev = dispatch(c, args.action, fields)  # the same command table as scenarios and the kit
     note = " (duplicate, already recorded)" if ev.duplicate else ""
-    print(f"#{ev.seq} {ev.type} {ev.unit} {ev.step} at {ev.at.isoformat()}{note}")
+    what = " ".join(x for x in (ev.unit, ev.step) if x)
+    print(f"#{ev.seq} {ev.type} {what} at {ev.at.isoformat()}{note}")
     return 0
 
 
+def _add_action(parent: Any, words: tuple[str, ...], verb: str, help_text: str) -> None:
+    """A parser for one recorded action, its arguments read off the command table."""
+    command = COMMANDS[verb]
+    q = parent.add_parser(words[-1], help=help_text, description=f"{help_text}.")
+    q.add_argument("db", metavar="DB")
+    for name in command.positional:
+        q.add_argument(
+            name,
+            metavar=_METAVARS.get((verb, name), name.upper()),
+            type=int if name in _INT_FIELDS else str,
+        )
+    for name in (*command.required, *command.optional):
+        if name in command.positional:
+            continue
+        q.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            required=name in command.required,
+            type=int if name in _INT_FIELDS else str,
+            help=_FIELD_HELP.get(name),
+        )
+    q.add_argument(
+        "--at",
+        help="instant (ISO, read in the campaign's time zone; `now`: the wall clock, even past "
+        "the campaign's end; default: the wall clock within the campaign's range)",
+    )
+    q.add_argument("--key", help="idempotency key (the same key again records nothing new)")
+    q.set_defaults(func=cmd_action, action=verb)
+
+
+def add_action_commands(cs: Any) -> None:
+    """Add every :data:`ACTION_VERBS` verb (``finding record|verify`` as a group)."""
+    groups: dict[str, Any] = {}
+    for words, verb, help_text in ACTION_VERBS:
+        parent = cs
+        if len(words) > 1:
+            if words[0] not in groups:
+                subs = " or ".join(w[-1] for w, *_ in ACTION_VERBS if w[0] == words[0])
+                g = cs.add_parser(words[0], help=f"{subs} a {words[0]}")
+                groups[words[0]] = g.add_subparsers(dest=f"{words[0]}_command", required=True)
+            parent = groups[words[0]]
+        _add_action(parent, words, verb, help_text)
+
+
 def cmd_tick(args: argparse.Namespace, ui: Ui) -> int:
-    until = args.until or _now()
-    with _opened(args.db) as c:
+    with _opened_at(args.db, args.until, "until") as (c, until):
         with ui.err.status("ticking…"):
             events = c.tick(until)
         counts: dict[str, int] = {}
@@ -375,19 +497,7 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--encoding", help="the CSV's encoding (default: UTF-8, else GB18030/GBK)")
     q.set_defaults(func=cmd_enroll)
 
-    for verb in ("submit", "accept", "return", "waive"):
-        q = cs.add_parser(verb, help=f"{verb} a unit's step")
-        q.add_argument("db", metavar="DB")
-        q.add_argument("unit", metavar="UNIT")
-        q.add_argument("step", metavar="STEP")
-        q.add_argument("--actor", required=True)
-        q.add_argument("--at", help="instant (ISO; default: now)")
-        q.add_argument("--key", help="idempotency key")
-        if verb == "submit":
-            q.add_argument("--evidence")
-        if verb in ("return", "waive"):
-            q.add_argument("--reason", required=verb == "return")
-        q.set_defaults(func=cmd_action, action=verb, evidence=None, reason=None)
+    add_action_commands(cs)
 
     q = cs.add_parser("tick", help="fire time-driven transitions up to --until (default: now)")
     q.add_argument("db", metavar="DB")
