@@ -67,6 +67,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("board", frozenset({"zyw_flow.board"})),
     # the outbox relay delivers a stored campaign's events (read through its public API)
     ("relay", frozenset({"zyw_flow.relay"})),
+    # data in and out (CSV, .xlsx, iCalendar) over a campaign's public read API
+    ("exchange", frozenset({"zyw_flow.exchange"})),
     ("cli", frozenset({"zyw_flow.cli"})),
     # nothing in the package imports these
     ("top", frozenset({"zyw_flow", "zyw_flow.__main__", "zyw_flow.testing"})),

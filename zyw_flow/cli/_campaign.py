@@ -20,6 +20,17 @@ from zyw_flow.cli._args import NOW, UsageError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
+from zyw_flow.exchange import (
+    EXPORTS,
+    actor_rows,
+    board_sheet,
+    calendar_bytes,
+    campaign_calendar,
+    csv_text,
+    unit_rows,
+    write_sheet,
+)
+from zyw_flow.exchange._sheet import sheet_format
 from zyw_flow.runtime import (
     COMMANDS,
     Board,
@@ -27,7 +38,6 @@ from zyw_flow.runtime import (
     OverdueItem,
     UnitStatus,
     dispatch,
-    unit_rows,
 )
 from zyw_flow.store import (
     ReceiptReport,
@@ -67,6 +77,20 @@ def cmd_init(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
+def cmd_actors(args: argparse.Namespace, ui: Ui) -> int:
+    rows = actor_rows(args.file, encoding=args.encoding, sheet=args.sheet)
+    with _opened(args.db) as c:
+        changed = 0
+        for row in rows:  # each one is checked and recorded like `campaign actor`
+            before = c.actors.get(row.id)
+            actor = c.add_actor(row.id, row.roles, unit=row.unit, name=row.name)
+            changed += before is not None and before != actor
+        total = len(c.actors)
+    replaced = f" ({changed} with other roles or unit than before)" if changed else ""
+    print(f"registered {len(rows)} actor(s) from {args.file}{replaced}; {total} in the campaign")
+    return 0
+
+
 def cmd_actor(args: argparse.Namespace, ui: Ui) -> int:
     with _opened(args.db) as c:
         before = c.actors.get(args.actor)
@@ -86,8 +110,10 @@ def cmd_actor(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_enroll(args: argparse.Namespace, ui: Ui) -> int:
+    source = args.csv or args.xlsx
     with _opened_at(args.db, args.at, default_now=False) as (c, at):
-        rows = unit_rows(args.csv, encoding=args.encoding)  # UTF-8, GBK/GB18030 or --encoding
+        # CSV in UTF-8, GBK/GB18030 or --encoding, or a workbook; English or Chinese headers
+        rows = unit_rows(source, encoding=args.encoding, sheet=args.sheet)
         batch = max(1, args.batch)
         with ui.progress() as progress:
             task = progress.add_task("enrolling", total=len(rows))
@@ -371,12 +397,52 @@ def overdue_table(items: list[OverdueItem], now: dt.datetime | None) -> Table:
 
 
 def cmd_export(args: argparse.Namespace, ui: Ui) -> int:
+    if args.what != "state":
+        return _export_sheet(args, ui)
+    if args.format == "xlsx":
+        raise UsageError("--what state exports JSON or CSV; the tables (--what board …) also .xlsx")
+    fmt = args.format or ("csv" if str(args.output or "").lower().endswith(".csv") else "json")
     with _opened(args.db) as c:
         if args.output in (None, "-"):
-            _export(c, args.format, sys.stdout, ui)
+            _export(c, fmt, sys.stdout, ui)
         else:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
-                _export(c, args.format, out, ui)
+                _export(c, fmt, out, ui)
+    return 0
+
+
+def _export_sheet(args: argparse.Namespace, ui: Ui) -> int:
+    """``--what board|overdue|scorecards|ranking``: a table with Chinese headers, as CSV
+    (UTF-8 with a BOM; stdout without ``-o``) or ``.xlsx``; formula-like text neutralised."""
+    to_stdout = args.output in (None, "-")
+    fmt = args.format or ("csv" if to_stdout else sheet_format(args.output))
+    if fmt == "json":
+        raise UsageError(f"--what {args.what} exports CSV or .xlsx (--format csv|xlsx)")
+    if fmt == "xlsx" and to_stdout:
+        raise UsageError("an .xlsx export needs a file: -o FILE.xlsx")
+    if args.root is not None and args.what != "board":
+        raise UsageError("--root goes with --what board")
+    with _opened(args.db) as c:
+        sheet = board_sheet(c, args.root) if args.what == "board" else EXPORTS[args.what](c)
+    if to_stdout:
+        sys.stdout.write(csv_text(sheet))
+        return 0
+    path = write_sheet(sheet, args.output, fmt)
+    print(f"{len(sheet.rows)} row(s) of {sheet.name} written to {path}")
+    return 0
+
+
+def cmd_ics(args: argparse.Namespace, ui: Ui) -> int:
+    with _opened(args.db) as c:
+        cal = campaign_calendar(c, args.unit)
+    data = calendar_bytes(cal)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    Path(args.output).write_bytes(data)
+    n = len(cal.walk("VEVENT"))
+    print(f"{n} deadline(s) written to {args.output}")
     return 0
 
 
@@ -464,6 +530,13 @@ def cmd_list(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
+def _add_list_options(q: Any) -> None:
+    q.add_argument(
+        "--encoding", help="a CSV's encoding (default: UTF-8 with or without BOM, else GB18030/GBK)"
+    )
+    q.add_argument("--sheet", help="a workbook's sheet (default: the first)")
+
+
 def add_campaign_commands(sub: Any) -> None:
     """Add ``campaign`` and its subcommands to the main parser."""
     p = sub.add_parser(
@@ -489,12 +562,27 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("db", metavar="DB")
     q.set_defaults(func=cmd_list)
 
-    q = cs.add_parser("enroll", help="enroll units from CSV (header id,name,parent[,kind])")
+    q = cs.add_parser(
+        "actors",
+        help="register the actors of a list (CSV or .xlsx; header id,roles[,unit][,name] or "
+        "编号,角色,单位,姓名)",
+    )
     q.add_argument("db", metavar="DB")
-    q.add_argument("--csv", required=True, type=Path)
-    q.add_argument("--at", help="enrollment instant (ISO)")
+    q.add_argument("file", metavar="FILE", type=Path, help="FILE.csv or FILE.xlsx")
+    _add_list_options(q)
+    q.set_defaults(func=cmd_actors)
+
+    q = cs.add_parser(
+        "enroll",
+        help="enroll units from CSV or .xlsx (header id,name,parent[,kind] or 编号,名称,上级,类型)",
+    )
+    q.add_argument("db", metavar="DB")
+    source = q.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", type=Path, metavar="FILE.csv")
+    source.add_argument("--xlsx", type=Path, metavar="FILE.xlsx")
+    q.add_argument("--at", help="enrollment instant (ISO, or `now`; default: the campaign clock)")
     q.add_argument("--batch", type=int, default=10_000, help="units per transaction")
-    q.add_argument("--encoding", help="the CSV's encoding (default: UTF-8, else GB18030/GBK)")
+    _add_list_options(q)
     q.set_defaults(func=cmd_enroll)
 
     add_action_commands(cs)
@@ -525,11 +613,36 @@ def add_campaign_commands(sub: Any) -> None:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_overdue)
 
-    q = cs.add_parser("export", help="the state as JSON (the replay --json contract) or CSV")
+    q = cs.add_parser(
+        "export",
+        help="the state as JSON (the replay --json contract) or CSV; with --what, the board, "
+        "the overdue list, the scorecards or the ranking as CSV or .xlsx (Chinese headers)",
+    )
     q.add_argument("db", metavar="DB")
-    q.add_argument("--format", choices=("json", "csv"), default="json")
+    q.add_argument(
+        "--what",
+        choices=("state", *EXPORTS),
+        default="state",
+        help="what to export (default: state)",
+    )
+    q.add_argument(
+        "--format",
+        choices=("json", "csv", "xlsx"),
+        help="default: from -o's suffix; else JSON for the state, CSV for a table",
+    )
     q.add_argument("--output", "-o", help="file (default: stdout)")
+    q.add_argument("--root", help="--what board: only this unit and everything under it")
     q.set_defaults(func=cmd_export)
+
+    q = cs.add_parser(
+        "ics",
+        help="deadlines as an iCalendar file: the campaign's, or with --unit that unit's "
+        "current ones",
+    )
+    q.add_argument("db", metavar="DB")
+    q.add_argument("--unit", help="one unit's deadlines and statuses")
+    q.add_argument("--output", "-o", metavar="FILE.ics", help="file (default: stdout)")
+    q.set_defaults(func=cmd_ics)
 
     q = cs.add_parser(
         "verify",

@@ -87,6 +87,12 @@ def cmd_schema(args: argparse.Namespace, ui: Ui) -> int:
 
 def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
     resolved = _load(args.template, args.param)
+    if args.ics:
+        from zyw_flow.exchange import calendar_bytes, template_calendar
+
+        cal = template_calendar(compile_campaign(resolved))
+        Path(args.ics).write_bytes(calendar_bytes(cal))
+        ui.warn(f"{len(cal.walk('VEVENT'))} deadline(s) written to {args.ics}")
     if args.gantt:
         from zyw_flow._plots import gantt
 
@@ -208,6 +214,9 @@ def add_template_commands(sub: Any) -> None:
     p.add_argument("--param", action="append", metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--gantt", metavar="FILE.png", help="also draw a Gantt chart")
+    p.add_argument(
+        "--ics", metavar="FILE.ics", help="also write the deadlines as an iCalendar file"
+    )
     p.add_argument(
         "--all-instances", action="store_true", help="list every instance of a recurring step"
     )

@@ -1,0 +1,159 @@
+"""Tables to CSV (UTF-8 with a BOM, so Excel opens Chinese text) and ``.xlsx``, with every
+text cell that a spreadsheet would run as a formula neutralised."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from zyw_flow.exchange._errors import DataFileError
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "Cell",
+    "Sheet",
+    "csv_text",
+    "neutralise",
+    "sheet_format",
+    "write_sheet",
+    "write_workbook",
+]
+
+#: A cell: text, a whole or exact decimal number, a local date-time (the campaign's wall
+#: clock, written without a zone), or empty.
+Cell = str | int | Decimal | dt.datetime | None
+
+#: Text starting with one of these is a formula (or DDE payload) to Excel, LibreOffice and
+#: Google Sheets; on export such a cell is prefixed with ``'`` and so stays text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+Format = Literal["csv", "xlsx"]
+
+
+@attrs.frozen
+class Sheet:
+    """One exported table.
+
+    Attributes:
+        name: the sheet's name in a workbook (at most 31 characters).
+        header: the column titles (Chinese).
+        rows: the rows, each as long as the header.
+    """
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+def neutralise(value: str) -> str:
+    """``value``, prefixed with ``'`` when it starts like a formula (``=`` ``+`` ``-`` ``@``,
+    tab or carriage return); anything else unchanged.
+
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1+1"), neutralise("市局")
+    ('\\'=HYPERLINK("http://x")', "'-1+1", '市局')
+    """
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(value)
+
+
+def sheet_format(path: str | Path, given: str | None = None) -> Format:
+    """``csv`` or ``xlsx``: ``given``, else from the file's suffix (``.xlsx``; else CSV).
+
+    Raises:
+        DataFileError: ``given`` is neither.
+    """
+    name = given or ("xlsx" if Path(path).suffix.lower() == ".xlsx" else "csv")
+    if name == "csv":
+        return "csv"
+    if name == "xlsx":
+        return "xlsx"
+    raise DataFileError(f"unknown table format {name!r}; use csv or xlsx")
+
+
+def csv_text(sheet: Sheet) -> str:
+    """The sheet as CSV text (no BOM; :func:`write_sheet` adds it)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in sheet.header])
+    writer.writerows([_text(v) for v in row] for row in sheet.rows)
+    return out.getvalue()
+
+
+def write_sheet(sheet: Sheet, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``sheet`` to ``path`` as CSV (UTF-8 with a BOM) or ``.xlsx`` (by ``fmt`` or the
+    suffix); return the path."""
+    target = Path(path)
+    if sheet_format(target, fmt) == "csv":
+        target.write_text(csv_text(sheet), encoding="utf-8-sig", newline="")
+    else:
+        write_workbook([sheet], target)
+    return target
+
+
+def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
+    """Write one or more sheets to an ``.xlsx`` workbook: bold header row, frozen below it,
+    numbers as numbers, date-times as local date-times, text neutralised."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    first = book.active
+    if first is not None:
+        book.remove(first)
+    bold = Font(bold=True)
+    for sheet in sheets:
+        ws = book.create_sheet(_sheet_name(sheet.name))
+        ws.append([neutralise(h) for h in sheet.header])
+        for cell in ws[1]:
+            cell.font = bold
+        for row in sheet.rows:
+            ws.append([_xlsx_value(v) for v in row])
+        for column, title in enumerate(sheet.header, start=1):
+            kind = {type(r[column - 1]) for r in sheet.rows} - {type(None)}
+            if kind == {dt.datetime}:
+                for (c,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+                    c.number_format = "yyyy-mm-dd hh:mm"
+            width = max([_width(title), *(_width(_text(r[column - 1])) for r in sheet.rows)])
+            letter = ws.cell(row=1, column=column).column_letter
+            ws.column_dimensions[letter].width = min(60, width + 2)
+        ws.freeze_panes = "A2"
+    target = Path(path)
+    book.save(target)
+    return target
+
+
+def _xlsx_value(value: Cell) -> str | int | Decimal | dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)  # Excel has no time zones: the campaign's wall clock
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
+def _width(text: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _sheet_name(name: str) -> str:
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "_")
+    return name[:31] or "Sheet"
