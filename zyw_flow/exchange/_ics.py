@@ -16,6 +16,7 @@ import attrs
 from icalendar import Alarm, Calendar, Event, Timezone
 
 from zyw_flow._bundled import installed_version
+from zyw_flow.board import STATUS_TITLES
 
 if TYPE_CHECKING:
     from zyw_flow.compile import CompiledCampaign
@@ -91,7 +92,7 @@ def unit_deadlines(campaign: Campaign, unit: str) -> list[Deadline]:
             continue
         step = steps.get(sid)
         phase = phases.get(step.phase, step.phase) if step is not None else "整改"
-        lines = [f"单位：{who}", f"阶段：{phase}", f"事项：{sid}", f"状态：{s.status}"]
+        lines = [f"单位：{who}", f"阶段：{phase}", f"事项：{sid}", f"状态：{STATUS_TITLES.get(s.status, s.status)}（{s.status}）"]
         if s.late:
             lines.append("逾期")
         if s.escalation_title:

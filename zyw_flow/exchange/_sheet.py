@@ -142,7 +142,9 @@ def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
 
 def _xlsx_value(value: Cell) -> str | int | Decimal | dt.datetime | None:
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)  # Excel has no time zones: the campaign's wall clock
+        # Excel has no time zones: the campaign's wall clock, to the second (23:59:59.999999
+        # would show as the next day's 00:00)
+        return value.replace(tzinfo=None, microsecond=0)
     if isinstance(value, str):
         return neutralise(value)
     return value
