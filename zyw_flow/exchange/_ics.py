@@ -92,7 +92,12 @@ def unit_deadlines(campaign: Campaign, unit: str) -> list[Deadline]:
             continue
         step = steps.get(sid)
         phase = phases.get(step.phase, step.phase) if step is not None else "整改"
-        lines = [f"单位：{who}", f"阶段：{phase}", f"事项：{sid}", f"状态：{STATUS_TITLES.get(s.status, s.status)}（{s.status}）"]
+        lines = [
+            f"单位：{who}",
+            f"阶段：{phase}",
+            f"事项：{sid}",
+            f"状态：{STATUS_TITLES.get(s.status, s.status)}（{s.status}）",
+        ]
         if s.late:
             lines.append("逾期")
         if s.escalation_title:

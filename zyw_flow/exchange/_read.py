@@ -181,7 +181,8 @@ def _columns(
 
 def _unquote(text: str) -> str:
     """Take off the ``'`` an export put before a formula-like cell."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES) else text
+    quoted = text.startswith("'") and text[1:].lstrip("'").startswith(FORMULA_PREFIXES)
+    return text[1:] if quoted else text
 
 
 def _get(cells: Sequence[str], cols: Mapping[str, int], name: str) -> str | None:

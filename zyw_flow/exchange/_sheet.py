@@ -54,12 +54,17 @@ class Sheet:
 
 def neutralise(value: str) -> str:
     """``value``, prefixed with ``'`` when it starts like a formula (``=`` ``+`` ``-`` ``@``,
-    tab or carriage return); anything else unchanged.
+    tab or carriage return) or is already such a quoted text; anything else unchanged. The
+    unit and actor list readers take one ``'`` off again, so an export reads back as it was.
 
-    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1+1"), neutralise("市局")
-    ('\\'=HYPERLINK("http://x")', "'-1+1", '市局')
+    >>> neutralise("=HYPERLINK(\"http://x\")"), neutralise("-1+1"), neutralise("市局")
+    ('\'=HYPERLINK("http://x")', "'-1+1", '市局')
     """
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+    if value.startswith(FORMULA_PREFIXES) or (
+        value.startswith("'") and value[1:].lstrip("'").startswith(FORMULA_PREFIXES)
+    ):
+        return f"'{value}"
+    return value
 
 
 def _text(value: Cell) -> str:
@@ -121,7 +126,7 @@ def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
     bold = Font(bold=True)
     for sheet in sheets:
         ws = book.create_sheet(_sheet_name(sheet.name))
-        ws.append([neutralise(h) for h in sheet.header])
+        ws.append([_xlsx_value(h) for h in sheet.header])
         for cell in ws[1]:
             cell.font = bold
         for row in sheet.rows:
@@ -145,8 +150,8 @@ def _xlsx_value(value: Cell) -> str | int | Decimal | dt.datetime | None:
         # Excel has no time zones: the campaign's wall clock, to the second (23:59:59.999999
         # would show as the next day's 00:00)
         return value.replace(tzinfo=None, microsecond=0)
-    if isinstance(value, str):
-        return neutralise(value)
+    if isinstance(value, str):  # XML keeps no carriage return: a line feed, then neutralised
+        return neutralise(value.replace("\r\n", "\n").replace("\r", "\n"))
     return value
 
 
