@@ -436,3 +436,68 @@ def test_exports_are_stable(scored: Campaign) -> None:
     """The same campaign gives the same CSV (no clock, no order from sets)."""
     for build in EXPORTS.values():
         assert csv_text(build(scored)) == csv_text(build(scored))
+
+
+def _gbk_text(text: str) -> bool:
+    try:
+        text.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: Unit names as offices write them: CJK, ASCII letters and digits, full-width punctuation.
+NAMES = (
+    st.text(
+        st.sampled_from("市局县区乡镇街道办事处分局科股一二三四五六七八九十（）·、—abcXYZ0129 -_"),
+        min_size=1,
+        max_size=16,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(NAMES, min_size=1, max_size=6),
+    st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
+)
+def test_any_unit_list_reads_the_same_in_every_encoding(names: list[str], encoding: str) -> None:
+    """Whatever the names, a list saved in any of the office encodings is detected and
+    reads back to the same rows (a UTF-8 file is never mistaken for GB18030 or back)."""
+    import tempfile
+
+    assert all(_gbk_text(n) for n in names)
+    rows = [(f"u{i}", n, None if i == 0 else "u0", "unit") for i, n in enumerate(names)]
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "units.csv"
+        path.write_bytes(units_csv(rows).encode(encoding))
+        assert unit_rows(path) == rows
+
+
+def test_the_state_csv_is_neutralised_too(tmp_path: Path, capsys: Any) -> None:
+    """`campaign export --format csv` (the unit × step state) neutralises host ids."""
+    db = str(tmp_path / "c.db")
+    c = Campaign.create_stored(db, "zhiyong-2011")
+    c.enroll_many([("=1+1", "x", None)], at="2011-08-30")
+    c.close()
+    capsys.readouterr()
+    assert main(["campaign", "export", db, "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert {r[0] for r in rows[1:]} == {"'=1+1"}
+
+
+@pytest.mark.parametrize("names", [["一"], ["十"], ["一", "十"]])
+def test_gbk_that_is_also_valid_utf8(tmp_path: Path, names: list[str]) -> None:
+    """A GBK list whose bytes happen to be valid UTF-8 (一 is D2 BB, which UTF-8 reads as
+    Cyrillic һ) is still read as GBK: UTF-8 Chinese text always has Chinese in it."""
+    rows = [(f"u{i}", n, None, "unit") for i, n in enumerate(names)]
+    raw = units_csv(rows).encode("gbk")
+    raw.decode("utf-8")  # the trap: valid UTF-8
+    path = tmp_path / "units.csv"
+    path.write_bytes(raw)
+    assert unit_rows(path) == rows
+    with Campaign.create("zhiyong-2011") as c:
+        c.enroll_csv(path, at="2011-08-30")  # the campaign's own reader detects it too
+        assert [s.name for s in c.iter_units()] == names

@@ -27,6 +27,7 @@ from zyw_flow.exchange import (
     calendar_bytes,
     campaign_calendar,
     csv_text,
+    neutralise,
     unit_rows,
     write_sheet,
 )
@@ -471,15 +472,15 @@ def _export(c: Campaign, fmt: str, out: Any, ui: Ui) -> None:
             for s in st.steps.values():
                 writer.writerow(
                     [
-                        st.unit,
+                        neutralise(st.unit),  # ids come from the host: never a formula
                         st.phase or "",
-                        s.step,
+                        neutralise(s.step),
                         s.status,
                         s.due.isoformat() if s.due else "",
                         "true" if s.late else "false",
                         s.completed_at.isoformat() if s.completed_at else "",
                         s.escalation,
-                        s.escalation_title or "",
+                        neutralise(s.escalation_title or ""),
                     ]
                 )
             progress.advance(task)

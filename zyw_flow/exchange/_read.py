@@ -16,8 +16,10 @@ from pathlib import Path
 
 import attrs
 
+from zyw_flow._errors import EnrollmentError
 from zyw_flow.exchange._errors import DataFileError
 from zyw_flow.exchange._sheet import FORMULA_PREFIXES
+from zyw_flow.runtime._csv import decode_bytes
 
 __all__ = [
     "ACTOR_COLUMNS",
@@ -62,23 +64,16 @@ class ActorRow:
 
 def decode(raw: bytes, encoding: str | None, where: str) -> str:
     """Text of a CSV file: ``encoding`` if given, else UTF-8 (a BOM is dropped), else
-    GB18030 (a superset of GBK, as Chinese spreadsheets save CSV).
+    GB18030 (a superset of GBK, as Chinese spreadsheets save CSV); the campaign's own
+    detection (:meth:`~zyw_flow.Campaign.enroll_csv` reads lists the same way).
 
     Raises:
         DataFileError: not readable so, or an unknown encoding.
     """
-    tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    for name in tried:
-        try:
-            text = raw.decode(name)
-        except UnicodeDecodeError:
-            continue
-        except LookupError:
-            raise DataFileError(f"{where}: unknown encoding {name!r}") from None
-        return text[1:] if text.startswith("\ufeff") else text
-    raise DataFileError(
-        f"{where}: not readable as {' or '.join(tried)}; give the file's encoding (--encoding)"
-    )
+    try:
+        return decode_bytes(raw, encoding, where)
+    except EnrollmentError as exc:
+        raise DataFileError(str(exc).replace("(encoding=…)", "(--encoding)")) from None
 
 
 def read_table(

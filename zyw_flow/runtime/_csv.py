@@ -9,7 +9,7 @@ from typing import TextIO
 
 from zyw_flow._errors import EnrollmentError
 
-__all__ = ["unit_rows"]
+__all__ = ["decode_bytes", "unit_rows"]
 
 _COLUMNS = ("id", "name", "parent", "kind")
 
@@ -51,14 +51,49 @@ def _decode(path: Path, encoding: str | None) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise EnrollmentError(f"{path}: cannot read the file: {exc.strerror}") from None
-    tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    for name in tried:
+    return decode_bytes(raw, encoding, str(path))
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+def decode_bytes(raw: bytes, encoding: str | None, where: str) -> str:
+    """The text of a CSV file's bytes: ``encoding`` if given; else UTF-8 (a BOM dropped)
+    or GB18030 (a superset of GBK).
+
+    Bytes that are valid as both are UTF-8 unless the UTF-8 reading has no Chinese at all
+    where the GB18030 one is all Chinese and ASCII: a GBK list of short names (一, 十 …)
+    can happen to be valid UTF-8, read as Latin or Cyrillic letters.
+
+    Raises:
+        EnrollmentError: not readable so, or an unknown encoding.
+    """
+    if encoding:
         try:
-            return raw.decode(name)
+            return raw.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError:
-            continue
+            pass
         except LookupError:
-            raise EnrollmentError(f"unknown encoding {name!r}") from None
-    raise EnrollmentError(
-        f"{path}: not readable as {' or '.join(tried)}; give the file's encoding (encoding=…)"
-    )
+            raise EnrollmentError(f"{where}: unknown encoding {encoding!r}") from None
+        raise EnrollmentError(
+            f"{where}: not readable as {encoding}; give the file's encoding (encoding=…)"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise EnrollmentError(
+                f"{where}: not readable as utf-8 or gb18030; give the file's encoding (encoding=…)"
+            ) from None
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if wide and not raw.startswith(b"\xef\xbb\xbf") and not any(_cjk(ch) for ch in wide):
+        try:
+            gb = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return text
+        if all(ord(ch) <= 0x7F or _cjk(ch) for ch in gb):
+            return gb
+    return text
