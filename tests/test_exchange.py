@@ -247,6 +247,7 @@ def read_xlsx(path: Path) -> list[list[Any]]:
     book = load_workbook(path)
     ws = book.worksheets[0]
     assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row), "no formulas"
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b, "a bold header row, frozen"
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 

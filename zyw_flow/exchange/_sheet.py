@@ -114,35 +114,46 @@ def write_sheet(sheet: Sheet, path: str | Path, fmt: str | None = None) -> Path:
 
 
 def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
-    """Write one or more sheets to an ``.xlsx`` workbook: bold header row, frozen below it,
-    numbers as numbers, date-times as local date-times, text neutralised."""
+    """Write one or more sheets to an ``.xlsx`` workbook (streamed: openpyxl's write-only
+    mode): bold header row, frozen below it, columns fitted to their first rows, numbers as
+    numbers, date-times as local date-time cells, text neutralised."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    first = book.active
-    if first is not None:
-        book.remove(first)
+    book = Workbook(write_only=True)
     bold = Font(bold=True)
     for sheet in sheets:
         ws = book.create_sheet(_sheet_name(sheet.name))
-        ws.append([_xlsx_value(h) for h in sheet.header])
-        for cell in ws[1]:
-            cell.font = bold
-        for row in sheet.rows:
-            ws.append([_xlsx_value(v) for v in row])
-        for column, title in enumerate(sheet.header, start=1):
-            kind = {type(r[column - 1]) for r in sheet.rows} - {type(None)}
-            if kind == {dt.datetime}:
-                for (c,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
-                    c.number_format = "yyyy-mm-dd hh:mm"
-            width = max([_width(title), *(_width(_text(r[column - 1])) for r in sheet.rows)])
-            letter = ws.cell(row=1, column=column).column_letter
-            ws.column_dimensions[letter].width = min(60, width + 2)
+        sample = sheet.rows[:_SAMPLE]
+        for column, title in enumerate(sheet.header):
+            width = max([_width(title), *(_width(_text(r[column])) for r in sample)])
+            ws.column_dimensions[get_column_letter(column + 1)].width = min(60, width + 2)
         ws.freeze_panes = "A2"
+        header = []
+        for title in sheet.header:
+            cell = WriteOnlyCell(ws, value=_xlsx_text(title))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in sheet.rows:
+            out: list[object] = []
+            for value in row:
+                if isinstance(value, dt.datetime):
+                    cell = WriteOnlyCell(ws, value=value.replace(tzinfo=None, microsecond=0))
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                    out.append(cell)
+                else:
+                    out.append(_xlsx_value(value))
+            ws.append(out)
     target = Path(path)
     book.save(target)
     return target
+
+
+#: Rows read to fit column widths.
+_SAMPLE = 500
 
 
 def _xlsx_value(value: Cell) -> str | int | Decimal | dt.datetime | None:
@@ -150,9 +161,14 @@ def _xlsx_value(value: Cell) -> str | int | Decimal | dt.datetime | None:
         # Excel has no time zones: the campaign's wall clock, to the second (23:59:59.999999
         # would show as the next day's 00:00)
         return value.replace(tzinfo=None, microsecond=0)
-    if isinstance(value, str):  # XML keeps no carriage return: a line feed, then neutralised
-        return neutralise(value.replace("\r\n", "\n").replace("\r", "\n"))
+    if isinstance(value, str):
+        return _xlsx_text(value)
     return value
+
+
+def _xlsx_text(value: str) -> str:
+    """XML keeps no carriage return: a line feed, then neutralised."""
+    return neutralise(value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _width(text: str) -> int:

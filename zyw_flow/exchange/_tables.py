@@ -73,18 +73,22 @@ def board_sheet(campaign: Campaign, root: str | None = None) -> Sheet:
 def overdue_sheet(campaign: Campaign) -> Sheet:
     """Every overdue step (逾期事项) with its unit, title, due time and escalation."""
     names = _names(campaign)
-    titles: dict[tuple[str, str], str] = {}
+    steps = {step.id: step.title for step in campaign.compiled.steps}
+    found: dict[tuple[str, str], str] = {}  # a finding's title: from its unit's status
     rows: list[tuple[Cell, ...]] = []
     for item in campaign.overdue():
-        if (item.unit, item.step) not in titles:
-            for sid, step in campaign.unit_status(item.unit).steps.items():
-                titles[(item.unit, sid)] = step.title
+        title = steps.get(item.step)
+        if title is None:
+            if (item.unit, item.step) not in found:
+                for sid, step in campaign.unit_status(item.unit).steps.items():
+                    found[(item.unit, sid)] = step.title
+            title = found.get((item.unit, item.step), "")
         rows.append(
             (
                 item.unit,
                 names.get(item.unit, ""),
                 item.step,
-                titles.get((item.unit, item.step), ""),
+                title,
                 _local(campaign, item.due),
                 item.escalation,
                 item.escalation_title or "",
