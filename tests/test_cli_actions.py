@@ -175,6 +175,12 @@ class TestEveryVerb:
             assert comparable(c) == comparable(api)
             assert c.unit_status("county-2").sanctions[0]["sanction"] == "interview"
             assert c.rounds and c.rounds[-1]["round"] == "2011"
+            cursor = c.cursor
+        code, out, err = cli(capsys, "evaluate", t, "--json")  # reads, records nothing
+        assert code == 0, err
+        assert '"county-1"' in out
+        with Campaign.open(t) as c:
+            assert c.cursor == cursor
 
     def test_a_repeated_key_is_reported_as_a_duplicate(
         self, sqlite_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]

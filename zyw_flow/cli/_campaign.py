@@ -19,6 +19,7 @@ from zyw_flow._errors import InstantError
 from zyw_flow.cli._args import NOW, UsageError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._replay import cmd_evaluate
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
 from zyw_flow.exchange import (
     EXPORTS,
@@ -587,6 +588,20 @@ def add_campaign_commands(sub: Any) -> None:
     q.set_defaults(func=cmd_enroll)
 
     add_action_commands(cs)
+
+    q = cs.add_parser(
+        "evaluate",
+        help="scorecards, ranking and grade distribution (as `zyw-flow evaluate DB`); "
+        "`campaign finalize` makes them final",
+    )
+    q.add_argument("target", metavar="DB")
+    q.add_argument("--unit", action="append", help="print this unit's scorecard (repeatable)")
+    group = q.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print JSON")
+    group.add_argument("--csv", action="store_true", help="print every scorecard line as CSV")
+    q.add_argument("--plot", metavar="FILE.png", help="draw the grade distribution")
+    add_html_options(q)
+    q.set_defaults(func=cmd_evaluate)
 
     q = cs.add_parser("tick", help="fire time-driven transitions up to --until (default: now)")
     q.add_argument("db", metavar="DB")
