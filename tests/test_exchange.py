@@ -127,7 +127,7 @@ class TestUnitLists:
         ("text", "message"),
         [
             ("", "empty"),
-            ("name\n市局\n", "needs an id column"),
+            ("name\n市局\n", "needs an `id` column"),
             ("id,名称,电话\ncity,市局,123\n", "unknown column(s) '电话'"),
             ("id,编号\na,b\n", "two columns name 'id'"),
             ("id,name\n,市局\n", "row 2: no unit id"),
@@ -203,7 +203,7 @@ class TestActorLists:
         with pytest.raises(DataFileError, match="row 2: actor 'office' has no role"):
             actor_rows(path)
         path.write_text("id,name\noffice,办公室\n", encoding="utf-8")
-        with pytest.raises(DataFileError, match="needs a roles column"):
+        with pytest.raises(DataFileError, match="needs a `roles` column"):
             actor_rows(path)
 
     def test_cli_registers_an_xlsx_list(

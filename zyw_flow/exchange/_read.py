@@ -170,7 +170,7 @@ def _columns(
             f"{where}: unknown column(s) {', '.join(map(repr, unknown))}; the header takes {wanted}"
         )
     if "id" not in found:
-        raise DataFileError(f"{where}: the header needs an id column (id or 编号)")
+        raise DataFileError(f"{where}: the header needs an `id` column (id or 编号)")
     return found
 
 
@@ -221,7 +221,7 @@ def actor_rows(
     header, body = read_table(path, encoding=encoding, sheet=sheet)
     cols = _columns(header, ACTOR_COLUMNS, str(path))
     if "roles" not in cols:
-        raise DataFileError(f"{path}: the header needs a roles column (roles or 角色)")
+        raise DataFileError(f"{path}: the header needs a `roles` column (roles or 角色)")
     out: list[ActorRow] = []
     for n, cells in body:
         aid = _get(cells, cols, "id")
