@@ -148,3 +148,92 @@ class TestCampaignCalendar:
         assert len(events(whole)) == sum(1 for s in compiled("zhiyong-2011").steps if s.due)
         assert main(["campaign", "ics", t, "--unit", "nowhere", "-o", str(out)]) == 2
         assert "nowhere" in capsys.readouterr().err
+
+
+WORKFLOW = Path(__file__).parent / "templates" / "workflow" / "county-supervision.yaml"
+
+
+def alarms(ev: Any) -> list[tuple[dt.datetime, str]]:
+    out = []
+    for alarm in ev.walk("VALARM"):
+        assert str(alarm["ACTION"]) == "DISPLAY"
+        trigger = alarm["TRIGGER"]
+        assert trigger.params.get("VALUE") == "DATE-TIME"  # an absolute instant, in UTC
+        out.append((alarm.decoded("TRIGGER"), str(alarm["DESCRIPTION"])))
+    return out
+
+
+class TestWarningAlarms:
+    """One VALARM per level of the warning ladder (蓝灯 3 working days, 黄灯 1 working day
+    before), at the instant the light comes on."""
+
+    def test_every_templated_deadline_has_its_ladder(self) -> None:
+        c = compiled(str(WORKFLOW))
+        assert [w.title for w in c.warnings] == ["蓝灯", "黄灯"]
+        got = events(parse(calendar_bytes(template_calendar(c))))
+        for i, s in enumerate(c.steps):
+            if s.due is None:
+                continue
+            found = alarms(got[f"{c.id}.all.{s.id}@zyw-flow"])
+            assert [a for a, _ in found] == [
+                second(dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=us))
+                for us in c.warning_us[i]
+            ]
+            assert [t.split("：")[0] for _, t in found] == ["蓝灯", "黄灯"]
+            assert all(a < second(s.due) for a, _ in found)
+
+    def test_working_days_before_skip_the_holiday(self) -> None:
+        """plan is due Friday 2024-04-12: 蓝灯 on Tuesday the 9th, 黄灯 on Thursday the
+        11th, each at the deadline's time of day."""
+        c = compiled(str(WORKFLOW))
+        got = events(parse(calendar_bytes(template_calendar(c))))
+        zone = c.zone
+        found = [a.astimezone(zone) for a, _ in alarms(got[f"{c.id}.all.plan@zyw-flow"])]
+        assert found == [
+            dt.datetime(2024, 4, 9, 23, 59, 59, tzinfo=zone),
+            dt.datetime(2024, 4, 11, 23, 59, 59, tzinfo=zone),
+        ]
+        assert "3个工作日后截止" in alarms(got[f"{c.id}.all.plan@zyw-flow"])[0][1]
+
+    def test_a_units_alarms_follow_its_own_deadline(self) -> None:
+        """county-2's plan moved to Tuesday 2024-04-30: 蓝灯 comes on 3 working days before
+        — Friday the 26th, as Sunday the 28th is a working day (五一调休); a step the unit
+        has done has no alarm."""
+        c = Campaign.create(compiled(str(WORKFLOW)))
+        c.add_actor("office", roles=["office"])
+        c.add_actor("c1-clerk", roles=["member"], unit="county-1")
+        c.enroll_many(
+            [
+                ("city", "市局", None),
+                ("county-1", "一县局", "city"),
+                ("county-2", "二县局", "city"),
+            ],
+            at="2024-03-29",
+        )
+        c.set_deadline("county-2", "plan", until="2024-04-30", reason="新设机构", actor="office",
+                       at="2024-04-02")  # fmt: skip
+        c.submit("county-1", "plan", actor="c1-clerk", at="2024-04-03")
+        c.accept("county-1", "plan", actor="office", at="2024-04-03")
+        zone = c.compiled.zone
+        moved = events(parse(calendar_bytes(campaign_calendar(c, "county-2"))))
+        ev = moved["county-supervision.county-2.plan@zyw-flow"]
+        assert ev.decoded("DTSTART") == dt.datetime(2024, 4, 30, 23, 59, 59, tzinfo=zone)
+        assert [a.astimezone(zone) for a, _ in alarms(ev)] == [
+            dt.datetime(2024, 4, 26, 23, 59, 59, tzinfo=zone),
+            dt.datetime(2024, 4, 29, 23, 59, 59, tzinfo=zone),
+        ]
+        done = events(parse(calendar_bytes(campaign_calendar(c, "county-1"))))
+        assert alarms(done["county-supervision.county-1.plan@zyw-flow"]) == []
+        assert "已通过" in str(done["county-supervision.county-1.plan@zyw-flow"]["DESCRIPTION"])
+        owed = [e for uid, e in done.items() if not uid.endswith(".plan@zyw-flow")]
+        assert owed and all(len(alarms(e)) == 2 for e in owed)
+
+    def test_no_ladder_no_alarm(self) -> None:
+        cal = parse(calendar_bytes(template_calendar(compiled("zhiyong-2011"))))
+        assert cal.walk("VEVENT") and not cal.walk("VALARM")
+
+    def test_show_writes_the_alarms(self, tmp_path: Path) -> None:
+        out = tmp_path / "w.ics"
+        assert main(["show", str(WORKFLOW), "--ics", str(out)]) == 0
+        cal = parse(out.read_bytes())
+        assert len(cal.walk("VALARM")) == 2 * len(cal.walk("VEVENT"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import inspect
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from zyw_flow.exchange import (
 from zyw_flow.exchange._sheet import sheet_format
 from zyw_flow.runtime import (
     COMMANDS,
+    Actor,
     Board,
     Campaign,
     OverdueItem,
@@ -127,28 +129,68 @@ def cmd_enroll(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
-#: The ``campaign`` verbs that record an action: CLI words → the command table's verb (one
-#: table for the API, scenarios, the testing kit and these; no dispatcher of their own).
-ACTION_VERBS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("submit",), "submit", "submit a unit's step (报送)"),
-    (("accept",), "accept", "accept a submitted step (审核通过)"),
-    (("return",), "return", "send a submitted step back with a reason (退回)"),
-    (("waive",), "waive", "waive a step for a unit (免报)"),
-    (("finding", "record"), "finding", "record a finding (问题); it opens a rectification step"),
-    (("finding", "verify"), "verify", "verify the rectification of a finding (复核)"),
-    (("sanction",), "sanction", "issue a sanction from the template's ladder (问责)"),
-    (("score",), "score", "record a score of an indicator (评分)"),
-    (("deduction",), "deduction", "record points deducted from a unit (扣分)"),
-    (("case",), "case", "record a violation, accident or veto case (查处)"),
-    (("finalize",), "finalize", "make a round's grades final and fire their consequences (评定)"),
-)
+#: How the command table's verbs are said on the command line, where not as themselves
+#: (``set_deadline`` → ``set-deadline``): a finding is recorded and verified as a group
+#: (``campaign verify`` checks the journal).
+_CLI_WORDS: Mapping[str, tuple[str, ...]] = {
+    "finding": ("finding", "record"),
+    "verify": ("finding", "verify"),
+}
+
+#: What each verb does, for ``--help`` (the table's Chinese title is added).
+_HELP: Mapping[str, str] = {
+    "submit": "submit a unit's step",
+    "accept": "accept a submitted step",
+    "return": "send a submitted step back with a reason",
+    "waive": "waive a step for a unit",
+    "finding": "record a finding; it opens a rectification step",
+    "verify": "verify the rectification of a finding",
+    "sanction": "issue a sanction from the template's ladder",
+    "score": "record a score of an indicator",
+    "deduction": "record points deducted from a unit",
+    "case": "record a violation, accident or veto case",
+    "finalize": "make a round's grades final and fire their consequences",
+    "request_extension": "ask for a later deadline",
+    "approve_extension": "approve a pending extension request (each approver in turn)",
+    "refuse_extension": "refuse a pending extension request",
+    "set_deadline": "set a unit's deadline for a step",
+    "void": "void a recorded action, by its idempotency key or --seq",
+    "transfer": "hand a unit's step over to another unit",
+    "assign_group": "put units in a group, or take them out (--remove)",
+    "revoke_actor": "revoke an actor: they may no longer act",
+}
+
+
+def _action_verbs() -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    out = []
+    for verb, command in COMMANDS.items():
+        if verb == "enroll":  # enrolment has its list verb, `campaign enroll --csv|--xlsx`
+            continue
+        words = _CLI_WORDS.get(verb, (verb.replace("_", "-"),))
+        what = _HELP.get(verb, command.method.replace("_", " "))
+        out.append((words, verb, f"{what} ({command.title})" if command.title else what))
+    return tuple(out)
+
+
+#: The ``campaign`` verbs that record an action: CLI words → the command table's verb, one
+#: for every verb of the table (the API, scenarios and the testing kit use the same one; no
+#: dispatcher of their own), with its fields read off the table.
+ACTION_VERBS: tuple[tuple[tuple[str, ...], str, str], ...] = _action_verbs()
 
 #: Fields read as whole numbers; every other field stays text (scores and points are exact
 #: decimals, read by the campaign).
-_INT_FIELDS = frozenset({"days", "rectify_days"})
+_INT_FIELDS = frozenset({"days", "rectify_days", "seq"})
+
+#: Fields that take several values (``assign-group DB GROUP UNIT…``) or none (a flag).
+_LIST_FIELDS = frozenset({"units"})
+_FLAG_FIELDS = frozenset({"remove"})
 
 #: How a positional field is shown in usage lines, per command-table verb.
-_METAVARS = {("verify", "step"): "FINDING"}
+_METAVARS = {
+    ("verify", "step"): "FINDING",
+    ("void", "target_key"): "KEY",
+    ("revoke_actor", "actor_id"): "ACTOR",
+}
 
 _FIELD_HELP = {
     "actor": "the actor recording it",
@@ -162,6 +204,11 @@ _FIELD_HELP = {
     "rater_group": "the rater group",
     "rater": "the rater",
     "round": "the evaluation round",
+    "note": "a note",
+    "until": "the new deadline (ISO date: the end of that day; or a date-time)",
+    "to": "the unit it goes to",
+    "seq": "the event number of the action to void (instead of its KEY)",
+    "remove": "take the units out of the group",
 }
 
 
@@ -206,6 +253,9 @@ def cmd_action(args: argparse.Namespace, ui: Ui) -> int:
     with _opened_at(args.db, args.at) as (c, at):
         fields["at"] = at
         ev = dispatch(c, args.action, fields)  # the same command table as scenarios and the kit
+    if isinstance(ev, Actor):  # revoke_actor answers with the actor
+        print(f"actor {ev.id} revoked")
+        return 0
     note = " (duplicate, already recorded)" if ev.duplicate else ""
     what = " ".join(x for x in (ev.unit, ev.step) if x)
     print(f"#{ev.seq} {ev.type} {what} at {ev.at.isoformat()}{note}")
@@ -222,12 +272,17 @@ def _add_action(parent: Any, words: tuple[str, ...], verb: str, help_text: str) 
             name,
             metavar=_METAVARS.get((verb, name), name.upper()),
             type=int if name in _INT_FIELDS else str,
+            nargs="+" if name in _LIST_FIELDS else "?" if name in command.optional else None,
         )
     for name in (*command.required, *command.optional):
         if name in command.positional:
             continue
+        option = f"--{name.replace('_', '-')}"
+        if name in _FLAG_FIELDS:
+            q.add_argument(option, dest=name, action="store_true", help=_FIELD_HELP.get(name))
+            continue
         q.add_argument(
-            f"--{name.replace('_', '-')}",
+            option,
             dest=name,
             required=name in command.required,
             type=int if name in _INT_FIELDS else str,
@@ -238,8 +293,10 @@ def _add_action(parent: Any, words: tuple[str, ...], verb: str, help_text: str) 
         help="instant (ISO, read in the campaign's time zone; `now`: the wall clock, even past "
         "the campaign's end; default: the wall clock within the campaign's range)",
     )
-    q.add_argument("--key", help="idempotency key (the same key again records nothing new)")
-    q.set_defaults(func=cmd_action, action=verb)
+    method = getattr(Campaign, command.method)
+    if "key" in inspect.signature(method).parameters:
+        q.add_argument("--key", help="idempotency key (the same key again records nothing new)")
+    q.set_defaults(func=cmd_action, action=verb, key=None)
 
 
 def add_action_commands(cs: Any) -> None:

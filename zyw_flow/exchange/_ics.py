@@ -2,8 +2,10 @@
 
 Every step with a deadline is one ``VEVENT`` at its due instant, in the campaign's time
 zone (``DTSTART;TZID=Asia/Shanghai:…`` with the zone's ``VTIMEZONE``); a recurring step
-is one event per instance. The events of a unit's calendar carry its current deadlines
-(findings and moved deadlines included) and its step statuses.
+is one event per instance; each level of the step's warning ladder (``warnings:``) is one
+``VALARM`` at the instant its light comes on. The events of a unit's calendar carry its
+current deadlines (findings and moved deadlines included) and its step statuses, with
+alarms only for the steps it still owes.
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ import attrs
 from icalendar import Alarm, Calendar, Event, Timezone
 
 from zyw_flow._bundled import installed_version
+from zyw_flow._time import from_us, to_us
 from zyw_flow.board import STATUS_TITLES
 
 if TYPE_CHECKING:
     from zyw_flow.compile import CompiledCampaign
     from zyw_flow.runtime import Campaign
+    from zyw_flow.template import WarningLevelDef
 
 __all__ = ["Deadline", "calendar_bytes", "campaign_calendar", "template_calendar"]
 
-_DONE = frozenset({"accepted", "waived"})
+#: Statuses in which a unit still owes a step (its calendar reminds it of those only).
+_OWED = frozenset({"not_open", "pending", "returned", "overdue"})
+
+_UNITS = {"working_days": "个工作日", "days": "天", "hours": "小时"}
 
 
 @attrs.frozen
@@ -53,11 +60,30 @@ def _uid(campaign: str, unit: str | None, step: str) -> str:
     return f"{campaign}.{unit or 'all'}.{safe}@zyw-flow"
 
 
+def _ladder(compiled: CompiledCampaign, s: int | None) -> tuple[WarningLevelDef, ...]:
+    """The warning ladder of step ``s`` (its own, else the campaign's; ``None``: a finding)."""
+    if s is None or not compiled.step_warnings:
+        return compiled.warnings
+    return compiled.step_warnings[s]
+
+
+def _alarms(
+    compiled: CompiledCampaign, s: int | None, instants: Sequence[int], summary: str
+) -> tuple[tuple[dt.datetime, str], ...]:
+    """One reminder per warning level: when its light comes on, and what it says."""
+    out = []
+    for level, at in zip(_ladder(compiled, s), instants, strict=False):
+        when = f"{level.amount}{_UNITS.get(level.unit, level.unit)}后截止"
+        out.append((from_us(at, compiled.zone), f"{level.title}：{summary}（{when}）"))
+    return tuple(out)
+
+
 def template_deadlines(compiled: CompiledCampaign) -> list[Deadline]:
-    """The template's deadlines, every recurring instance on its own."""
+    """The template's deadlines, every recurring instance on its own, each with one alarm
+    per level of its warning ladder."""
     phases = {p.id: p.title for p in compiled.resolved.phases}
     out: list[Deadline] = []
-    for step in compiled.steps:
+    for i, step in enumerate(compiled.steps):
         if step.due is None:
             continue
         lines = [f"阶段：{phases.get(step.phase, step.phase)}", f"事项：{step.id}"]
@@ -67,6 +93,7 @@ def template_deadlines(compiled: CompiledCampaign) -> list[Deadline]:
             lines.append(f"原定 {step.nominal_due.isoformat()}，遇非工作日顺延")
         if step.description:
             lines.append(step.description)
+        instants = compiled.warning_us[i] if compiled.warning_us else ()
         out.append(
             Deadline(
                 _uid(compiled.id, None, step.id),
@@ -74,16 +101,19 @@ def template_deadlines(compiled: CompiledCampaign) -> list[Deadline]:
                 _aware(step.due, compiled),
                 tuple(lines),
                 phases.get(step.phase),
+                _alarms(compiled, i, instants, step.title),
             )
         )
     return out
 
 
 def unit_deadlines(campaign: Campaign, unit: str) -> list[Deadline]:
-    """One unit's current deadlines (findings included) with their statuses."""
+    """One unit's current deadlines (findings and moved deadlines included) with their
+    statuses; a step it still owes has one alarm per warning level before its deadline."""
     compiled = campaign.compiled
     phases = {p.id: p.title for p in compiled.resolved.phases}
     steps = {s.id: s for s in compiled.steps}
+    index = {s.id: i for i, s in enumerate(compiled.steps)}
     st = campaign.unit_status(unit)
     who = f"{st.name}（{unit}）" if st.name else unit
     out: list[Deadline] = []
@@ -102,8 +132,15 @@ def unit_deadlines(campaign: Campaign, unit: str) -> list[Deadline]:
             lines.append("逾期")
         if s.escalation_title:
             lines.append(f"督办：{s.escalation_title}")
+        if s.warning_title:
+            lines.append(f"预警：{s.warning_title}")
         if s.completed_at is not None:
             lines.append(f"完成于 {s.completed_at.astimezone(compiled.zone).isoformat()}")
+        alarms: tuple[tuple[dt.datetime, str], ...] = ()
+        if s.status in _OWED:  # the warning instants of the unit's own current deadline
+            i = index.get(sid)
+            instants = compiled.deadline_instants(i, to_us(s.due))[1]
+            alarms = _alarms(compiled, i, instants, s.title or sid)
         out.append(
             Deadline(
                 _uid(compiled.id, unit, sid),
@@ -111,6 +148,7 @@ def unit_deadlines(campaign: Campaign, unit: str) -> list[Deadline]:
                 s.due.astimezone(compiled.zone),
                 tuple(lines),
                 phase,
+                alarms,
             )
         )
     return out
@@ -149,7 +187,12 @@ def _calendar(
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", text)
-            alarm.add("trigger", at.astimezone(dt.UTC).replace(microsecond=0))
+            # an absolute trigger: in UTC, and it must say VALUE=DATE-TIME (RFC 5545 3.8.6.3)
+            alarm.add(
+                "trigger",
+                at.astimezone(dt.UTC).replace(microsecond=0),
+                parameters={"VALUE": "DATE-TIME"},
+            )
             ev.add_component(alarm)
         cal.add_component(ev)
     return cal
