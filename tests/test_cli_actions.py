@@ -309,3 +309,109 @@ class TestWallClock:
         code, _, err = cli(capsys, "submit", t, "county-1", "work_plan", "--actor", "clerk-1",
                            "--at", "2030-01-01")  # fmt: skip
         assert code == 2 and "implausibly far" in err and "--at now" not in err
+
+
+WORKFLOW = ROOT / "tests" / "templates" / "workflow" / "county-supervision.yaml"
+
+#: The workflow verbs, on the 督查督办 test template (CLI words, the same API call).
+WORKFLOW_CALLS: list[Call] = [
+    (
+        ["assign-group", "{db}", "lead", "county-1", "county-2", "--actor", "office",
+         "--at", "2024-04-01"],
+        lambda c: c.assign_group("lead", ["county-1", "county-2"], actor="office",
+                                 at="2024-04-01"),
+    ),
+    (
+        ["assign-group", "{db}", "lead", "county-2", "--remove", "--actor", "office",
+         "--at", "2024-04-01"],
+        lambda c: c.assign_group("lead", ["county-2"], actor="office", at="2024-04-01",
+                                 remove=True),
+    ),
+    (
+        ["request-extension", "{db}", "county-1", "plan", "--until", "2024-04-19",
+         "--reason", "材料待补", "--actor", "c1-clerk", "--at", "2024-04-08"],
+        lambda c: c.request_extension("county-1", "plan", until="2024-04-19", reason="材料待补",
+                                      actor="c1-clerk", at="2024-04-08"),
+    ),
+    (
+        ["approve-extension", "{db}", "county-1", "plan", "--actor", "c1-leader",
+         "--at", "2024-04-09", "--note", "同意"],
+        lambda c: c.approve_extension("county-1", "plan", actor="c1-leader", at="2024-04-09",
+                                      note="同意"),
+    ),
+    (
+        ["refuse-extension", "{db}", "county-1", "plan", "--actor", "office",
+         "--at", "2024-04-10", "--reason", "理由不足"],
+        lambda c: c.refuse_extension("county-1", "plan", actor="office", at="2024-04-10",
+                                     reason="理由不足"),
+    ),
+    (
+        ["set-deadline", "{db}", "county-2", "plan", "--until", "2024-04-30",
+         "--reason", "新设机构", "--actor", "office", "--at", "2024-04-10"],
+        lambda c: c.set_deadline("county-2", "plan", until="2024-04-30", reason="新设机构",
+                                 actor="office", at="2024-04-10"),
+    ),
+    (
+        ["submit", "{db}", "county-1", "plan", "--actor", "c1-clerk", "--at", "2024-04-11",
+         "--key", "s1"],
+        lambda c: c.submit("county-1", "plan", actor="c1-clerk", at="2024-04-11", key="s1"),
+    ),
+    (
+        ["void", "{db}", "s1", "--reason", "误报", "--actor", "office", "--at", "2024-04-11"],
+        lambda c: c.void("s1", reason="误报", actor="office", at="2024-04-11"),
+    ),
+    (
+        ["finding", "record", "{db}", "county-1", "--actor", "inspector", "--at", "2024-04-11"],
+        lambda c: c.record_finding("county-1", actor="inspector", at="2024-04-11"),
+    ),
+    (
+        ["transfer", "{db}", "county-1", "finding-1", "--to", "county-2", "--reason", "属地管理",
+         "--actor", "office", "--at", "2024-04-12"],
+        lambda c: c.transfer("county-1", "finding-1", to="county-2", reason="属地管理",
+                             actor="office", at="2024-04-12"),
+    ),
+    (
+        ["revoke-actor", "{db}", "c1-clerk", "--reason", "调离", "--at", "2024-04-12"],
+        lambda c: c.revoke_actor("c1-clerk", reason="调离", at="2024-04-12"),
+    ),
+]  # fmt: skip
+
+
+def workflow_twin(c: Campaign) -> None:
+    c.add_actor("office", roles=["office"])
+    c.add_actor("c1-leader", roles=["leader"], unit="county-1")
+    c.add_actor("c1-clerk", roles=["member"], unit="county-1")
+    c.add_actor("inspector", roles=["inspector"])
+    c.enroll_many(
+        [("city", "市局", None), ("county-1", "一县局", "city"), ("county-2", "二县局", "city")],
+        at="2024-03-29",
+    )
+
+
+def test_the_workflow_verbs_do_what_the_api_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Groups, extensions, deadlines, voids, transfers and revocations from the CLI record
+    what the API records."""
+    db = str(tmp_path / "w.db")
+    assert main(["campaign", "init", db, str(WORKFLOW)]) == 0
+    with Campaign.open(db) as c:
+        workflow_twin(c)
+    api = Campaign.create(str(WORKFLOW))
+    workflow_twin(api)
+    for words, call in WORKFLOW_CALLS:
+        args = [db if w == "{db}" else w for w in words]
+        code, out, err = cli(capsys, *args)
+        assert code == 0, (args, err)
+        result = call(api)
+        if words[0] == "revoke-actor":
+            assert out.strip() == "actor c1-clerk revoked"
+        else:
+            assert f" {result.type} " in out, out
+    with Campaign.open(db) as c:
+        assert comparable(c) == comparable(api)
+        assert (
+            c.unit_status("county-2").steps["plan"].due
+            == api.unit_status("county-2").steps["plan"].due
+        )
+        assert c.actors["c1-clerk"].revoked_at is not None
