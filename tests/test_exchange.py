@@ -292,7 +292,7 @@ class TestExports:
         assert rows[0][:4] == ["单位编号", "单位名称", "事项编号", "事项名称"]
         assert rows[0][4] == "截止时间（Asia/Shanghai）"
         zone = scored.compiled.zone
-        assert [(r[0], r[2], r[4], r[6]) for r in rows[1:]] == [
+        assert [(r[0], r[2], r[4], r[7]) for r in rows[1:]] == [
             (o.unit, o.step, o.due.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
              o.escalation_title or "")
             for o in items
@@ -431,6 +431,19 @@ class TestNeutralisation:
             for fmt in ("csv", "xlsx"):
                 path = write_sheet(listing, Path(d) / f"u.{fmt}")
                 assert [r[1] for r in unit_rows(path)] == names
+
+
+def test_overdue_names_the_last_warning_light(tmp_path: Path) -> None:
+    """On a template with 蓝灯/黄灯, an overdue step shows the light it reached by title."""
+    c = Campaign.create(str(ROOT / "tests" / "templates" / "workflow" / "county-supervision.yaml"))
+    c.enroll_many([("city", "市局", None)], at="2024-03-29")
+    c.tick("2024-04-20")
+    items = c.overdue()
+    titles = {w.id: w.title for w in c.compiled.warnings}
+    assert items and all(o.warning in titles for o in items)
+    rows = read_csv(write_sheet(overdue_sheet(c), tmp_path / "o.csv"))
+    column = rows[0].index("预警")
+    assert [r[column] for r in rows[1:]] == [titles[str(o.warning)] for o in items]
 
 
 def test_exports_are_stable(scored: Campaign) -> None:

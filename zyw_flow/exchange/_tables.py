@@ -71,9 +71,13 @@ def board_sheet(campaign: Campaign, root: str | None = None) -> Sheet:
 
 
 def overdue_sheet(campaign: Campaign) -> Sheet:
-    """Every overdue step (逾期事项) with its unit, title, due time and escalation."""
+    """Every overdue step (逾期事项) with its unit, title, due time, the last warning light
+    it reached and its escalation."""
     names = _names(campaign)
-    steps = {step.id: step.title for step in campaign.compiled.steps}
+    compiled = campaign.compiled
+    steps = {step.id: step.title for step in compiled.steps}
+    lights = {w.id: w.title for ladder in (compiled.warnings, *compiled.step_warnings)
+              for w in ladder}  # fmt: skip
     found: dict[tuple[str, str], str] = {}  # a finding's title: from its unit's status
     rows: list[tuple[Cell, ...]] = []
     for item in campaign.overdue():
@@ -90,13 +94,14 @@ def overdue_sheet(campaign: Campaign) -> Sheet:
                 item.step,
                 title,
                 _local(campaign, item.due),
+                lights.get(item.warning, item.warning) if item.warning else "",
                 item.escalation,
                 item.escalation_title or "",
             )
         )
     zone = campaign.compiled.timezone
     header = ("单位编号", "单位名称", "事项编号", "事项名称", f"截止时间（{zone}）",
-              "督办级别", "督办措施")  # fmt: skip
+              "预警", "督办级别", "督办措施")  # fmt: skip
     return Sheet("逾期事项", header, tuple(rows))
 
 
