@@ -90,7 +90,7 @@ def template_deadlines(compiled: CompiledCampaign) -> list[Deadline]:
         if step.instance is not None:
             lines.append(f"周期事项 {step.base} 的一次（{step.instance.isoformat()}）")
         if step.moved and step.nominal_due is not None:
-            lines.append(f"原定 {step.nominal_due.isoformat()}，遇非工作日顺延")
+            lines.append(f"原定 {step.nominal_due.isoformat()}，因非工作日调整")
         if step.description:
             lines.append(step.description)
         instants = compiled.warning_us[i] if compiled.warning_us else ()
