@@ -14,7 +14,7 @@ from tests import store_fixtures
 from tests.store_fixtures import ROOT, Store, comparable, in_memory, populate
 from zyw_flow import Campaign
 from zyw_flow.cli import build_parser, main
-from zyw_flow.cli._campaign import ACTION_VERBS
+from zyw_flow.cli._campaign import ACTION_VERBS, _field_kind
 from zyw_flow.runtime import COMMANDS
 
 store = store_fixtures.store
@@ -146,13 +146,13 @@ class TestEveryVerb:
         parser = build_parser()
         for words, verb, _ in ACTION_VERBS:
             command = COMMANDS[verb]
-            positional = ["x"] * len(command.positional)
-            required = [
-                a
-                for name in command.required
-                if name not in command.positional
-                for a in (f"--{name.replace('_', '-')}", "x")
-            ]
+            method = getattr(Campaign, command.method)
+            positional = ["1"] * len(command.positional)
+            required: list[str] = []
+            for name in command.required:
+                if name not in command.positional:
+                    flag = f"--{name.replace('_', '-')}"
+                    required += [flag] if _field_kind(method, name) == "bool" else [flag, "1"]
             args = parser.parse_args(["campaign", *words, "db", *positional, *required])
             assert args.action == verb
 
@@ -415,3 +415,66 @@ def test_the_workflow_verbs_do_what_the_api_does(
             == api.unit_status("county-2").steps["plan"].due
         )
         assert c.actors["c1-clerk"].revoked_at is not None
+
+
+def complaints_twin(c: Campaign) -> None:
+    c.add_actor("office", roles=["office"])
+    c.add_actor("wenze", roles=["accountability"])
+    c.add_actor("clerk-a", roles=["member"], unit="dept-a")
+    c.add_actor("wang", roles=["member"], unit="dept-a", name="王某")
+    c.add_actor("li", roles=["principal"], unit="dept-a", name="李局长")
+    c.enroll_many([("city", "市政府", None), ("dept-a", "市住建局", "city")], at="2012-01-01")
+
+
+def test_complaints_and_cases_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """效能投诉 and 问责 cases: every step of both procedures from the CLI records what the
+    API records (yes/no fields as --x / --no-x)."""
+    db = str(tmp_path / "x.db")
+    assert main(["campaign", "init", db, "xingzheng-wenze"]) == 0
+    with Campaign.open(db) as c:
+        complaints_twin(c)
+    api = Campaign.create("xingzheng-wenze")
+    complaints_twin(api)
+    cid = api.register_complaint("dept-a", channel="hotline", actor="office",
+                                 at="2012-03-05 09:00", summary="施工许可久拖不办")  # fmt: skip
+    complaint = str(cid.data["complaint"])  # type: ignore[index]
+    api.assign_complaint(complaint, actor="office", at="2012-03-05 10:00")
+    api.reply_complaint(complaint, actor="clerk-a", substantiated=True, reply="情况属实",
+                        at="2012-03-09 15:00")  # fmt: skip
+    api.callback_complaint(complaint, actor="office", satisfaction="satisfied", at="2012-03-12")
+    case = api.open_case("dept-a", "complaints_unhandled", actor="wenze", person="wang",
+                         suspend=True, at="2012-03-13")  # fmt: skip
+    case_id = str(case.data["case"])  # type: ignore[index]
+    api.notify_case(case_id, actor="wenze", facts="逾期未办结", at="2012-03-14")
+    api.record_statement(case_id, actor="wenze", statement="系统故障", at="2012-03-15")
+    api.decide_case(case_id, actor="wenze", sanction="admonition_talk", reason="情况属实",
+                    at="2012-03-16")  # fmt: skip
+    api.publish_case(case_id, actor="wenze", note="门户网站", at="2012-03-19")
+    for args in (
+        ["complaint", db, "dept-a", "--channel", "hotline", "--actor", "office",
+         "--at", "2012-03-05 09:00", "--summary", "施工许可久拖不办"],
+        ["assign-complaint", db, complaint, "--actor", "office", "--at", "2012-03-05 10:00"],
+        ["reply-complaint", db, complaint, "--actor", "clerk-a", "--substantiated",
+         "--reply", "情况属实", "--at", "2012-03-09 15:00"],
+        ["callback", db, complaint, "--actor", "office", "--satisfaction", "satisfied",
+         "--at", "2012-03-12"],
+        ["open-case", db, "dept-a", "complaints_unhandled", "--actor", "wenze",
+         "--person", "wang", "--suspend", "--at", "2012-03-13"],
+        ["notify-case", db, case_id, "--actor", "wenze", "--facts", "逾期未办结",
+         "--at", "2012-03-14"],
+        ["statement", db, case_id, "--actor", "wenze", "--statement", "系统故障",
+         "--at", "2012-03-15"],
+        ["decide-case", db, case_id, "--actor", "wenze", "--sanction", "admonition_talk",
+         "--reason", "情况属实", "--at", "2012-03-16"],
+        ["publish-case", db, case_id, "--actor", "wenze", "--note", "门户网站",
+         "--at", "2012-03-19"],
+    ):  # fmt: skip
+        code, out, err = cli(capsys, *args)
+        assert code == 0, (args, err)
+        assert out.startswith("#"), out
+    with Campaign.open(db) as c:
+        assert comparable(c) == comparable(api)
+        assert c.complaint(complaint).substantiated is True
+        assert c.case(case_id).status == "published"

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.table import Table
 from rich.tree import Tree
@@ -158,6 +158,17 @@ _HELP: Mapping[str, str] = {
     "transfer": "hand a unit's step over to another unit",
     "assign_group": "put units in a group, or take them out (--remove)",
     "revoke_actor": "revoke an actor: they may no longer act",
+    "complaint": "register a complaint against a unit",
+    "assign_complaint": "hand a complaint over with a reply deadline",
+    "reply_complaint": "reply to a complaint (--substantiated or --no-substantiated)",
+    "callback": "record the complainant's satisfaction on callback",
+    "close_complaint": "close a complaint",
+    "act_on_complaint": "follow a substantiated complaint up with a finding or a sanction",
+    "open_case": "open an accountability case",
+    "notify_case": "notify the unit or person of a case's facts",
+    "statement": "record the statement of the unit or person in a case",
+    "decide_case": "decide a case (its sanctions)",
+    "publish_case": "publish a decided case",
 }
 
 
@@ -177,13 +188,24 @@ def _action_verbs() -> tuple[tuple[tuple[str, ...], str, str], ...]:
 #: dispatcher of their own), with its fields read off the table.
 ACTION_VERBS: tuple[tuple[tuple[str, ...], str, str], ...] = _action_verbs()
 
-#: Fields read as whole numbers; every other field stays text (scores and points are exact
-#: decimals, read by the campaign).
-_INT_FIELDS = frozenset({"days", "rectify_days", "seq"})
+#: How a field is read from the command line, by the annotation of the method's parameter:
+#: whole numbers, several values (``assign-group DB GROUP UNIT…``), yes/no
+#: (``--substantiated`` / ``--no-substantiated``), else text (scores and points stay text:
+#: exact decimals, read by the campaign).
+FieldKind = Literal["bool", "int", "list", "text"]
 
-#: Fields that take several values (``assign-group DB GROUP UNIT…``) or none (a flag).
-_LIST_FIELDS = frozenset({"units"})
-_FLAG_FIELDS = frozenset({"remove"})
+
+def _field_kind(method: Any, name: str) -> FieldKind:
+    parameter = inspect.signature(method).parameters.get(name)
+    note = "" if parameter is None else str(parameter.annotation)
+    if note.startswith("bool"):
+        return "bool"
+    if note.startswith("int"):
+        return "int"
+    if note.startswith(("Iterable[", "Sequence[", "list[")):
+        return "list"
+    return "text"
+
 
 #: How a positional field is shown in usage lines, per command-table verb.
 _METAVARS = {
@@ -209,6 +231,9 @@ _FIELD_HELP = {
     "to": "the unit it goes to",
     "seq": "the event number of the action to void (instead of its KEY)",
     "remove": "take the units out of the group",
+    "substantiated": "whether the complaint was found true",
+    "suspend": "suspend the person while the case runs",
+    "finding": "also record a finding (default: yes)",
 }
 
 
@@ -263,29 +288,41 @@ def cmd_action(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def _add_action(parent: Any, words: tuple[str, ...], verb: str, help_text: str) -> None:
-    """A parser for one recorded action, its arguments read off the command table."""
+    """A parser for one recorded action, its arguments read off the command table (and how
+    each is read off the method's signature)."""
     command = COMMANDS[verb]
+    method = getattr(Campaign, command.method)
     q = parent.add_parser(words[-1], help=help_text, description=f"{help_text}.")
     q.add_argument("db", metavar="DB")
     for name in command.positional:
+        kind = _field_kind(method, name)
         q.add_argument(
             name,
             metavar=_METAVARS.get((verb, name), name.upper()),
-            type=int if name in _INT_FIELDS else str,
-            nargs="+" if name in _LIST_FIELDS else "?" if name in command.optional else None,
+            type=int if kind == "int" else str,
+            nargs="+" if kind == "list" else "?" if name in command.optional else None,
         )
     for name in (*command.required, *command.optional):
         if name in command.positional:
             continue
         option = f"--{name.replace('_', '-')}"
-        if name in _FLAG_FIELDS:
-            q.add_argument(option, dest=name, action="store_true", help=_FIELD_HELP.get(name))
+        kind = _field_kind(method, name)
+        if kind == "bool":  # --x / --no-x; neither: the method's default
+            q.add_argument(
+                option,
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                required=name in command.required,
+                help=_FIELD_HELP.get(name),
+            )
             continue
         q.add_argument(
             option,
             dest=name,
             required=name in command.required,
-            type=int if name in _INT_FIELDS else str,
+            type=int if kind == "int" else str,
+            nargs="+" if kind == "list" else None,
             help=_FIELD_HELP.get(name),
         )
     q.add_argument(
@@ -293,7 +330,6 @@ def _add_action(parent: Any, words: tuple[str, ...], verb: str, help_text: str) 
         help="instant (ISO, read in the campaign's time zone; `now`: the wall clock, even past "
         "the campaign's end; default: the wall clock within the campaign's range)",
     )
-    method = getattr(Campaign, command.method)
     if "key" in inspect.signature(method).parameters:
         q.add_argument("--key", help="idempotency key (the same key again records nothing new)")
     q.set_defaults(func=cmd_action, action=verb, key=None)
