@@ -169,6 +169,8 @@ _HELP: Mapping[str, str] = {
     "statement": "record the statement of the unit or person in a case",
     "decide_case": "decide a case (its sanctions)",
     "publish_case": "publish a decided case",
+    "survey": "record a rater group's survey result for a unit (--counts good=28;poor=5, or "
+    "one --answer)",
 }
 
 
