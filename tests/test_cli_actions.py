@@ -230,10 +230,12 @@ class TestEveryVerb:
         text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text(encoding="utf-8")
         template = tmp_path / "sanxiao.yaml"
         template.write_text(
-            text.replace("id: zhiyong-2011", "id: zhiyong-sanxiao", 1).replace(
+            text.replace("id: zhiyong-2011", "id: zhiyong-sanxiao", 1)
+            .replace(
                 "scoring: {units: bureau-unit, persons: bureau-individual}",
                 "scoring: {units: beijing-sanxiao}",
-            ),
+            )
+            .replace("roles:\n", "roles:\n  third_party: 第三方评估机构\n", 1),
             encoding="utf-8",
         )
         db = str(tmp_path / "s.db")

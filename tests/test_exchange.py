@@ -490,6 +490,16 @@ def test_any_unit_list_reads_the_same_in_every_encoding(names: list[str], encodi
         assert unit_rows(path) == rows
 
 
+@pytest.mark.parametrize("names", [["·"], ["Zhāng"], ["·", "é"]])
+def test_utf8_latin_and_punctuation_stay_utf8(tmp_path: Path, names: list[str]) -> None:
+    """UTF-8 bytes that GB18030 could also read (· is C2 B7, 路 in GBK) stay UTF-8 when
+    they read as Latin letters or punctuation."""
+    rows = [(f"u{i}", n, None, "unit") for i, n in enumerate(names)]
+    path = tmp_path / "units.csv"
+    path.write_bytes(units_csv(rows).encode("utf-8"))
+    assert unit_rows(path) == rows
+
+
 def test_the_state_csv_is_neutralised_too(tmp_path: Path, capsys: Any) -> None:
     """`campaign export --format csv` (the unit × step state) neutralises host ids."""
     db = str(tmp_path / "c.db")

@@ -63,8 +63,10 @@ def decode_bytes(raw: bytes, encoding: str | None, where: str) -> str:
     or GB18030 (a superset of GBK).
 
     Bytes that are valid as both are UTF-8 unless the UTF-8 reading has no Chinese at all
-    where the GB18030 one is all Chinese and ASCII: a GBK list of short names (一, 十 …)
-    can happen to be valid UTF-8, read as Latin or Cyrillic letters.
+    but letters of IPA, Greek, Cyrillic, Hebrew, Arabic … (U+0250–U+07FF), where the
+    GB18030 one is all Chinese and ASCII: a GBK list of short names (一, 十 …) can happen
+    to be valid UTF-8 (一 is ``D2 BB``, Cyrillic һ). Latin letters and punctuation (``·``,
+    pinyin ``ā``) keep a UTF-8 reading.
 
     Raises:
         EnrollmentError: not readable so, or an unknown encoding.
@@ -89,7 +91,11 @@ def decode_bytes(raw: bytes, encoding: str | None, where: str) -> str:
                 f"{where}: not readable as utf-8 or gb18030; give the file's encoding (encoding=…)"
             ) from None
     wide = [ch for ch in text if ord(ch) > 0x7F]
-    if wide and not raw.startswith(b"\xef\xbb\xbf") and not any(_cjk(ch) for ch in wide):
+    if (
+        any(0x250 <= ord(ch) <= 0x7FF for ch in wide)
+        and not raw.startswith(b"\xef\xbb\xbf")
+        and not any(_cjk(ch) for ch in wide)
+    ):
         try:
             gb = raw.decode("gb18030")
         except UnicodeDecodeError:
