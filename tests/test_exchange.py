@@ -525,3 +525,13 @@ def test_gbk_that_is_also_valid_utf8(tmp_path: Path, names: list[str]) -> None:
     with Campaign.create("zhiyong-2011") as c:
         c.enroll_csv(path, at="2011-08-30")  # the campaign's own reader detects it too
         assert [s.name for s in c.iter_units()] == names
+
+
+def test_evaluate_csv_cells_are_neutralised() -> None:
+    """`zyw-flow evaluate --csv` quotes text that starts like a formula, not numbers."""
+    from zyw_flow.cli._replay import _cell
+
+    assert _cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("-2") == "-2" and _cell("83.5") == "83.5"
+    assert _cell("市局") == "市局"

@@ -94,7 +94,7 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
             rows: list[dict[str, str]] = []
             for uid, card in evaluation.cards.items():
                 rows.extend({"unit": uid, **r} for r in scorecard_rows(card))
-            print(to_csv(rows), end="")
+            print(to_csv([{k: _cell(v) for k, v in row.items()} for row in rows]), end="")
             return 0
         if not evaluation.cards:
             ui.warn(
@@ -186,3 +186,19 @@ def add_replay_commands(sub: Any) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="draw the grade distribution")
     add_html_options(p)
     p.set_defaults(func=cmd_evaluate)
+
+
+def _cell(value: str) -> str:
+    """A CSV cell made safe for spreadsheets: text that starts like a formula is quoted
+    (formula injection, docs/data-exchange.md); a number such as ``-2`` stays a number."""
+    from decimal import Decimal, InvalidOperation
+
+    from zyw_flow.exchange._sheet import neutralise
+
+    if not isinstance(value, str):
+        return value
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return neutralise(value)
+    return value
