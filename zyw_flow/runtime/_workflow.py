@@ -218,6 +218,22 @@ def _instants(state: State, s: int, due: int) -> tuple[tuple[int, ...], tuple[in
     return state.compiled.deadline_instants(s if s < state.n else None, due)
 
 
+def _next_approver(
+    state: State, u: int, at: int, actor: str, step: str, event: str
+) -> tuple[int, dict[str, Any], int, bool, str | None]:
+    """The pending request of ``step`` and the next approver of its chain, whom ``actor``
+    must be: ``(step row, request, stage, whether it is the last, principal)``."""
+    s = step_of(state, u, step, event)
+    request = pending_request(state, s, u)
+    if request is None:
+        raise TransitionRefused("no extension request of this step is pending",
+                                unit=state.ids[u], step=step, event=event)  # fmt: skip
+    chain = _policy(state, s).approve
+    stage = len(request["approvals"])
+    principal = authorise(state, actor, (chain[stage],), u, event, step, at)
+    return s, request, stage, stage + 1 == len(chain), principal
+
+
 def decide_approve_extension(
     state: State, u: int, at: int, actor: str, step: str, note: str | None, key: str | None,
     fp: str | None,
@@ -225,15 +241,7 @@ def decide_approve_extension(
     """approve_extension: the next approver of the chain; the last moves the deadline."""
     event = "approve_extension"
     uid = state.ids[u]
-    s = step_of(state, u, step, event)
-    request = pending_request(state, s, u)
-    if request is None:
-        raise TransitionRefused("no extension request of this step is pending", unit=uid,
-                                step=step, event=event)  # fmt: skip
-    chain = _policy(state, s).approve
-    stage = len(request["approvals"])
-    principal = authorise(state, actor, (chain[stage],), u, event, step, at)
-    final = stage + 1 == len(chain)
+    s, request, stage, final, principal = _next_approver(state, u, at, actor, step, event)
     until = to_us(dt.datetime.fromisoformat(request["until"]))
     if final and until < at:
         raise TransitionRefused(
@@ -255,13 +263,7 @@ def decide_refuse_extension(
     """refuse_extension: the next approver of the chain says no; nothing else changes."""
     event = "refuse_extension"
     uid = state.ids[u]
-    s = step_of(state, u, step, event)
-    request = pending_request(state, s, u)
-    if request is None:
-        raise TransitionRefused("no extension request of this step is pending", unit=uid,
-                                step=step, event=event)  # fmt: skip
-    chain = _policy(state, s).approve
-    principal = authorise(state, actor, (chain[len(request["approvals"])],), u, event, step, at)
+    s, _, _, _, principal = _next_approver(state, u, at, actor, step, event)
     if reason is not None:
         reason = _text(reason, "reason", uid, step, event)
     return [ExtensionRefused(at, u, s, actor, reason, _with(principal), key, fp)]
