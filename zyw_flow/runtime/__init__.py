@@ -20,6 +20,7 @@ from zyw_flow.runtime._records import (
 )
 from zyw_flow.runtime._scoring import Evaluation
 from zyw_flow.runtime._state import SYSTEM_ACTOR
+from zyw_flow.runtime._table import RectificationRows, StatusTable, StepColumn
 
 __all__ = [
     "COMMANDS",
@@ -37,6 +38,9 @@ __all__ = [
     "Event",
     "EventList",
     "OverdueItem",
+    "RectificationRows",
+    "StatusTable",
+    "StepColumn",
     "StepStatus",
     "UnitStatus",
     "dispatch",

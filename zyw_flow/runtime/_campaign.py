@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +13,7 @@ import attrs
 from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import CompiledCampaign, compile_source
+from zyw_flow.runtime import _many
 from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._csv import unit_rows
@@ -302,6 +303,45 @@ class Campaign(Procedures, Reading, Durable):
         """Waive a step for a unit (免报), by an authorised role."""
         payload = {"reason": reason} if reason is not None else _NONE
         return self._step("waive", unit, step, actor, at, key, payload)
+
+    def act_many(
+        self, verb: str, units: Iterable[str], *, actor: str | Mapping[str, str],
+        at: At | None = None, step: str | Mapping[str, str] | None = None, **fields: Any,
+    ) -> Sequence[Event]:  # fmt: skip
+        """Many actions of one kind at one instant, in one call: ``verb`` is ``submit``,
+        ``accept``, ``verify``, ``return``, ``waive`` or ``finding``, with that method's
+        fields (``reason=``, ``note=``, ``evidence=``; ``source=``, ``description=``,
+        ``days=`` for findings). ``step`` and ``actor`` are one value for every unit or a
+        mapping unit → value (each unit's own rectification step, say).
+
+        Each unit's action is decided and applied by the same rules as the single call,
+        one after another in the order given, in one transaction — all or nothing: a
+        refusal names the unit and leaves the campaign unchanged. Idempotency keys are for
+        single calls.
+
+        Returns:
+            The batch's own events, one per unit in the order given (for findings, each
+            event's ``step`` is the new rectification step).
+
+        Example:
+            >>> from zyw_flow import Campaign
+            >>> c = Campaign.create("zhiyong-2011")
+            >>> _ = c.add_actor("inspector", roles=["inspector"])
+            >>> _ = c.enroll_many([{"id": "a"}, {"id": "b"}], at="2011-09-01")
+            >>> for u in ("a", "b"):
+            ...     _ = c.add_actor(f"clerk-{u}", roles=["member"], unit=u)
+            >>> found = c.act_many("finding", ["a", "b"], actor="inspector",
+            ...                    at="2011-10-17", description="台账不全")
+            >>> [(e.unit, e.step) for e in found]
+            [('a', 'finding-1'), ('b', 'finding-2')]
+            >>> _ = c.act_many("submit", ["a", "b"], at="2011-10-20",
+            ...                actor={"a": "clerk-a", "b": "clerk-b"},
+            ...                step={e.unit: e.step for e in found})
+            >>> len(c.act_many("verify", ["a", "b"], actor="inspector", at="2011-10-21",
+            ...                step={"a": "finding-1", "b": "finding-2"}))
+            2
+        """
+        return _many.act_many(self, verb, units, step, actor, at, fields)
 
     def submit_many(
         self, units: Iterable[str], step: str, *, actor: str | Mapping[str, str],

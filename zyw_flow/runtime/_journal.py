@@ -96,12 +96,10 @@ class MemoryLog:
         self._next = (self._first[-1] + count(self._events[-1])) if self._events else 1
 
     def append(self, state: State, events: Sequence[DomainEvent]) -> None:
-        for e in events:
-            n = e.count()
-            if n:
-                self._events.append(e)
-                self._first.append(self._next)
-                self._next += n
+        for e in events:  # those that stand for no public event too (actors, the clock):
+            self._events.append(e)  # a rebuild after a failed call replays them
+            self._first.append(self._next)
+            self._next += e.count()
 
     def catch_up(self, state: State, apply: Callable[[State, DomainEvent], None]) -> int:
         return 0

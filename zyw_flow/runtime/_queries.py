@@ -11,7 +11,15 @@ from zyw_flow.runtime._records import Board, DueItem, OverdueItem, StepStatus, U
 from zyw_flow.runtime._scoring import grade
 from zyw_flow.runtime._state import KINDS, LATE, UNOWED, WARN_MASK, WARN_SHIFT, State
 
-__all__ = ["board", "due_soon", "overdue", "restrictions", "step_status", "unit_status"]
+__all__ = [
+    "board",
+    "due_soon",
+    "overdue",
+    "restrictions",
+    "step_status",
+    "unit_status",
+    "warning_light",
+]
 
 
 def _fmt(state: State, us: int | None) -> dt.datetime | None:
@@ -22,7 +30,7 @@ def _title(state: State, k: int) -> str | None:
     return state.compiled.escalation[k - 1].title if k else None
 
 
-def _light(state: State, s: int, j: int, status: int) -> tuple[str | None, str | None]:
+def warning_light(state: State, s: int, j: int, status: int) -> tuple[str | None, str | None]:
     level = (state.flags[s][j] & WARN_MASK) >> WARN_SHIFT
     if not level or status not in (PENDING, RETURNED, OVERDUE):
         return None, None
@@ -37,7 +45,7 @@ def step_status(state: State, u: int, s: int) -> StepStatus:
     j = state.slot(s, u)
     k = state.esc[s][j]
     status = state.effective(s, u, j)
-    light, light_title = _light(state, s, j, status)
+    light, light_title = warning_light(state, s, j, status)
     requests = state.extensions.get((s, j), ())
     return StepStatus(
         step=d.id,
@@ -110,7 +118,7 @@ def overdue(state: State) -> list[OverdueItem]:
             if st == OVERDUE and not flags[j] & UNOWED:
                 k = esc[j]
                 due = from_us(state.due_of(s, j), state.zone)
-                light = _light(state, s, j, OVERDUE)[0]
+                light = warning_light(state, s, j, OVERDUE)[0]
                 out.append(OverdueItem(state.ids[state.unit_of(s, j)], d.id, due, k,
                                        _title(state, k), light))  # fmt: skip
     return out
@@ -132,7 +140,7 @@ def due_soon(state: State, ref: int, within: dt.timedelta) -> list[DueItem]:
             u = state.unit_of(s, j)
             status = state.effective(s, u, j)
             if status in (PENDING, RETURNED):
-                light = _light(state, s, j, status)[0]
+                light = warning_light(state, s, j, status)[0]
                 out.append(DueItem(state.ids[u], d.id, from_us(due_us, state.zone), light))
     return out
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from zyw_flow._errors import UnknownUnitError
 from zyw_flow._time import NEVER, At, format_us
-from zyw_flow.runtime import _queries, _scoring
+from zyw_flow.runtime import _queries, _scoring, _table
 from zyw_flow.runtime._core import Engine
 from zyw_flow.runtime._records import Board, DueItem, Event, OverdueItem, UnitStatus
 from zyw_flow.runtime._scoring import Evaluation
+from zyw_flow.runtime._table import StatusTable
 
 __all__ = ["Reading"]
 
@@ -66,6 +67,28 @@ class Reading(Engine):
     def unit_status(self, unit: str) -> UnitStatus:
         """The unit's phase, every step's status, its sanctions, restrictions and grade."""
         return _queries.unit_status(self._state, self._unit(unit))
+
+    def status_table(self) -> StatusTable:
+        """Every unit's status now, by columns: one :class:`StepColumn` per template step
+        (status, late, escalation, warning per unit), the rectification steps one row each,
+        each unit's sanctions, score and grade. The same facts as :meth:`unit_status` for
+        every unit, read in one pass over the state (for dashboards, exports and
+        simulations; ``to_arrow()`` gives a ``pyarrow.Table``).
+
+        Example:
+            >>> from zyw_flow import Campaign
+            >>> c = Campaign.create("zhiyong-2011")
+            >>> _ = c.add_actor("clerk-a", roles=["member"], unit="a")
+            >>> _ = c.enroll_many([{"id": "a"}, {"id": "b"}], at="2011-09-01")
+            >>> _ = c.submit("a", "work_plan", actor="clerk-a", at="2011-09-08")
+            >>> _ = c.tick("2011-09-12")
+            >>> t = c.status_table()
+            >>> t.steps["work_plan"].status
+            ('submitted', 'overdue')
+            >>> t.steps["work_plan"].counts()
+            {'submitted': 1, 'overdue': 1}
+        """
+        return _table.status_table(self._state)
 
     def iter_units(self) -> Iterator[UnitStatus]:
         """Every unit's status, in enrollment order."""

@@ -243,10 +243,10 @@ def run_replication(
     reviewed = {s for s, d in enumerate(steps) if d.review}
     split = {"enroll": time.perf_counter() - started}
     mark = time.perf_counter()
-    owed: list[list[int]] = []
-    for uid in ids:
-        st = c.unit_status(uid).steps
-        owed.append([index[k] for k in st if k in index])
+    owed: list[list[int]] = [[] for _ in ids]
+    for s, col in enumerate(c.status_table().steps.values()):
+        for i in col.owed():
+            owed[i].append(s)
 
     # Per-step constants.
     due_day = {s: clock.day_of(compiled.due_us[s]) for s in member_steps}
@@ -494,72 +494,84 @@ def _read(
     c: Campaign, compiled: CompiledCampaign, units: UnitTree, owed: Sequence[Sequence[int]],
     member_steps: set[int], level_ids: tuple[str, ...], recorded: set[str],
 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:  # fmt: skip
-    """The replication's figures, read off the engine's final statuses: the steps the units
-    owed and submit, and the findings the simulation recorded (not, say, the 诫勉 written
-    report the evaluation orders, which no profile plans)."""
+    """The replication's figures, read off the engine's final statuses (one columnar
+    read, :meth:`~zyw_flow.Campaign.status_table`): the steps the units owed and submit,
+    and the findings the simulation recorded (not, say, the 诫勉 written report the
+    evaluation orders, which no profile plans)."""
     steps = compiled.steps
+    table = c.status_table()
+    n = len(units.ids)
+    n_levels = len(level_ids)
     scheme = compiled.schemes.get("units")
-    esc = dict.fromkeys(level_ids, 0)
+    esc = [0] * n_levels
     sanctions = {sd.id: 0 for sd in compiled.sanctions}
     grades = {band.id: 0 for band in scheme.bands} if scheme is not None else {}
-    per_step = {steps[s].id: [0, 0] for s in sorted(member_steps)}
-    by_members = {d.id for d in steps if "member" in d.submit}
-    owed_total = on_time_total = overdue_total = 0
-    f_open = f_closed = f_on_time = 0
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "unit", "group", "steps", "handed_in", "owed", "on_time", "overdue", "max_escalation",
-        "findings", "findings_closed", "sanctions", "score", "grade",
-    )}  # fmt: skip
-    for i, uid in enumerate(units.ids):
-        st = c.unit_status(uid)
-        mine = {steps[s].id for s in owed[i] if s in member_steps}
-        n_owed = n_on = n_over = top = n_f = n_fc = 0
-        template_steps = [ss for sid, ss in st.steps.items() if sid in compiled.step_index]
-        handed_in = sum(ss.status in _SOLID for ss in template_steps if ss.step in by_members)
-        for sid, ss in st.steps.items():
-            finding = sid in recorded
-            if sid not in mine and not finding:
+    per_step: dict[str, list[int]] = {}
+    template_n = [0] * n
+    handed_in = [0] * n
+    n_owed, n_on, n_over, top = [0] * n, [0] * n, [0] * n, [0] * n
+    n_f, n_fc = [0] * n, [0] * n
+    f_on_time = 0
+
+    def count(i: int, status: str, late: bool, level: int) -> bool:
+        on = status in _SOLID and not late
+        for k in range(min(level, n_levels)):
+            esc[k] += 1
+        if level > top[i]:
+            top[i] = level
+        n_owed[i] += 1
+        n_on[i] += on
+        n_over[i] += late or status == "overdue"
+        return on
+
+    mine = [set(o) for o in owed]
+    for s, col in enumerate(table.steps.values()):
+        by_member = "member" in steps[s].submit
+        counted = s in member_steps
+        if counted:
+            per_step[col.step] = [0, 0]
+        tally = per_step.get(col.step)
+        for i, status in enumerate(col.status):
+            if status is None:
                 continue
-            on = ss.status in _SOLID and not ss.late
-            over = ss.late or ss.status == "overdue"
-            for k in range(min(ss.escalation, len(level_ids))):
-                esc[level_ids[k]] += 1
-            top = max(top, ss.escalation)
-            if finding:
-                n_f += 1
-                n_fc += ss.status == "accepted"
-                f_on_time += on
-            else:
-                per_step[sid][0] += 1
-                per_step[sid][1] += on
-            n_owed += 1
-            n_on += on
-            n_over += over
-        for sanction in st.sanctions:
-            key = str(sanction.get("sanction", sanction.get("id", "")))
+            template_n[i] += 1
+            if by_member and status in _SOLID:
+                handed_in[i] += 1
+            if tally is not None and s in mine[i]:
+                on = count(i, status, col.late[i], col.escalation[i])
+                tally[0] += 1
+                tally[1] += on
+    r = table.rectifications
+    for k, sid in enumerate(r.step):
+        if sid not in recorded:
+            continue
+        i = r.unit[k]
+        on = count(i, r.status[k], r.late[k], r.escalation[k])
+        n_f[i] += 1
+        n_fc[i] += r.status[k] == "accepted"
+        f_on_time += on
+    for held in table.sanctions:
+        for key in held:
             sanctions[key] = sanctions.get(key, 0) + 1
-        if st.grade is not None and units.kinds[i] == "unit":
-            grades[st.grade] = grades.get(st.grade, 0) + 1
-        owed_total += n_owed
-        on_time_total += n_on
-        overdue_total += n_over
-        f_open += n_f
-        f_closed += n_fc
-        for key, value in (
-            ("unit", uid), ("group", units.groups[i]), ("steps", len(template_steps)),
-            ("handed_in", handed_in), ("owed", n_owed), ("on_time", n_on),
-            ("overdue", n_over), ("max_escalation", top), ("findings", n_f),
-            ("findings_closed", n_fc), ("sanctions", len(st.sanctions)),
-            ("score", st.score), ("grade", st.grade),
-        ):  # fmt: skip
-            cols[key].append(value)
+    for i, band in enumerate(table.grades):
+        if band is not None and units.kinds[i] == "unit":
+            grades[band] = grades.get(band, 0) + 1
+    cols: dict[str, list[Any]] = {
+        "unit": list(units.ids), "group": list(units.groups), "steps": template_n,
+        "handed_in": handed_in, "owed": n_owed, "on_time": n_on, "overdue": n_over,
+        "max_escalation": top, "findings": n_f, "findings_closed": n_fc,
+        "sanctions": [len(x) for x in table.sanctions], "score": list(table.scores),
+        "grade": list(table.grades),
+    }  # fmt: skip
+    owed_total, on_time_total, overdue_total = sum(n_owed), sum(n_on), sum(n_over)
+    f_open, f_closed = sum(n_f), sum(n_fc)
     advanced = 0
     if c.rounds:
         advanced = len(c.rounds[-1].get("advanced", ()) or ())
     metrics: dict[str, Any] = {
         "on_time_rate": on_time_total / owed_total if owed_total else 1.0,
         "overdue_steps": overdue_total,
-        "escalations": esc,
+        "escalations": dict(zip(level_ids, esc, strict=True)),
         "sanctions": sanctions,
         "grades": grades,
         "advanced": advanced,
