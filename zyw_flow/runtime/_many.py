@@ -14,13 +14,12 @@ template step submitted by many units (its batch is one journal record).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.runtime._codec import expand
-from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._decide import decide_finding, decide_gate, decide_step_action, prepare
 from zyw_flow.runtime._events import DomainEvent, StepAction
 from zyw_flow.runtime._records import Event
@@ -82,7 +81,7 @@ def act_many(
     actor: str | Mapping[str, str],
     at: At | None,
     fields: Mapping[str, Any],
-) -> EventList:
+) -> Sequence[Event]:
     """Implements :meth:`Campaign.act_many`."""
     payload = _fields(verb, fields)
     ids = list(units)
@@ -155,16 +154,29 @@ def _decider(
     return step_action
 
 
-class _Heads(EventList):
+class _Heads(Sequence[Event]):
     """The batch's own events (one per unit, in the order given), numbered as recorded,
-    expanded only when read."""
+    built only when read."""
 
     def __init__(self, state: State, heads: list[tuple[DomainEvent, int]]) -> None:
-        super().__init__(state, [e for e, _ in heads], heads[0][1] if heads else 0)
-        self._len = len(heads)
+        self._state = state
         self._heads = heads
+        self._cache: list[Event] | None = None
 
     def _all(self) -> list[Event]:
         if self._cache is None:
             self._cache = [expand(self._state, e, seq)[0] for e, seq in self._heads]
         return self._cache
+
+    def __len__(self) -> int:
+        return len(self._heads)
+
+    @overload
+    def __getitem__(self, i: int) -> Event: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Event]: ...
+    def __getitem__(self, i: int | slice) -> Event | list[Event]:
+        return self._all()[i]
+
+    def __repr__(self) -> str:
+        return repr(self._all())

@@ -456,30 +456,13 @@ def _execute(
                         if s in plan.first_submit:
                             plan.first_submit[s][i] = _NEVER
             continue
-        for i, x in who:
+        if kind in _MANY:
+            refused += _many(c, kind, step, who, ids, member, at, findings, submitted, s, source)
+            continue
+        for i, _x in who:
             uid = ids[i]
             try:
-                if kind == _FINDING:
-                    ev = c.record_finding(uid, actor="sim:inspector", at=at, source=source,
-                                          description=f"{step} #{x + 1}")  # fmt: skip
-                    if ev.step is not None:
-                        findings[(i, s, x)] = ev.step
-                elif kind == _FIX:
-                    f = findings.get((i, s, x))
-                    if f is not None:
-                        c.submit(uid, f, actor=member[uid], at=at)
-                elif kind == _VERIFY:
-                    f = findings.get((i, s, x))
-                    if f is not None:
-                        c.verify_finding(uid, f, actor="sim:inspector", at=at)
-                elif kind == _RETURN:
-                    if (i, s) in submitted:
-                        c.return_step(uid, step, actor="sim:office", reason="退回补充完善",
-                                      at=at)  # fmt: skip
-                elif kind == _ACCEPT:
-                    if (i, s) in submitted:
-                        c.accept(uid, step, actor="sim:office", at=at)
-                elif kind == _SCORE:
+                if kind == _SCORE:
                     for (ind, period, group, _top), v in zip(items, scores[i], strict=True):
                         c.record_score(uid, ind, Decimal(str(v)), actor="sim:office", at=at,
                                        period=period, rater_group=group)  # fmt: skip
@@ -488,6 +471,76 @@ def _execute(
             except CampaignError:
                 refused += 1
     return refused, set(findings.values())
+
+
+_MANY = {_FINDING: "finding", _FIX: "submit", _VERIFY: "verify", _RETURN: "return",
+         _ACCEPT: "accept"}  # fmt: skip
+
+
+def _many(
+    c: Campaign, kind: int, step: str, who: list[tuple[int, int]], ids: Sequence[str],
+    member: Mapping[str, str], at: dt.datetime, findings: dict[tuple[int, int, int], str],
+    submitted: set[tuple[int, int]], s: int, source: str,
+) -> int:  # fmt: skip
+    """One group of reviews, returns, findings or rectifications at one instant, through
+    :meth:`~zyw_flow.Campaign.act_many` (a unit with two findings to fix at one instant
+    goes into a second batch); a batch refused as a whole is retried unit by unit. How
+    many actions were refused."""
+    fields: dict[str, Any] = {}
+    if kind == _FINDING:
+        rows = who  # (one finding number per group: its instant has the number in it)
+        fields = {"source": source, "description": f"{step} #{who[0][1] + 1}"}
+    elif kind in (_FIX, _VERIFY):  # a finding's own step, if it was recorded
+        rows = [(i, x) for i, x in who if (i, s, x) in findings]
+    else:  # a review of what the unit handed in
+        rows = [(i, x) for i, x in who if (i, s) in submitted]
+        if kind == _RETURN:
+            fields = {"reason": "退回补充完善"}
+    refused = 0
+    while rows:
+        seen: set[int] = set()
+        batch = [r for r in rows if not (r[0] in seen or seen.add(r[0]))]  # type: ignore[func-returns-value]
+        rows = [r for r in rows if r not in batch]
+        refused += _batch(c, kind, step, batch, ids, member, at, findings, s, fields)
+    return refused
+
+
+def _batch(
+    c: Campaign, kind: int, step: str, rows: list[tuple[int, int]], ids: Sequence[str],
+    member: Mapping[str, str], at: dt.datetime, findings: dict[tuple[int, int, int], str],
+    s: int, fields: Mapping[str, Any],
+) -> int:  # fmt: skip
+    verb = _MANY[kind]
+    by_inspector = kind in (_FINDING, _VERIFY)
+
+    def record(part: list[tuple[int, int]]) -> None:
+        units = [ids[i] for i, _x in part]
+        steps: Any = step
+        if kind in (_FIX, _VERIFY):
+            steps = {ids[i]: findings[(i, s, x)] for i, x in part}
+        elif kind == _FINDING:
+            steps = None
+        actor: Any = "sim:inspector" if by_inspector else "sim:office"
+        if kind == _FIX:
+            actor = {u: member[u] for u in units}
+        done = c.act_many(verb, units, actor=actor, at=at, step=steps, **fields)
+        if kind == _FINDING:
+            for (i, x), ev in zip(part, done, strict=True):
+                if ev.step is not None:
+                    findings[(i, s, x)] = ev.step
+
+    try:
+        record(rows)
+        return 0
+    except CampaignError:
+        pass
+    refused = 0
+    for row in rows:  # the batch as a whole was refused: one by one
+        try:
+            record([row])
+        except CampaignError:
+            refused += 1
+    return refused
 
 
 def _read(
