@@ -293,6 +293,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "bottom_actions",
         "bottom_units",
         "bundled_schemes",
+        "check_score_inputs",
         "consequences",
         "distribution_rows",
         "distribution_table",

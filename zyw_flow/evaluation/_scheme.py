@@ -413,6 +413,13 @@ class ScoringScheme:
     file: str = "<string>"
     text: str = attrs.field(default="", repr=False)
     sha256: str = ""
+    _flat: tuple[Indicator, ...] = attrs.field(init=False, repr=False, eq=False)
+    _by_id: dict[str, Indicator] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:  # the tree never changes: index it once
+        flat = tuple(node for root in self.indicators for node in root.walk())
+        object.__setattr__(self, "_flat", flat)
+        object.__setattr__(self, "_by_id", {n.id: n for n in reversed(flat)})
 
     @property
     def band_ids(self) -> tuple[str, ...]:
@@ -445,14 +452,11 @@ class ScoringScheme:
 
     def indicators_flat(self) -> tuple[Indicator, ...]:
         """Every indicator, depth first, in file order."""
-        return tuple(node for root in self.indicators for node in root.walk())
+        return self._flat
 
     def indicator(self, indicator_id: str) -> Indicator:
         """The indicator with that id (KeyError if none)."""
-        for node in self.indicators_flat():
-            if node.id == indicator_id:
-                return node
-        raise KeyError(indicator_id)
+        return self._by_id[indicator_id]
 
     def leaves(self) -> tuple[Indicator, ...]:
         """The indicators that take scores, in file order."""

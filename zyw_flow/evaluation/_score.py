@@ -33,6 +33,7 @@ __all__ = [
     "MissingInput",
     "ScoreInput",
     "Scorecard",
+    "check_score_inputs",
     "score_unit",
     "score_units",
     "to_decimal",
@@ -622,6 +623,29 @@ class _Run:
             self.emit(child, period, share * eff, depth, out)
 
 
+_SCORERS: dict[int, tuple[ScoringScheme, _Scorer]] = {}
+
+
+def _scorer(scheme: ScoringScheme) -> _Scorer:
+    """The tables of a scheme, built once per scheme object (schemes are immutable)."""
+    held = _SCORERS.get(id(scheme))
+    if held is None or held[0] is not scheme:
+        if len(_SCORERS) > 64:  # schemes come from templates: a handful per process
+            _SCORERS.clear()
+        held = _SCORERS[id(scheme)] = (scheme, _Scorer(scheme))
+    return held[1]
+
+
+def check_score_inputs(scheme: ScoringScheme, inputs: Iterable[ScoreInput]) -> None:
+    """Check scores without scoring: the same rules and messages as :func:`score_unit`
+    (indicator, leaf, period, rater group, range, duplicates), at the cost of a lookup.
+
+    Raises:
+        ScoringError: the bad inputs, all at once.
+    """
+    _scorer(scheme).index(inputs)
+
+
 def score_unit(
     scheme: ScoringScheme,
     unit: str,
@@ -649,7 +673,7 @@ def score_unit(
             wrong period or rater group, is out of range or duplicated; a deduction or
             veto names an undeclared item. All bad inputs are listed at once.
     """
-    return _Scorer(scheme).score(
+    return _scorer(scheme).score(
         unit,
         (i for i in inputs if i.unit == unit),
         (d for d in deductions if d.unit == unit),
@@ -672,7 +696,7 @@ def score_units(
     Raises:
         ScoringError: as :func:`score_unit`.
     """
-    scorer = _Scorer(scheme)
+    scorer = _scorer(scheme)
     by_unit: dict[str, list[ScoreInput]] = defaultdict(list)
     for i in inputs:
         by_unit[i.unit].append(i)

@@ -26,6 +26,7 @@ from zyw_flow.evaluation import (
     ScoringError,
     ScoringScheme,
     bottom_actions,
+    check_score_inputs,
     consequences,
     grade_distribution,
     parse_decimal,
@@ -154,7 +155,7 @@ def decide_score(
     """record_score: the indicator must exist and the actor hold one of its scorer roles."""
     uid = state.ids[u]
     indicator = payload["indicator"]
-    scheme, is_person = _scheme_for(state, u, "score")
+    scheme, _person = _scheme_for(state, u, "score")
     try:
         ind = scheme.indicator(indicator)
     except (KeyError, LookupError, ScoringError):
@@ -170,7 +171,7 @@ def decide_score(
     period, group, rater = payload.get("period"), payload.get("rater_group"), payload.get("rater")
     entry = ScoreInput(uid, indicator, Decimal(payload["value"]), period, group, rater)
     try:
-        score_unit(scheme, uid, [entry], is_person=is_person)
+        check_score_inputs(scheme, [entry])
     except ScoringError as exc:
         raise TransitionRefused(str(exc), unit=uid, step=indicator, event="score") from None
     return [
