@@ -14,7 +14,7 @@ template step submitted by many units (its batch is one journal record).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from zyw_flow._errors import TransitionRefused
@@ -170,6 +170,9 @@ class _Heads(Sequence[Event]):
 
     def __len__(self) -> int:
         return len(self._heads)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._all())
 
     @overload
     def __getitem__(self, i: int) -> Event: ...

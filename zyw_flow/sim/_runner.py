@@ -26,12 +26,14 @@ from statistics import NormalDist
 from typing import Any
 
 import attrs
+import numpy as np
 
 from zyw_flow._errors import CampaignError, ZywFlowError
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.runtime import Campaign
+from zyw_flow.sim._plan import StepPlan, param_columns, plan_unit_steps
 from zyw_flow.sim._profile import Behaviour, Profile
-from zyw_flow.sim._seeds import unit_uniforms
+from zyw_flow.sim._seeds import uniform_chunks
 from zyw_flow.sim._units import UnitTree
 
 __all__ = ["RepResult", "run_replication"]
@@ -99,15 +101,18 @@ class _Clock:
     def __init__(self, compiled: CompiledCampaign) -> None:
         self.cal = compiled.calendar
         self.zone = compiled.zone
+        self._at: dict[int, int] = {}  # day ordinal → local midnight, µs
 
-    @cache  # noqa: B019 - one clock per replication
     def midnight(self, o: int) -> int:
-        d = dt.date.fromordinal(o)
-        local = dt.datetime(d.year, d.month, d.day, tzinfo=self.zone)
-        return int(local.timestamp()) * 1_000_000
+        found = self._at.get(o)
+        if found is None:
+            d = dt.date.fromordinal(o)
+            local = dt.datetime(d.year, d.month, d.day, tzinfo=self.zone)
+            found = self._at[o] = int(local.timestamp()) * 1_000_000
+        return found
 
     def at(self, o: int, hour: int) -> int:
-        return self.midnight(o) + hour * _HOUR
+        return self._at[o] + hour * _HOUR if o in self._at else self.midnight(o) + hour * _HOUR
 
     @cache  # noqa: B019
     def add(self, o: int, n: int) -> int:
@@ -161,7 +166,12 @@ class _Plan:
     first_submit: dict[int, list[int]] = attrs.field(factory=dict)
 
     def add(self, t: int, kind: int, s: int, i: int, x: int) -> None:
-        self.actions.append(_key(t, kind, s, i, x))
+        self.actions.append((t << 40) | (kind << 36) | (s << 26) | (i << 2) | x)  # _key
+
+    def emit(self, instants: list[int], kind: int, s: int, units: np.ndarray, x: int) -> None:
+        """Many actions of one kind and step (the chunked plan)."""
+        rest = (units.astype(np.int64) << 2) | ((kind << 36) | (s << 26) | x)
+        self.actions.extend((t << 40) | r for t, r in zip(instants, rest.tolist(), strict=True))
 
 
 _NEVER = 1 << 62
@@ -283,49 +293,36 @@ def run_replication(
     split["owed"] = time.perf_counter() - mark
     mark = time.perf_counter()
     plan = _Plan(first_submit={s: [_NEVER] * len(ids) for s in member_steps})
-    klass: list[str] = []
     group_classes = {g: profile.classes(g) for g in set(units.groups)}
+    own = sorted(member_steps | undated) if has_member else []
+    chunked = [
+        StepPlan(s, slot[s], due_day[s], open_day[s], esc_day[s], close_us[s], s in reviewed,
+                 accept == "all" or s in needed,
+                 [index[a] for a in steps[s].after if a in index], s in member_steps)
+        for s in own
+    ]  # fmt: skip
+    ctx = _PlanContext(plan, clock, slot, owed, levels, member_steps, undated, has_member,
+                       reviewed, needed, accept, due_day, open_day, esc_day, close_us, steps,
+                       index, inspect_steps, phase_days, units, items, score_base)  # fmt: skip
+    klass: list[str] = [""] * len(ids)
     score_rows: list[tuple[int, list[float]]] = []
-    for i, r in enumerate(unit_uniforms(seed, rep, len(ids), n_slots)):
-        classes = group_classes[units.groups[i]]
-        b = classes[_draw_class(classes, r[0])]
-        klass.append(b.id)
-        is_person = units.kinds[i] == "person"
-        accepted_day: dict[int, int | None] = {}
-        for s in owed[i]:
-            base = slot.get(s, 0)
-            if (s in member_steps or s in undated) and has_member:
-                day = _plan_step(
-                    plan, clock, b, r, base, s, i, due_day[s], open_day[s], esc_day[s],
-                    close_us[s], levels, s in reviewed, accept == "all" or s in needed,
-                    [accepted_day[index[a]] for a in steps[s].after
-                     if index.get(a) in accepted_day],  # what it depends on and owes
-                )  # fmt: skip
-                accepted_day[s] = day
-            elif s in inspect_steps and not is_person:
-                ib = base
-                days = phase_days[s]
-                o = days[min(len(days) - 1, int(r[ib] * len(days)))]
-                plan.add(clock.at(o, _INSPECT_H), _INSPECT, s, i, 0)
-                for k in range(_poisson(r[ib + 1], b.findings_mean)):
-                    plan.add(clock.at(o, _INSPECT_H) + 1_000_000 * (k + 1), _FINDING, s, i, k)
-                    if r[ib + 3 + 2 * k] < b.rectify_never:
-                        continue
-                    fix = clock.add(o, _pick(r[ib + 2 + 2 * k], *b.rectify_days))
-                    plan.add(clock.at(fix, _SUBMIT_H), _FIX, s, i, k)
-                    plan.add(clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k)
-        if items and not is_person and units.kinds[i] == "unit":
-            values: list[float] = []
-            for j, (ind, _p, _g, top) in enumerate(items):
-                spec = b.score_of(ind)
-                if spec is None:
-                    values = []
-                    break
-                z = NormalDist().inv_cdf(r[score_base + j])
-                pct = min(100.0, max(0.0, spec[0] + spec[1] * z))
-                values.append(round(pct * top / 100.0, 1))
-            if values:
-                score_rows.append((i, values))
+    owes = _owes(owed, own, len(ids))
+    for first, u in uniform_chunks(seed, rep, len(ids), n_slots, _CHUNK):
+        rows = np.arange(first, first + len(u))
+        behaviours = _classes(u[:, 0], units.groups[first : first + len(u)], group_classes)
+        for k, b in enumerate(behaviours):
+            klass[first + k] = b.id
+        if _CHUNKED:
+            plan_unit_steps(
+                u, rows, {s: col[first : first + len(u)] for s, col in owes.items()}, chunked,
+                _params(behaviours, level_ids), clock.add, clock.at, plan.emit,
+                plan.first_submit, (_SUBMIT_H, _REVIEW_H), (_SUBMIT, _RETURN, _ACCEPT),
+                _STEP_SLOTS, level_ids,
+            )  # fmt: skip
+        for k, b in enumerate(behaviours):
+            row = _row(u, k, ctx.needs)
+            i = first + k
+            _plan_unit(ctx, i, b, row, chunked=_CHUNKED, score_rows=score_rows)
 
     last_day = clock.day_of(max(compiled.phase_end_us))
     eval_day = clock.cal.previous_workday(dt.date.fromordinal(last_day)).toordinal()
@@ -355,6 +352,161 @@ def run_replication(
     split["read"] = time.perf_counter() - mark
     return RepResult(arm, rep, metrics, table, daily, c.cursor, time.perf_counter() - started,
                      split)  # fmt: skip
+
+
+#: plan the units' own steps a chunk at a time (``False``: one unit at a time, by
+#: :func:`_plan_step`; tests/test_sim.py checks the two plan the same)
+_CHUNKED = True
+_CHUNK = 8192  # units per chunk of random numbers
+
+
+@attrs.define
+class _PlanContext:
+    """What the per-unit part of the plan reads."""
+
+    plan: _Plan
+    clock: _Clock
+    slot: dict[int, int]
+    owed: list[list[int]]
+    levels: Sequence[Any]
+    member_steps: set[int]
+    undated: set[int]
+    has_member: bool
+    reviewed: set[int]
+    needed: set[int]
+    accept: str
+    due_day: dict[int, int]
+    open_day: dict[int, int]
+    esc_day: dict[int, list[int]]
+    close_us: Sequence[Any]
+    steps: Sequence[Any]
+    index: Mapping[str, int]
+    inspect_steps: set[int]
+    phase_days: dict[int, list[int]]
+    units: UnitTree
+    items: Sequence[tuple[str, str | None, str | None, float]]
+    score_base: int
+    needs: list[int] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:  # the slots the per-unit part reads
+        cols: set[int] = set()
+        if not _CHUNKED:
+            cols = set(range(self.score_base + len(self.items)))
+        for s in self.inspect_steps:
+            cols.update(range(self.slot[s], self.slot[s] + _INSPECT_SLOTS))
+        cols.update(range(self.score_base, self.score_base + len(self.items)))
+        self.needs = sorted(cols)
+
+
+class _Row:
+    """A unit's random numbers by slot, read from the chunk's columns that are needed."""
+
+    __slots__ = ("_values", "_where")
+
+    def __init__(self, values: list[float], where: Mapping[int, int]) -> None:
+        self._values, self._where = values, where
+
+    def __getitem__(self, slot: int) -> float:
+        return self._values[self._where[slot]]
+
+
+_WHERE: dict[tuple[int, ...], dict[int, int]] = {}
+
+
+def _row(u: np.ndarray, k: int, needs: list[int]) -> _Row:
+    key = tuple(needs)
+    where = _WHERE.get(key)
+    if where is None:
+        where = _WHERE[key] = {slot: j for j, slot in enumerate(needs)}
+    return _Row(u[k, needs].tolist() if needs else [], where)
+
+
+def _owes(owed: Sequence[Sequence[int]], own: Sequence[int], n: int) -> dict[int, np.ndarray]:
+    cols = {s: np.zeros(n, dtype=bool) for s in own}
+    for i, mine in enumerate(owed):
+        for s in mine:
+            col = cols.get(s)
+            if col is not None:
+                col[i] = True
+    return cols
+
+
+def _classes(
+    u0: np.ndarray, groups: Sequence[str], by_group: Mapping[str, Sequence[Behaviour]]
+) -> list[Behaviour]:
+    """Each unit's behaviour class, drawn from its first uniform (:func:`_draw_class`)."""
+    out: list[Behaviour] = [None] * len(u0)  # type: ignore[list-item]
+    garr = np.array(groups, dtype=object)
+    for g, classes in by_group.items():
+        sel = np.flatnonzero(garr == g)
+        if not sel.size:
+            continue
+        total = sum(b.share for b in classes)
+        acc, cum = 0.0, []
+        for b in classes:
+            acc += b.share / total
+            cum.append(acc)
+        pick = np.minimum(np.searchsorted(np.array(cum), u0[sel], side="right"), len(classes) - 1)
+        for j, c in zip(sel.tolist(), pick.tolist(), strict=True):
+            out[j] = classes[c]
+    return out
+
+
+def _params(behaviours: Sequence[Behaviour], levels: Sequence[str]) -> dict[str, np.ndarray]:
+    distinct = list({id(b): b for b in behaviours}.values())
+    where = {id(b): j for j, b in enumerate(distinct)}
+    pick = np.fromiter((where[id(b)] for b in behaviours), dtype=np.int64, count=len(behaviours))
+    return {k: v[pick] for k, v in param_columns(distinct, levels).items()}
+
+
+def _plan_unit(
+    ctx: _PlanContext, i: int, b: Behaviour, r: Any, *, chunked: bool,
+    score_rows: list[tuple[int, list[float]]],
+) -> None:  # fmt: skip
+    """The plan of one unit: its own steps (unless planned by chunks), the inspections of
+    it and the findings they bring, its scores."""
+    plan, clock, units = ctx.plan, ctx.clock, ctx.units
+    is_person = units.kinds[i] == "person"
+    accepted_day: dict[int, int | None] = {}
+    steps, index = ctx.steps, ctx.index
+    for s in ctx.owed[i]:
+        base = ctx.slot.get(s, 0)
+        if (s in ctx.member_steps or s in ctx.undated) and ctx.has_member:
+            if chunked:
+                continue
+            day = _plan_step(
+                plan, clock, b, r, base, s, i, ctx.due_day[s], ctx.open_day[s], ctx.esc_day[s],
+                ctx.close_us[s], ctx.levels, s in ctx.reviewed,
+                ctx.accept == "all" or s in ctx.needed,
+                [accepted_day[index[a]] for a in steps[s].after
+                 if index.get(a) in accepted_day],  # what it depends on and owes
+            )  # fmt: skip
+            accepted_day[s] = day
+        elif s in ctx.inspect_steps and not is_person:
+            ib = base
+            days = ctx.phase_days[s]
+            o = days[min(len(days) - 1, int(r[ib] * len(days)))]
+            plan.add(clock.at(o, _INSPECT_H), _INSPECT, s, i, 0)
+            for k in range(_poisson(r[ib + 1], b.findings_mean)):
+                plan.add(clock.at(o, _INSPECT_H) + 1_000_000 * (k + 1), _FINDING, s, i, k)
+                if r[ib + 3 + 2 * k] < b.rectify_never:
+                    continue
+                fix = clock.add(o, _pick(r[ib + 2 + 2 * k], *b.rectify_days))
+                plan.add(clock.at(fix, _SUBMIT_H), _FIX, s, i, k)
+                plan.add(clock.at(clock.add(fix, 1), _REVIEW_H), _VERIFY, s, i, k)
+    items = ctx.items
+    if items and not is_person and units.kinds[i] == "unit":
+        values: list[float] = []
+        for j, (ind, _p, _g, top) in enumerate(items):
+            spec = b.score_of(ind)
+            if spec is None:
+                values = []
+                break
+            z = NormalDist().inv_cdf(r[ctx.score_base + j])
+            pct = min(100.0, max(0.0, spec[0] + spec[1] * z))
+            values.append(round(pct * top / 100.0, 1))
+        if values:
+            score_rows.append((i, values))
 
 
 def _plan_step(

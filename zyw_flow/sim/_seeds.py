@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["unit_uniforms", "unit_words"]
+__all__ = ["uniform_chunks", "unit_uniforms", "unit_words"]
 
 _POOL = 4
 _INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
@@ -94,3 +94,12 @@ def unit_uniforms(
     for start in range(0, units, chunk):
         words = unit_words(seed, rep, min(chunk, units - start), n, start)
         yield from ((words.astype(np.float64) + 0.5) / 4294967296.0).tolist()
+
+
+def uniform_chunks(
+    seed: int, rep: int, units: int, n: int, chunk: int = 8192
+) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`unit_uniforms` a chunk at a time: ``(first unit, (units, n) float64 array)``."""
+    for start in range(0, units, chunk):
+        words = unit_words(seed, rep, min(chunk, units - start), n, start)
+        yield start, (words.astype(np.float64) + 0.5) / 4294967296.0
