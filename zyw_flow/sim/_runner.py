@@ -651,8 +651,12 @@ def _many(
     refused = 0
     while rows:
         seen: set[int] = set()
-        batch = [r for r in rows if not (r[0] in seen or seen.add(r[0]))]  # type: ignore[func-returns-value]
-        rows = [r for r in rows if r not in batch]
+        batch: list[tuple[int, int]] = []
+        rest: list[tuple[int, int]] = []
+        for r in rows:  # each unit once per batch
+            (rest if r[0] in seen else batch).append(r)
+            seen.add(r[0])
+        rows = rest
         refused += _batch(c, kind, step, batch, ids, member, at, findings, s, fields)
     return refused
 
