@@ -102,6 +102,7 @@ CAMPAIGN_METHODS = [
     "id",
     "issue_sanction",
     "iter_units",
+    "key_supervision",
     "notify_case",
     "now",
     "open",

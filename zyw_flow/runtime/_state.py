@@ -153,6 +153,7 @@ class State:
         self.grades: dict[str, tuple[str | None, str | None]] = {}
         self.key_units: set[str] = set()
         self.ineligible: set[str] = set()
+        self.key_supervision: set[str] = set()  # 重点监督, by a consequence rule
         # complaints (效能投诉) and accountability cases (问责)
         self.proc = ProcState()
         # who, idempotency, time

@@ -708,7 +708,8 @@ class _Builder:
         for phase in phases:
             for step in phase.steps:
                 check_owner(step.owed_by, groups, join(step.path, "owed_by"), self.problem)
-        scoring, scheme_texts = self.scoring(body.get("scoring"), roles)
+        ladder = tuple(x.id for x in sanctions)
+        scoring, scheme_texts = self.scoring(body.get("scoring"), roles, ladder)
         complaints = build_complaints(body.get("complaints"), self.problem)
         accountability = build_accountability(body.get("accountability"), roles, self.problem)
 
@@ -746,8 +747,12 @@ class _Builder:
             accountability=accountability,
         )
 
-    def scoring(self, raw: Any, roles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """The scoring schemes named by ``scoring:`` (ids) and their texts, checked."""
+    def scoring(
+        self, raw: Any, roles: Mapping[str, str], ladder: tuple[str, ...] = ()
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The scoring schemes named by ``scoring:`` (ids) and their texts, checked: the
+        roles they let score, and the sanctions their consequence rules issue (steps of
+        the template's ladder)."""
         ids: dict[str, str] = {}
         texts: dict[str, str] = {}
         if not isinstance(raw, dict):
@@ -793,6 +798,15 @@ class _Builder:
                         )
                         break
                     del i
+            for rule in scheme.rules:
+                for action in rule.then:
+                    if action.kind == "sanction" and action.sanction not in ladder:
+                        self.problem(
+                            path,
+                            f"scheme {scheme.id!r} rule {rule.id!r} issues sanction "
+                            f"{action.sanction!r}, but this template's sanction ladder is "
+                            f"{' → '.join(ladder) or 'empty'}",
+                        )
             ids[str(subject)] = str(ref)
             texts[str(subject)] = text
         return ids, texts
