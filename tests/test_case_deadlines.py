@@ -132,6 +132,20 @@ class TestInvestigationDeadline:
         assert timed(c)[1][1] == "2012-04-12" + END
         assert c.unit_status("dept-a").sanctions == ()
 
+    def test_a_light_already_past_at_opening_is_skipped_not_relabelled(
+        self, tmp_path: Path
+    ) -> None:
+        """2 working days to investigate: 蓝灯 (3 before) would be before 立案, so only 黄灯
+        comes on — as level 2, with its own title."""
+        path = template(tmp_path)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("investigation_days: 30", "investigation_days: 2"), "utf-8")
+        c = setup(Campaign.create(load_template(path)))
+        cid = open_case(c)  # Thu 03-01; due Mon 03-05; 黄灯 at the end of Fri 03-02
+        c.tick(until="2012-03-05T12:00:00")
+        assert timed(c) == [("case_warned", "2012-03-02" + END, "黄灯")]
+        assert (c.case(cid).warning, c.case(cid).warning_title) == (2, "黄灯")
+
     def test_a_notice_before_the_lights_stops_them(self, tmp_path: Path) -> None:
         c = setup(Campaign.create(load_template(template(tmp_path))))
         cid = open_case(c)

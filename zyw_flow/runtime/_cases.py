@@ -228,9 +228,11 @@ def decide_open(
         )
     text = _text(state, u, description, "description", "open_case")
     _authorise(state, actor, u, "open_case")
-    _, due, esc, lights = finding_deadline(
+    _, due, esc, _ = finding_deadline(
         state, cfg.investigation_days, cfg.investigation_unit, at, uid, "open_case"
     )
+    # every light of the ladder, by level (those already past are not scheduled)
+    lights = state.compiled.deadline_instants(None, due)[1] if state.compiled.warnings else ()
     chain = blame_chain(state, u, at, situation, person if isinstance(person, str) else None)
     cid = f"case-{len(state.proc.cases) + 1}"
     return [
@@ -441,7 +443,8 @@ def apply_opened(state: State, e: CaseOpened) -> None:
     for k, at in enumerate(e.escalations):
         state.push(at, K_CESC, n, k)
     for k, at in enumerate(e.warnings):
-        state.push(at, K_CWARN, n, k)
+        if at > e.at:  # a light already past when the case was opened never comes on
+            state.push(at, K_CWARN, n, k)
     state.proc.unit_cases.setdefault(e.unit, []).append(e.case)
     if e.suspend and e.person is not None:
         state.proc.suspended[e.person] = e.case

@@ -2,11 +2,10 @@
 
 A scheduled item is ``(at, order, seq, kind, a, b)``: a phase opening (``a`` = phase), a
 deadline passing (``a`` = step; scheduled a microsecond after the due instant and stamped
-with it) or an escalation level reached (``a`` = step, ``b`` = level index); an
-accountability case's investigation deadline, level or warning (``a`` = the case's number
-− 1). Each item is
-decided over all units (a tick) or over some (catching up units enrolled late), and gives
-one batch event per step and level.
+with it) or an escalation level reached (``a`` = step, ``b`` = level index); or an
+accountability case's investigation deadline, level or warning light (``a`` = the case's
+number − 1, ``b`` = level index). Each item is decided over all units (a tick) or over
+some (catching up units enrolled late), and gives one batch event per step and level.
 """
 
 from __future__ import annotations
