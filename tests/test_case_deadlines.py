@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.test_cases import setup
@@ -152,6 +154,33 @@ class TestInvestigationDeadline:
         c.notify_case(cid, actor="wenze", at="2012-04-01")
         c.tick(until="2012-05-31")
         assert timed(c) == []
+
+
+@given(
+    notice=st.integers(1, 75),
+    ticks=st.lists(st.integers(1, 75), max_size=6),
+    hour=st.integers(0, 23),
+)
+def test_ticking_often_or_once_records_the_same(notice: int, ticks: list[int], hour: int) -> None:
+    """However the clock is ticked before the notice, the case's time-driven events are the
+    same, each stamped at its own instant; overdue exactly when notified past the deadline."""
+    import datetime as dt
+
+    def day(n: int) -> str:
+        return (dt.datetime(2012, 3, 1, hour) + dt.timedelta(days=n)).isoformat()
+
+    runs = []
+    for schedule in (sorted(t for t in ticks if t < notice), []):
+        c = setup(Campaign.create("xingzheng-wenze"))
+        cid = open_case(c)
+        for t in schedule:
+            c.tick(until=day(t))
+        c.notify_case(cid, actor="wenze", at=day(notice))
+        c.tick(until="2012-06-30")
+        runs.append([e.to_json() for e in c.events()])
+    assert runs[0] == runs[1]
+    overdue = day(notice) > "2012-04-13T23:59:59.999999"
+    assert any(e["type"] == "case_overdue" for e in runs[0]) == overdue
 
 
 class TestDurable:
