@@ -298,6 +298,7 @@ MODULE_ALL: dict[str, list[str]] = {
         "consequences",
         "distribution_rows",
         "distribution_table",
+        "extra_rules",
         "find_scheme",
         "grade_distribution",
         "load_scheme",

@@ -203,6 +203,76 @@ class TestRules:
         assert actions(c) == []
 
 
+CAMPAIGN_RULES = """\
+rules:
+  units:
+    - id: first_place
+      title: 排名第一的通报表扬
+      when: {rank: {top: 1}}
+      then: [{kind: commendation, title: 通报表扬}]
+    - id: poor_grade_interview
+      title: 考核为差的约谈
+      when: {band: poor}
+      then: [{kind: sanction, sanction: interview, target: principal_leader}]
+"""
+
+
+class TestCampaignRules:
+    """A campaign template declares rules of its own (``rules: {units: [...]}``), read
+    against the scheme of that subject and fired after the scheme's."""
+
+    def campaign(self, tmp_path: Path, extra: str) -> Path:
+        path = template_path(tmp_path)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\naccountability:\n", f"\n{extra}accountability:\n"),
+                        encoding="utf-8")  # fmt: skip
+        return path
+
+    def test_campaign_rules_fire_after_the_schemes(self, tmp_path: Path) -> None:
+        tpl = load_template(self.campaign(tmp_path, CAMPAIGN_RULES))
+        assert [r.id for r in tpl.rules["units"]] == ["first_place", "poor_grade_interview"]
+        c = setup(Campaign.create(tpl))
+        score_round(c, "2012-06-01", {"dept-a": 95, "dept-b": 50}, "h1")
+        assert actions(c) == [
+            ("dept-b", "poor_grade_rectify", "rectification"),
+            ("dept-b", "poor_grade_rectify", "circulate"),
+            ("dept-a", "first_place", "commendation"),
+            ("dept-b", "poor_grade_interview", "sanction"),
+        ]
+        (interview,) = c.unit_status("dept-b").sanctions
+        assert (interview["sanction"], interview["person"]) == ("interview", "主要领导")
+
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            (
+                CAMPAIGN_RULES.replace("band: poor", "band: platinum"),
+                "rules.units[1].when.band: unknown band 'platinum'",
+            ),
+            (
+                CAMPAIGN_RULES.replace("id: first_place", "id: bottom_twice"),
+                "rules.units[0].id: duplicate rule id 'bottom_twice'",
+            ),
+            (
+                CAMPAIGN_RULES.replace("sanction: interview", "sanction: flogging"),
+                "rules.units[1]: scheme 'rules-demo' rule 'poor_grade_interview' issues "
+                "sanction 'flogging'",
+            ),
+            (
+                CAMPAIGN_RULES.replace("  units:", "  persons:"),
+                "rules.persons: rules for persons need a scoring scheme for them",
+            ),
+        ],
+    )
+    def test_bad_campaign_rules_are_located_in_the_template(
+        self, tmp_path: Path, extra: str, message: str
+    ) -> None:
+        with pytest.raises(TemplateError) as err:
+            load_template(self.campaign(tmp_path, extra))
+        assert message in str(err.value)
+        assert "campaign.yaml:" in str(err.value)
+
+
 class TestReplay:
     def script(self, c: Campaign) -> None:
         c.record_survey("dept-b", "appraisal", "citizens", counts={"poor": 4},
