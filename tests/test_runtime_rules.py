@@ -242,6 +242,22 @@ class TestCampaignRules:
         (interview,) = c.unit_status("dept-b").sanctions
         assert (interview["sanction"], interview["person"]) == ("interview", "主要领导")
 
+    def test_a_stored_campaign_keeps_its_rules(self, tmp_path: Path) -> None:
+        """Reopened from its journal, the campaign reads its own rules again from the
+        stored template: a later round fires them."""
+        db = tmp_path / "own.db"
+        path = self.campaign(tmp_path, CAMPAIGN_RULES)
+        c = setup(Campaign.create_stored(db, load_template(path)))
+        score_round(c, "2012-06-01", {"dept-a": 95, "dept-b": 50}, "h1")
+        live = json.dumps(c.report(), sort_keys=True)
+        c.close()
+        path.unlink()  # the stored template is what counts
+        again = Campaign.open(db)
+        assert json.dumps(again.report(), sort_keys=True) == live
+        score_round(again, "2012-12-01", {"dept-b": 99}, "h2")
+        assert ("dept-b", "first_place", "commendation") in actions(again, "h2")
+        again.close()
+
     @pytest.mark.parametrize(
         ("extra", "message"),
         [
