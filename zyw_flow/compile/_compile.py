@@ -27,7 +27,7 @@ from zyw_flow.compile._machine import (
     step_machine,
 )
 from zyw_flow.dates import DurationUnit, WorkCalendar, end_of_day
-from zyw_flow.evaluation import ScoringScheme, load_scheme_text
+from zyw_flow.evaluation import Rule, ScoringScheme, load_scheme_text
 from zyw_flow.resolve import ResolvedCampaign, ResolvedStep, load_template, resolve
 from zyw_flow.template import (
     CampaignTemplate,
@@ -229,6 +229,11 @@ class CompiledCampaign:
         return found
 
 
+def _with_rules(scheme: ScoringScheme, rules: tuple[Rule, ...]) -> ScoringScheme:
+    """The scheme with the campaign's own consequence rules after its declared ones."""
+    return attrs.evolve(scheme, rules=scheme.rules + rules) if rules else scheme
+
+
 def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
     """Compile a resolved campaign: build its machines and derive the tables to run."""
     template = resolved.template
@@ -282,7 +287,10 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
         ),
         zone=ZoneInfo(resolved.timezone),
         schemes={
-            subject: load_scheme_text(text, file=f"<{subject} scheme {template.scoring[subject]}>")
+            subject: _with_rules(
+                load_scheme_text(text, file=f"<{subject} scheme {template.scoring[subject]}>"),
+                template.rules.get(subject, ()),
+            )
             for subject, text in template.scheme_texts.items()
         },
         step_warnings=ladders,

@@ -67,6 +67,7 @@ __all__ = [
     "Veto",
     "Window",
     "bundled_schemes",
+    "extra_rules",
     "find_scheme",
     "load_scheme",
     "load_scheme_text",
@@ -553,6 +554,20 @@ def load_scheme_text(text: str, *, file: str = "<string>") -> ScoringScheme:
         TemplateError: every problem in the text, each with file, line and path.
     """
     return _Builder(read_yaml(text, file)).build()
+
+
+def extra_rules(
+    scheme: ScoringScheme, raw: Any, doc: Document, path: str
+) -> tuple[tuple[Rule, ...], list[Problem]]:
+    """Consequence rules declared outside a scheme (a campaign template's ``rules:``),
+    written as a scheme's ``rules:`` and read against its bands and surveys: the rules,
+    and the problems located at ``path`` of ``doc`` (an id the scheme already has is
+    one)."""
+    builder = _Builder(doc)
+    taken = frozenset(r.id for r in scheme.rules)
+    rules = builder.rules(raw, scheme.band_ids, scheme.surveys, scheme.quotas, base=path,
+                          taken=taken)  # fmt: skip
+    return rules, builder.problems
 
 
 # -- reading numbers from their text --------------------------------------------------------
@@ -1590,16 +1605,19 @@ class _Builder:
         band_ids: tuple[str, ...],
         surveys: tuple[Survey, ...],
         quotas: tuple[Quota, ...],
+        *,
+        base: str = "rules",
+        taken: frozenset[str] = frozenset(),
     ) -> tuple[Rule, ...]:
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            self.problem("rules", "`rules` must be a list of {id, title, when, then}")
+            self.problem(base, f"`{base}` must be a list of {{id, title, when, then}}")
             return ()
         out: list[Rule] = []
-        seen: set[str] = {"consequences", "consequences_unit"}
+        seen: set[str] = {"consequences", "consequences_unit", *taken}
         for i, item in enumerate(raw):
-            path = join("rules", i)
+            path = join(base, i)
             keys = ("id", "title", "when", "then", "description", "source")
             spec = self.mapping(item, path, keys, "a rule")
             if not isinstance(item, dict):

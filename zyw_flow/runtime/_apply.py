@@ -22,6 +22,7 @@ from zyw_flow.runtime._events import (
     ActorRevoked,
     CaseRecorded,
     ClockMoved,
+    ConsequenceAction,
     DeadlineSet,
     DeductionRecorded,
     DelegationGranted,
@@ -355,6 +356,17 @@ def _ranking(state: State, e: RankingAction) -> None:
     _touch(state, e.unit, e.at)
 
 
+def _consequence(state: State, e: ConsequenceAction) -> None:
+    kind, uid = e.data["kind"], state.ids[e.unit]
+    if kind == "key_supervision":
+        state.key_supervision.add(uid)
+    elif kind == "key_rectification":
+        state.key_units.add(uid)
+    elif kind == "award_ineligibility":
+        state.ineligible.update(e.data.get("ineligible", (uid,)))
+    _touch(state, e.unit, e.at)
+
+
 # -- workflow ------------------------------------------------------------------------------
 def _warned(state: State, e: StepsWarned) -> None:
     s, at = e.step, e.at
@@ -523,6 +535,7 @@ _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     CaseRecorded: _case,
     EvaluationFinalized: _finalized,
     RankingAction: _ranking,
+    ConsequenceAction: _consequence,
     ActorRevoked: _actor_revoked,
     DelegationGranted: _delegation,
     StepsWarned: _warned,

@@ -506,7 +506,8 @@ class Campaign(Procedures, Reading, Durable):
     ) -> Event:  # fmt: skip
         """Make the grades final for a round and fire their consequences (诫勉: a written
         report due as a step, an admonition talk, 重点整改单位, members lose 评优资格; the
-        bottom-N repeat ladder). Roles: ``score``."""
+        bottom-N repeat ladder; the scheme's declared ``rules:`` over the recorded rounds,
+        as ``consequence_action`` events — see docs/consequences.md). Roles: ``score``."""
         payload = {"round": round} if round is not None else _NONE
         if not self._state.ids:
             raise TransitionRefused("no unit is enrolled", event="finalize")

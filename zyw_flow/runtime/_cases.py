@@ -5,6 +5,12 @@ The procedure of 001-D and the seeds' accountability rules (catalogue §4.2):
 * a case is opened (立案) against a unit, and optionally a person of it, for a 问责情形 of
   the template's catalogue (「4个方面、36种问责情形」, 001-D L50), with an investigation
   deadline;
+* the investigation deadline is scheduled like a step's: the template's warning lights
+  come on before it (预警), the case goes overdue past it (调查逾期) and climbs the
+  template's escalation ladder (催办 → 督办) until the respondent is notified, each as a
+  time-driven event of the case (``case_warned``, ``case_overdue``, ``case_escalated``);
+  a notice after the deadline is ``late``. No sanction follows an escalation: the
+  investigators are late, not the respondent;
 * 先停职后调查 (C-HEALTH L217): ``suspend=True`` suspends the person until the decision;
   a suspended actor cannot act (:class:`~zyw_flow.ActorSuspended`);
 * the respondent is notified (告知) of the facts found and may make a statement (申辩)
@@ -45,14 +51,17 @@ from zyw_flow.runtime._decide import authorise, finding_deadline, sanction_event
 from zyw_flow.runtime._events import DomainEvent
 from zyw_flow.runtime._proc_events import (
     CaseDecided,
+    CaseEscalated,
     CaseNotified,
     CaseOpened,
+    CaseOverdue,
     CasePublished,
     CaseStatement,
+    CaseWarned,
 )
 from zyw_flow.runtime._proc_state import CaseRecord
 from zyw_flow.runtime._scoring import decide_case as record_case
-from zyw_flow.runtime._state import State
+from zyw_flow.runtime._state import K_CDUE, K_CESC, K_CWARN, State
 
 __all__ = [
     "CASE_STATES",
@@ -219,9 +228,11 @@ def decide_open(
         )
     text = _text(state, u, description, "description", "open_case")
     _authorise(state, actor, u, "open_case")
-    _, due, _, _ = finding_deadline(
+    _, due, esc, _ = finding_deadline(
         state, cfg.investigation_days, cfg.investigation_unit, at, uid, "open_case"
     )
+    # every light of the ladder, by level (those already past are not scheduled)
+    lights = state.compiled.deadline_instants(None, due)[1] if state.compiled.warnings else ()
     chain = blame_chain(state, u, at, situation, person if isinstance(person, str) else None)
     cid = f"case-{len(state.proc.cases) + 1}"
     return [
@@ -239,6 +250,8 @@ def decide_open(
             tuple(a for a, _, _ in chain),
             tuple(p for _, p, _ in chain),
             tuple(r for _, _, r in chain),
+            esc,
+            lights,
             key=key,
             fingerprint=fp,
         )
@@ -265,7 +278,8 @@ def decide_notice(
     _, due, _, _ = finding_deadline(
         state, cfg.statement_days, cfg.statement_unit, at, state.ids[u], "notify_case"
     )
-    return [CaseNotified(at, u, actor, cid, text, due, key=key, fingerprint=fp)]
+    late = True if at > c.due else None
+    return [CaseNotified(at, u, actor, cid, text, due, late, key=key, fingerprint=fp)]
 
 
 def decide_statement(
@@ -421,7 +435,16 @@ def apply_opened(state: State, e: CaseOpened) -> None:
         e.description,
         e.complaint,
         chain,
+        escalations=list(e.escalations),
+        warnings=list(e.warnings),
     )
+    n = len(state.proc.cases) - 1  # the case's number − 1: its scheduled items' ``a``
+    state.push(e.due + 1, K_CDUE, n, 0)
+    for k, at in enumerate(e.escalations):
+        state.push(at, K_CESC, n, k)
+    for k, at in enumerate(e.warnings):
+        if at > e.at:  # a light already past when the case was opened never comes on
+            state.push(at, K_CWARN, n, k)
     state.proc.unit_cases.setdefault(e.unit, []).append(e.case)
     if e.suspend and e.person is not None:
         state.proc.suspended[e.person] = e.case
@@ -433,6 +456,7 @@ def apply_opened(state: State, e: CaseOpened) -> None:
 def apply_notified(state: State, e: CaseNotified) -> None:
     c = state.proc.cases[e.case]
     c.status, c.notified, c.facts, c.statement_due = "notified", e.at, e.facts, e.due
+    c.late = bool(e.late)
     _touch(state, e.unit, e.at)
 
 
@@ -457,8 +481,26 @@ def apply_published(state: State, e: CasePublished) -> None:
     _touch(state, e.unit, e.at)
 
 
+def apply_warned(state: State, e: CaseWarned) -> None:
+    state.proc.cases[e.case].warning = e.level
+    _touch(state, e.unit, e.at)
+
+
+def apply_overdue(state: State, e: CaseOverdue) -> None:
+    state.proc.cases[e.case].overdue = True
+    _touch(state, e.unit, e.at)
+
+
+def apply_escalated(state: State, e: CaseEscalated) -> None:
+    state.proc.cases[e.case].escalation = e.level
+    _touch(state, e.unit, e.at)
+
+
 #: The writers of these events (merged into ``_apply``'s table).
 APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
+    CaseWarned: apply_warned,
+    CaseOverdue: apply_overdue,
+    CaseEscalated: apply_escalated,
     CaseOpened: apply_opened,
     CaseNotified: apply_notified,
     CaseStatement: apply_statement,
@@ -477,6 +519,9 @@ class AccountabilityCase:
         person: the person held to account (an actor id), if any; ``suspended`` whether
             they are suspended now (先停职后调查, until the decision).
         due: the investigation deadline; ``overdue``: still investigating past it.
+        escalation: the 督办 level an overdue investigation reached (0: none), and its
+            title (催办, 督办 …); ``warning`` the warning light reached before the
+            deadline (0: none) and its title; ``late``: notified after the deadline.
         chain: ``(leader, position, rule)`` for each leader the blame chain names.
         sanction: the decision for the respondent (``None``: no accountability, or not yet
             decided); ``chain_sanction`` for the leaders named.
@@ -504,6 +549,11 @@ class AccountabilityCase:
     published: dt.datetime | None
     complaint: str | None
     description: str
+    escalation: int = 0
+    escalation_title: str | None = None
+    warning: int = 0
+    warning_title: str | None = None
+    late: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (instants as ISO text)."""
@@ -545,4 +595,9 @@ def case_view(state: State, c: CaseRecord) -> AccountabilityCase:
         when(c.published),
         c.complaint,
         c.description,
+        c.escalation,
+        state.compiled.escalation[c.escalation - 1].title if c.escalation else None,
+        c.warning,
+        state.compiled.warnings[c.warning - 1].title if c.warning else None,
+        c.late,
     )

@@ -23,6 +23,7 @@ from zyw_flow.runtime._events import (
     ActorRevoked,
     CaseRecorded,
     ClockMoved,
+    ConsequenceAction,
     DeadlineSet,
     DeductionRecorded,
     DelegationGranted,
@@ -321,7 +322,7 @@ def _single(
         return ids[e.unit], None, e.actor, e.data, e.key, e.fingerprint
     if isinstance(e, EvaluationFinalized):
         return None, None, e.actor, e.data, e.key, e.fingerprint
-    if isinstance(e, RankingAction):
+    if isinstance(e, (RankingAction, ConsequenceAction)):
         return ids[e.unit], None, SYSTEM_ACTOR, e.data, None, None
     if isinstance(e, ProcEvent):  # complaints and accountability cases
         step, public = encode_fields(e, ids, state.zone, public=True)
@@ -618,6 +619,8 @@ def _decode(
         return EvaluationFinalized(at, str(actor), dict(data), key, fp)
     if type_ == "ranking_action":
         return RankingAction(at, _unit(state, unit, where), dict(data))
+    if type_ == "consequence_action":
+        return ConsequenceAction(at, _unit(state, unit, where), dict(data))
     if is_proc_type(type_):
         return decode_fields(
             type_, at, _unit(state, unit, where), str(actor), data, key, fp, state.index

@@ -24,6 +24,7 @@ __all__ = [
     "ActorRevoked",
     "CaseRecorded",
     "ClockMoved",
+    "ConsequenceAction",
     "DeadlineSet",
     "DeductionRecorded",
     "DelegationGranted",
@@ -76,6 +77,7 @@ EventType = Literal[
     "case_recorded",
     "evaluation_finalized",
     "ranking_action",
+    "consequence_action",
     "step_warned",
     "step_reviewed",
     "extension_requested",
@@ -412,6 +414,18 @@ class RankingAction(DomainEvent):
     TYPE: ClassVar[str] = "ranking_action"
 
 
+@attrs.frozen(slots=True)
+class ConsequenceAction(DomainEvent):
+    """An action a declared consequence rule fired for a unit when a round was made final
+    (``data``: rule, kind, title, target, round, occurrence …). A sanction or a
+    rectification step it orders follows as an event of its own; 重点监督, 重点整改单位 and
+    the loss of 评优资格 (``data["ineligible"]``) are written by this one."""
+
+    unit: int
+    data: Mapping[str, Any]
+    TYPE: ClassVar[str] = "consequence_action"
+
+
 # -- workflow ------------------------------------------------------------------------------
 @attrs.frozen(slots=True)
 class StepsWarned(DomainEvent):
@@ -580,6 +594,7 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     CaseRecorded,
     EvaluationFinalized,
     RankingAction,
+    ConsequenceAction,
     ActorRevoked,
     DelegationGranted,
     StepsWarned,

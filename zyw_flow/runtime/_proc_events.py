@@ -22,10 +22,13 @@ from zyw_flow.runtime._events import DomainEvent
 __all__ = [
     "PROC_EVENTS",
     "CaseDecided",
+    "CaseEscalated",
     "CaseNotified",
     "CaseOpened",
+    "CaseOverdue",
     "CasePublished",
     "CaseStatement",
+    "CaseWarned",
     "ComplaintActioned",
     "ComplaintAssigned",
     "ComplaintCalledBack",
@@ -133,8 +136,10 @@ class ComplaintActioned(ProcEvent):
 @attrs.frozen(slots=True)
 class CaseOpened(ProcEvent):
     """立案: a case against ``unit`` (and ``person``) for a 问责情形, its investigation due
-    at ``due``; ``suspend``: 先停职后调查; ``chain``: the leaders the rules name, with the
-    position and the rule that named each."""
+    at ``due`` (a scheduled item: overdue past it, then the template's escalation levels at
+    ``escalations``, its warning lights before it at ``warnings``); ``suspend``: 先停职后
+    调查; ``chain``: the leaders the rules name, with the position and the rule that named
+    each."""
 
     case: str = ""
     situation: str = ""
@@ -146,19 +151,57 @@ class CaseOpened(ProcEvent):
     chain: tuple[str, ...] = ()
     chain_positions: tuple[str, ...] = ()
     chain_rules: tuple[str, ...] = ()
+    escalations: tuple[int, ...] = ()
+    warnings: tuple[int, ...] = ()
     TYPE: ClassVar[str] = "case_opened"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("escalations", "warnings")
     INSTANTS: ClassVar[tuple[str, ...]] = ("due",)
 
 
 @attrs.frozen(slots=True)
 class CaseNotified(ProcEvent):
-    """告知: the respondent is told the facts found; a statement is due at ``due``."""
+    """告知: the respondent is told the facts found (the investigation ends, ``late`` when
+    past its deadline); a statement is due at ``due``."""
 
     case: str = ""
     facts: str = ""
     due: int = 0
+    late: bool | None = None  # True: notified after the investigation deadline
     TYPE: ClassVar[str] = "case_notified"
     INSTANTS: ClassVar[tuple[str, ...]] = ("due",)
+
+
+@attrs.frozen(slots=True)
+class CaseWarned(ProcEvent):
+    """预警: a warning light of the template's ladder came on before the investigation
+    deadline of a case still under investigation (time-driven; ``actor`` is ``system``)."""
+
+    case: str = ""
+    level: int = 0  # 1-based
+    level_id: str = ""
+    title: str = ""
+    TYPE: ClassVar[str] = "case_warned"
+
+
+@attrs.frozen(slots=True)
+class CaseOverdue(ProcEvent):
+    """调查逾期: the investigation deadline passed with the case still under investigation
+    (time-driven, stamped with the deadline; ``actor`` is ``system``)."""
+
+    case: str = ""
+    TYPE: ClassVar[str] = "case_overdue"
+
+
+@attrs.frozen(slots=True)
+class CaseEscalated(ProcEvent):
+    """督办: an overdue investigation reached a level of the template's escalation ladder
+    (催办, 督办 …; time-driven). No sanction follows: the respondent is not the one late."""
+
+    case: str = ""
+    level: int = 0  # 1-based
+    level_id: str = ""
+    title: str = ""
+    TYPE: ClassVar[str] = "case_escalated"
 
 
 @attrs.frozen(slots=True)
@@ -204,6 +247,9 @@ PROC_EVENTS: tuple[type[ProcEvent], ...] = (
     CaseStatement,
     CaseDecided,
     CasePublished,
+    CaseWarned,
+    CaseOverdue,
+    CaseEscalated,
 )
 _BY_TYPE = {c.TYPE: c for c in PROC_EVENTS}
 _BASE = ("at", "unit", "actor", "key", "fingerprint")

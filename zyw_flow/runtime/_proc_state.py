@@ -69,6 +69,13 @@ class CaseRecord:
     chain_sanction: str | None = None
     reason: str = ""
     published: int | None = None
+    #: the investigation deadline's escalation and warning instants (scheduled at 立案)
+    escalations: list[int] = attrs.field(factory=list)
+    warnings: list[int] = attrs.field(factory=list)
+    overdue: bool = False  # the deadline passed under investigation (调查逾期)
+    escalation: int = 0  # the 督办 level reached (0: none)
+    warning: int = 0  # the warning light reached (0: none)
+    late: bool = False  # notified (the investigation ended) after the deadline
 
 
 @attrs.define

@@ -153,3 +153,8 @@ class Reading(Engine):
     def rounds(self) -> tuple[Mapping[str, Any], ...]:
         """The finalised evaluation rounds, oldest first."""
         return tuple(self._state.rounds)
+
+    @property
+    def key_supervision(self) -> tuple[str, ...]:
+        """Units placed under 重点监督 by a consequence rule of a final round, sorted."""
+        return tuple(sorted(self._state.key_supervision))

@@ -37,6 +37,7 @@ from zyw_flow.evaluation import (
     select_excellent_people,
     top_bottom_publicity,
 )
+from zyw_flow.runtime._consequences import fire_rules, predicates, round_inputs
 from zyw_flow.runtime._decide import (
     authorise,
     finding_deadline,
@@ -257,8 +258,8 @@ def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
     top: tuple[str, ...] = ()
     bottom: tuple[str, ...] = ()
     if unit_scheme is not None and ranked:
-        if unit_scheme.quotas:
-            advanced = tuple(select_advanced(unit_scheme, ranked))
+        if unit_scheme.quotas:  # a unit with an open 问责 case may be excluded (exclude:)
+            advanced = tuple(select_advanced(unit_scheme, ranked, predicates=predicates(state)))
         if unit_scheme.ranking is not None:
             t, b = top_bottom_publicity(unit_scheme, list(ranking))
             top, bottom = tuple(t), tuple(b)
@@ -337,9 +338,11 @@ def decide_finalize(
             u = state.index[uid]
             ineligible.append(uid)
             ineligible.extend(state.ids[v] for v in range(len(state.ids)) if state.parent[v] == u)
+    year = from_us(at, state.zone).year
+    recorded, rule_rounds = round_inputs(state, result.cards, year)
     data = {
         "round": name,
-        "year": from_us(at, state.zone).year,
+        "year": year,
         "grades": {
             uid: {"score": None if c.total is None else str(c.total), "grade": c.band}
             for uid, c in result.cards.items()
@@ -350,6 +353,7 @@ def decide_finalize(
         "bottom": list(result.bottom),
         "key_rectification": key_units,
         "ineligible": sorted(set(ineligible)),
+        **recorded,  # what the declared rules read of the round (for later rounds)
     }
     events: list[DomainEvent] = [EvaluationFinalized(at, actor, data, key, fingerprint)]
     ladder = {s.id for s in state.compiled.sanctions}
@@ -387,6 +391,7 @@ def decide_finalize(
                                           "occurrence": action.occurrence,
                                           "target": action.target, "round": name})
                 )  # fmt: skip
+    events.extend(fire_rules(state, at, name, rule_rounds, offset))
     return events
 
 

@@ -105,6 +105,7 @@ def dump(state: State, anchor: tuple[int, str]) -> bytes:
     out["grades"] = [[u, s, g] for u, (s, g) in state.grades.items()]
     out["key_units"] = sorted(state.key_units)
     out["ineligible"] = sorted(state.ineligible)
+    out["key_supervision"] = sorted(state.key_supervision)
     out["procedures"] = state.proc.dump()
     return zlib.compress(json.dumps(out, ensure_ascii=False).encode("utf-8"), 1)
 
@@ -202,5 +203,6 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
     state.grades = {u: (s, g) for u, s, g in data["grades"]}
     state.key_units = set(data["key_units"])
     state.ineligible = set(data["ineligible"])
+    state.key_supervision = set(data.get("key_supervision", ()))
     state.proc = ProcState.load(data.get("procedures"))
     return state

@@ -26,6 +26,9 @@ from zyw_flow.runtime._records import Actor
 
 __all__ = [
     "KINDS",
+    "K_CDUE",
+    "K_CESC",
+    "K_CWARN",
     "K_DUE",
     "K_ESC",
     "K_PHASE",
@@ -55,6 +58,9 @@ WARN_MASK = 7 << WARN_SHIFT
 #: for every unit; the same for one cell whose deadline was moved (``b`` = cell, or
 #: ``cell * 64 + level``)
 K_PHASE, K_DUE, K_ESC, K_WARN, K_UDUE, K_UESC, K_UWARN = range(7)
+#: an accountability case's investigation deadline, escalation level and warning light
+#: (``a`` = the case's number − 1, ``b`` = the level index)
+K_CDUE, K_CESC, K_CWARN = range(7, 10)
 
 #: a cell's own deadline: ``(due, escalation instants, warning instants)``
 Deadline = tuple[int, tuple[int, ...], tuple[int, ...]]
@@ -153,6 +159,7 @@ class State:
         self.grades: dict[str, tuple[str | None, str | None]] = {}
         self.key_units: set[str] = set()
         self.ineligible: set[str] = set()
+        self.key_supervision: set[str] = set()  # 重点监督, by a consequence rule
         # complaints (效能投诉) and accountability cases (问责)
         self.proc = ProcState()
         # who, idempotency, time

@@ -2,9 +2,10 @@
 
 A scheduled item is ``(at, order, seq, kind, a, b)``: a phase opening (``a`` = phase), a
 deadline passing (``a`` = step; scheduled a microsecond after the due instant and stamped
-with it) or an escalation level reached (``a`` = step, ``b`` = level index). Each item is
-decided over all units (a tick) or over some (catching up units enrolled late), and gives
-one batch event per step and level.
+with it) or an escalation level reached (``a`` = step, ``b`` = level index); or an
+accountability case's investigation deadline, level or warning light (``a`` = the case's
+number − 1, ``b`` = level index). Each item is decided over all units (a tick) or over
+some (catching up units enrolled late), and gives one batch event per step and level.
 """
 
 from __future__ import annotations
@@ -20,20 +21,25 @@ from zyw_flow.runtime._events import (
     StepsOverdue,
     StepsWarned,
 )
+from zyw_flow.runtime._proc_events import CaseEscalated, CaseOverdue, CaseWarned
 from zyw_flow.runtime._state import (
+    K_CDUE,
+    K_CESC,
+    K_CWARN,
     K_DUE,
     K_ESC,
     K_PHASE,
     K_UDUE,
     K_UESC,
     K_WARN,
+    SYSTEM_ACTOR,
     UNOWED,
     WARN_MASK,
     WARN_SHIFT,
     State,
 )
 
-__all__ = ["Item", "decide_item", "enter_phases", "escalated", "overdue_from"]
+__all__ = ["Item", "case_item", "decide_item", "enter_phases", "escalated", "overdue_from"]
 
 Item = tuple[int, int, int, int, int, int]
 
@@ -133,6 +139,8 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
             ]
             events.extend(enter_phases(state, ready, a, at, a))
         return events
+    if kind >= K_CDUE:
+        return case_item(state, at, kind, a, b)
     if kind >= K_UDUE:
         return _cell_item(state, item)
     d = state.defs[a]
@@ -192,6 +200,28 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
         if hit and state.restricted[a]:
             hit = _owed_here(state, a, hit)
     return [escalated(state, a, b, at, hit)] if hit else []
+
+
+def case_item(state: State, at: int, kind: int, n: int, k: int) -> list[DomainEvent]:
+    """What a scheduled instant of case number ``n + 1``'s investigation deadline gives:
+    nothing once the respondent has been notified (the investigation is over)."""
+    c = state.proc.cases.get(f"case-{n + 1}")
+    if c is None or c.status != "investigating":
+        return []
+    if kind == K_CDUE:
+        if c.overdue:
+            return []
+        return [CaseOverdue(at - 1, c.unit, SYSTEM_ACTOR, c.id)]  # stamped with the deadline
+    if kind == K_CESC:
+        if not c.overdue or c.escalation != k:
+            return []
+        level = state.compiled.escalation[k]
+        return [CaseEscalated(at, c.unit, SYSTEM_ACTOR, c.id, k + 1, level.id, level.title)]
+    assert kind == K_CWARN
+    if c.overdue or c.warning > k:
+        return []
+    light = state.compiled.warnings[k]
+    return [CaseWarned(at, c.unit, SYSTEM_ACTOR, c.id, k + 1, light.id, light.title)]
 
 
 def _owed_here(state: State, s: int, units: tuple[int, ...]) -> tuple[int, ...]:

@@ -31,7 +31,7 @@ from zyw_flow._errors import (
 from zyw_flow._fields import unknown_field_message
 from zyw_flow._yaml import Document, join, read_limited, read_yaml
 from zyw_flow.dates import RelativeDate, parse_date, parse_duration, parse_recurrence, parse_window
-from zyw_flow.evaluation import load_scheme_text
+from zyw_flow.evaluation import Rule, extra_rules, load_scheme_text
 from zyw_flow.template._model import (
     DEFAULT_PERMISSIONS,
     DEFAULT_ROLES,
@@ -708,7 +708,10 @@ class _Builder:
         for phase in phases:
             for step in phase.steps:
                 check_owner(step.owed_by, groups, join(step.path, "owed_by"), self.problem)
-        scoring, scheme_texts = self.scoring(body.get("scoring"), roles)
+        ladder = tuple(x.id for x in sanctions)
+        scoring, scheme_texts, rules = self.scoring(
+            body.get("scoring"), roles, ladder, body.get("rules")
+        )
         complaints = build_complaints(body.get("complaints"), self.problem)
         accountability = build_accountability(body.get("accountability"), roles, self.problem)
 
@@ -738,6 +741,7 @@ class _Builder:
             phase_texts=self.phase_texts,
             scoring=scoring,
             scheme_texts=scheme_texts,
+            rules=rules,
             warnings=warnings,
             groups=groups,
             extensions=extensions,
@@ -746,12 +750,30 @@ class _Builder:
             accountability=accountability,
         )
 
-    def scoring(self, raw: Any, roles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """The scoring schemes named by ``scoring:`` (ids) and their texts, checked."""
+    def scoring(
+        self,
+        raw: Any,
+        roles: Mapping[str, str],
+        ladder: tuple[str, ...] = (),
+        own_rules: Any = None,
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[Rule, ...]]]:
+        """The scoring schemes named by ``scoring:`` (ids) and their texts, and the
+        campaign's own consequence rules (``rules:``) per subject, checked: the roles the
+        schemes let score, the campaign's rules against the scheme of their subject, and
+        the sanctions every rule issues (steps of the template's ladder)."""
         ids: dict[str, str] = {}
         texts: dict[str, str] = {}
+        extra: dict[str, tuple[Rule, ...]] = {}
+        wanted = own_rules if isinstance(own_rules, dict) else {}
+        named = raw if isinstance(raw, dict) else {}
+        for subject in wanted:
+            if subject not in named:
+                self.problem(
+                    join("rules", subject),
+                    f"rules for {subject} need a scoring scheme for them (scoring.{subject})",
+                )
         if not isinstance(raw, dict):
-            return ids, texts
+            return ids, texts, extra
         for subject, ref in raw.items():
             path = join("scoring", subject)
             if not isinstance(ref, str):
@@ -793,9 +815,26 @@ class _Builder:
                         )
                         break
                     del i
+            mine: tuple[Rule, ...] = ()
+            if subject in wanted:
+                mine, problems = extra_rules(
+                    scheme, wanted[subject], self.doc, join("rules", subject)
+                )
+                self.problems.extend(problems)
+                if mine:
+                    extra[str(subject)] = mine
+            for rule in (*scheme.rules, *mine):
+                for action in rule.then:
+                    if action.kind == "sanction" and action.sanction not in ladder:
+                        self.problem(
+                            rule.path if rule in mine else path,
+                            f"scheme {scheme.id!r} rule {rule.id!r} issues sanction "
+                            f"{action.sanction!r}, but this template's sanction ladder is "
+                            f"{' → '.join(ladder) or 'empty'}",
+                        )
             ids[str(subject)] = str(ref)
             texts[str(subject)] = text
-        return ids, texts
+        return ids, texts, extra
 
     def check_unique(self, ids: list[str], path: str, what: str) -> None:
         seen: set[str] = set()

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import attrs
 
 from zyw_flow.dates import DurationUnit
+from zyw_flow.evaluation import Rule
 from zyw_flow.template._procedures import AccountabilityDef, ComplaintsDef
 
 __all__ = [
@@ -264,6 +265,9 @@ class CampaignTemplate:
     phase_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     scoring: Mapping[str, str] = attrs.field(factory=dict)
     scheme_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    #: The campaign's own consequence rules (``rules:``), per scheme subject, validated
+    #: against that scheme; they follow the scheme's rules (docs/consequences.md).
+    rules: Mapping[str, tuple[Rule, ...]] = attrs.field(factory=dict)
     warnings: tuple[WarningLevelDef, ...] = ()
     groups: Mapping[str, str] = attrs.field(factory=dict)
     extensions: ExtensionPolicy = ExtensionPolicy()

@@ -42,7 +42,8 @@
     step_waived: "免于办理", step_overdue: "逾期", step_escalated: "逾期升级",
     finding_recorded: "发现问题", finding_verified: "整改核实", sanction_issued: "问责",
     score_recorded: "录入评分", deduction_recorded: "扣分", case_recorded: "案件",
-    evaluation_finalized: "评价定档", ranking_action: "排名处理"
+    evaluation_finalized: "评价定档", ranking_action: "排名处理",
+    consequence_action: "处理措施"
   };
   var state = {
     lang: document.body.getAttribute("data-lang") === "en" ? "en" : "zh",
