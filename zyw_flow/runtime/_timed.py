@@ -11,6 +11,7 @@ some (catching up units enrolled late), and gives one batch event per step and l
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import compress
 
 from zyw_flow.compile._machine import OVERDUE, PENDING, RETURNED
 from zyw_flow.runtime._events import (
@@ -151,7 +152,7 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
             own = state.deadlines[a]
             hit: tuple[int, ...] = (d.owner,) if col[0] in (PENDING, RETURNED) and not own else ()
         else:
-            cand = range(len(col)) if units is None else units
+            cand = _open_cells(col) if units is None else units
             if state.completion and d.phase >= 0:
                 uphase, phase = state.uphase, d.phase
                 hit = tuple(
@@ -159,6 +160,8 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
                     for u in cand
                     if (col[u] == PENDING and uphase[u] >= phase) or col[u] == RETURNED
                 )
+            elif units is None:
+                hit = tuple(cand)  # the open cells, found by _open_cells
             else:
                 hit = tuple(u for u in cand if col[u] == PENDING or col[u] == RETURNED)
             if hit and state.restricted[a]:
@@ -177,7 +180,7 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
             )
             hit = (d.owner,) if ok else ()
         else:
-            cand = range(len(col)) if units is None else units
+            cand = _open_cells(col) if units is None else units
             hit = tuple(
                 u
                 for u in cand
@@ -195,11 +198,30 @@ def decide_item(state: State, item: Item, units: Sequence[int] | None = None) ->
         ok = col[0] == OVERDUE and esc[0] == b and not state.deadlines[a]
         hit = (d.owner,) if ok else ()
     else:
-        cand = range(len(col)) if units is None else units
+        cand = _cells(col, _OVERDUE) if units is None else units
         hit = tuple(u for u in cand if col[u] == OVERDUE and esc[u] == b)
         if hit and state.restricted[a]:
             hit = _owed_here(state, a, hit)
     return [escalated(state, a, b, at, hit)] if hit else []
+
+
+def _table(*statuses: int) -> bytes:
+    return bytes(1 if b in statuses else 0 for b in range(256))
+
+
+_OVERDUE, _OPEN = _table(OVERDUE), _table(PENDING, RETURNED)
+
+
+def _cells(col: bytearray, table: bytes) -> list[int]:
+    """The cells of a column whose status the table marks, found at C speed (a column is
+    one byte per unit: a deadline or a level passing looks only at the units it can
+    concern)."""
+    return list(compress(range(len(col)), col.translate(table)))
+
+
+def _open_cells(col: bytearray) -> list[int]:
+    """The pending and returned cells of a column, in unit order."""
+    return _cells(col, _OPEN)
 
 
 def case_item(state: State, at: int, kind: int, n: int, k: int) -> list[DomainEvent]:
