@@ -160,3 +160,18 @@ def test_a_batch_refused_midway_keeps_the_actors() -> None:
         c.act_many("accept", ["a", "b"], actor="office", at="2011-09-06", step="work_plan")
     assert c.actors == actors
     c.accept("a", "work_plan", actor="office", at="2011-09-06")
+
+
+def test_actors_as_a_list_in_the_units_order() -> None:
+    c = _people(Campaign.create("zhiyong-2011"))
+    units = ["a", "b"]
+    assert c.submit_many(units, "work_plan", actor=["m-a", "m-b"], at="2011-09-05") == 2
+    got = c.act_many("return", units, actor=["office", "office"], at="2011-09-06",
+                     step="work_plan", reason="补充")  # fmt: skip
+    assert [e.actor for e in got] == ["office", "office"]
+    before = c.report()
+    with pytest.raises(TransitionRefused, match="1 actors for 2 units"):
+        c.submit_many(units, "work_plan", actor=["m-a"], at="2011-09-07")
+    with pytest.raises(TransitionRefused, match="not int"):
+        c.submit_many(units, "work_plan", actor=7, at="2011-09-07")  # type: ignore[arg-type]
+    assert c.report() == before

@@ -9,31 +9,53 @@ commit; in the journal, one row per 10,000 units.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING
 
+from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.runtime._decide import decide_gate, decide_submissions
 
 if TYPE_CHECKING:  # pragma: no cover
     from zyw_flow.runtime._campaign import Campaign
 
-__all__ = ["submit_many"]
+__all__ = ["actors_of", "submit_many"]
+
+
+def actors_of(ids: list[str], actor: object, event: str) -> list[str]:
+    """The actor of each unit: one for all, a mapping unit → actor (a unit it does not
+    name has the empty id, refused as unknown), or a list in the units' order."""
+    if isinstance(actor, str):
+        return [actor] * len(ids)
+    if isinstance(actor, Mapping):
+        return list(map(actor.get, ids, repeat("")))
+    if isinstance(actor, Sequence):
+        if len(actor) != len(ids):
+            raise TransitionRefused(
+                f"{len(actor)} actors for {len(ids)} units: give one actor, a mapping unit → "
+                "actor, or one actor per unit in order",
+                event=event,
+            )
+        return list(actor)
+    raise TransitionRefused(
+        f"actor must be an id, a mapping unit → actor or a list, not {type(actor).__name__}",
+        event=event,
+    )
 
 
 def submit_many(
     campaign: Campaign,
     units: Iterable[str],
     step: str,
-    actor: str | Mapping[str, str],
+    actor: str | Mapping[str, str] | Sequence[str],
     at: At | None,
 ) -> int:
     """Implements :meth:`Campaign.submit_many`."""
     ids = list(units)
     if not ids:
         return 0
-    actors = [actor] * len(ids) if isinstance(actor, str) else list(map(actor.get, ids, repeat("")))
+    actors = actors_of(ids, actor, "submit")
     with campaign._bulk():
         first = campaign._begin()
         state = campaign._state

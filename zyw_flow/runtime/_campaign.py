@@ -305,14 +305,15 @@ class Campaign(Procedures, Reading, Durable):
         return self._step("waive", unit, step, actor, at, key, payload)
 
     def act_many(
-        self, verb: str, units: Iterable[str], *, actor: str | Mapping[str, str],
+        self, verb: str, units: Iterable[str], *, actor: str | Mapping[str, str] | Sequence[str],
         at: At | None = None, step: str | Mapping[str, str] | None = None, **fields: Any,
     ) -> Sequence[Event]:  # fmt: skip
         """Many actions of one kind at one instant, in one call: ``verb`` is ``submit``,
         ``accept``, ``verify``, ``return``, ``waive`` or ``finding``, with that method's
         fields (``reason=``, ``note=``, ``evidence=``; ``source=``, ``description=``,
         ``days=`` for findings). ``step`` and ``actor`` are one value for every unit or a
-        mapping unit → value (each unit's own rectification step, say).
+        mapping unit → value (each unit's own rectification step, say); ``actor`` may also
+        be a list of the units' actors in order.
 
         Each unit's action is decided and applied by the same rules as the single call,
         one after another in the order given, in one transaction — all or nothing: a
@@ -344,11 +345,12 @@ class Campaign(Procedures, Reading, Durable):
         return _many.act_many(self, verb, units, step, actor, at, fields)
 
     def submit_many(
-        self, units: Iterable[str], step: str, *, actor: str | Mapping[str, str],
-        at: At | None = None,
+        self, units: Iterable[str], step: str, *,
+        actor: str | Mapping[str, str] | Sequence[str], at: At | None = None,
     ) -> int:  # fmt: skip
         """The bulk path: submit ``step`` for many units at one instant, by the same rules
-        as :meth:`submit` (``actor``: one actor, or the actor of each unit). All or nothing.
+        as :meth:`submit` (``actor``: one actor; a mapping unit → actor; or a list of the
+        units' actors, in the units' order). All or nothing.
 
         Returns:
             How many submissions were recorded.

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
+from zyw_flow.runtime._bulk import actors_of
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._decide import decide_finding, decide_gate, decide_step_action, prepare
 from zyw_flow.runtime._events import DomainEvent, StepAction
@@ -78,7 +79,7 @@ def act_many(
     verb: str,
     units: Iterable[str],
     step: str | Mapping[str, str] | None,
-    actor: str | Mapping[str, str],
+    actor: str | Mapping[str, str] | Sequence[str],
     at: At | None,
     fields: Mapping[str, Any],
 ) -> Sequence[Event]:
@@ -95,7 +96,10 @@ def act_many(
         if step is None:
             raise TransitionRefused(f"{verb} needs the step (one id, or one per unit)", event=verb)
         steps = _per_unit(step, ids, "step", verb)
-    actors = _per_unit(actor, ids, "actor", verb)
+    if isinstance(actor, (Mapping, str)):
+        actors = _per_unit(actor, ids, "actor", verb)
+    else:
+        actors = actors_of(ids, actor, verb)
     action = _ACTION.get(verb, verb)
     with campaign._bulk():
         first = campaign._begin()

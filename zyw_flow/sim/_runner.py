@@ -586,13 +586,14 @@ def _execute(
     refused = 0
     findings: dict[tuple[int, int, int], str] = {}
     submitted: set[tuple[int, int]] = set()
+    by_row = [member[u] for u in ids]  # each unit's member, by the unit's number
     for t, kind, s, who in _groups(plan.actions):
         at = clock.instant(t)
         step = steps[s].id if s < len(steps) else ""
         if kind in (_SUBMIT, _INSPECT):
             units = [ids[i] for i, _x in who]
-            actor: str | dict[str, str] = (
-                {u: member[u] for u in units} if kind == _SUBMIT else "sim:inspector"
+            actor: str | list[str] = (
+                [by_row[i] for i, _x in who] if kind == _SUBMIT else "sim:inspector"
             )
             try:
                 c.submit_many(units, step, actor=actor, at=at)
