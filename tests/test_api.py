@@ -74,6 +74,7 @@ CAMPAIGN_METHODS = [
     "actors",
     "act_many",
     "add_actor",
+    "add_actors",
     "approve_extension",
     "assign_complaint",
     "assign_group",

@@ -175,3 +175,40 @@ def test_actors_as_a_list_in_the_units_order() -> None:
     with pytest.raises(TransitionRefused, match="not int"):
         c.submit_many(units, "work_plan", actor=7, at="2011-09-07")  # type: ignore[arg-type]
     assert c.report() == before
+
+
+def test_a_staff_list_is_the_calls_one_by_one(tmp_path: Path) -> None:
+    rows = [
+        {"id": "office", "roles": ["office"]},
+        {"id": "m-a", "roles": ["member"], "unit": "a", "name": "张三"},
+        {"id": "m-b", "roles": ["member"], "unit": "b", "scope": "unit"},
+    ]
+    many = Campaign.create_stored(tmp_path / "many.db", "zhiyong-2011")
+    one = Campaign.create("zhiyong-2011")
+    assert many.add_actors(rows) == 3
+    for row in rows:
+        one.add_actor(row["id"], row["roles"], row.get("unit"), row.get("name"),
+                      scope=row.get("scope"))  # fmt: skip
+    assert many.actors == one.actors
+    many.close()
+    again = Campaign.open(tmp_path / "many.db")
+    assert again.actors == one.actors
+    again.close()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"id": "x", "roles": ["office"]}, {"id": "y", "roles": ["nobody"]}], "unknown role"),
+        ([{"id": "x", "roles": ["office"], "rank": 1}], "actor row 1: unknown field"),
+        ([{"id": "x"}], "actor row 1: needs id and roles"),
+        ([("x", ["office"])], "actor row 1: a mapping"),
+    ],
+)
+def test_a_bad_staff_list_changes_nothing(rows: list[Any], message: str) -> None:
+    c = Campaign.create("zhiyong-2011")
+    with pytest.raises(ZywFlowError, match=message) as info:
+        c.add_actors(rows)
+    assert c.actors == {}
+    if "unknown role" in message:
+        assert "(actor row 2: 'y')" in info.value.__notes__

@@ -55,6 +55,7 @@ from zyw_flow.runtime._workflow import (
 __all__ = ["Campaign"]
 
 _NONE: Mapping[str, Any] = {}
+_ACTOR_FIELDS = frozenset({"id", "roles", "unit", "name", "scope"})
 
 
 def _decide_step(
@@ -193,6 +194,51 @@ class Campaign(Procedures, Reading, Durable):
             raise
         self._commit(first)
         return self._state.actors[actor]
+
+    def add_actors(self, actors: Iterable[Mapping[str, Any]]) -> int:
+        """Register many actors in one call (a staff list): each row a mapping with the
+        fields of :meth:`add_actor` — ``id``, ``roles``, and optionally ``unit``, ``name``,
+        ``scope``. The same rules as one call per row, in order, in one transaction: all or
+        nothing, and a refusal's message is noted with the row it came from.
+
+        Returns:
+            How many actors were registered.
+
+        Example:
+            >>> from zyw_flow import Campaign
+            >>> c = Campaign.create("zhiyong-2011")
+            >>> c.add_actors([{"id": "office", "roles": ["office"]},
+            ...               {"id": "clerk-1", "roles": ["member"], "unit": "county-1"}])
+            2
+        """
+        first = self._begin()
+        state = self._state
+        n = 0
+        try:
+            at = max(state.now, 0)
+            for n, row in enumerate(actors, 1):
+                if not isinstance(row, Mapping):
+                    raise TransitionRefused(
+                        f"actor row {n}: a mapping (id, roles, unit, name, scope), not "
+                        f"{type(row).__name__}", event="actor",
+                    )  # fmt: skip
+                extra = sorted(set(row) - _ACTOR_FIELDS)
+                if extra or "id" not in row or "roles" not in row:
+                    what = f"unknown field(s) {', '.join(map(str, extra))}" if extra else (
+                        "needs id and roles")  # fmt: skip
+                    raise TransitionRefused(f"actor row {n}: {what}", event="actor")
+                try:
+                    event = decide_actor(state, row["id"], row["roles"], row.get("unit"),
+                                         row.get("name"), at, row.get("scope"))  # fmt: skip
+                except Exception as exc:
+                    exc.add_note(f"(actor row {n}: {row.get('id')!r})")
+                    raise
+                self._write(event)
+        except BaseException:
+            self._abort()
+            raise
+        self._commit(first)
+        return n
 
     @property
     def actors(self) -> Mapping[str, Actor]:

@@ -233,8 +233,7 @@ def run_replication(
     member = {uid: f"m:{uid}" for uid in ids}
     has_member = "member" in compiled.roles
     if has_member:
-        for uid in ids:
-            c.add_actor(member[uid], roles=["member"], unit=uid)
+        c.add_actors({"id": member[uid], "roles": ("member",), "unit": uid} for uid in ids)
 
     # What the engine says each unit owes, and who submits each step.
     index = compiled.step_index
