@@ -138,6 +138,7 @@ class Run:
     events: dict[str, engine.EventsResult] = field(default_factory=dict)
     flyweight: dict[str, engine.EventsResult] = field(default_factory=dict)
     bulk: engine.BulkResult | None = None
+    many: engine.EventsResult | None = None
     attach: list[engine.AttachResult] = field(default_factory=list)
     durable: journal.DurableResult | None = None
     journal_size: int = 0
@@ -216,6 +217,17 @@ def _measure_in_memory(run: Run, sz: Sizes) -> None:
         into[form] = engine.EventsResult.median(results)
         rates = [r.total_rate for r in results]
         run.spread[(who, form)] = (min(rates), max(rates))
+    mres_ = spawned(engine.task_many, sz.events)
+    if mres_ is None:
+        run.failures.append("act_many")
+    else:
+        run.many = mres_
+        _say(
+            f"[act_many, {size(sz.events)} units] {n(mres_.total_rate)} events/s over "
+            f"{3 * sz.events:,} (submit_many {n(mres_.rate('submit'))}/s, act_many accept "
+            f"{n(mres_.rate('accept'))}/s, waive {n(mres_.rate('waive'))}/s; "
+            f"{mres_.recorded:,} recorded)"
+        )
     bres = spawned(engine.task_bulk, sz.bulk)
     if bres is None:
         run.failures.append("bulk")
@@ -443,6 +455,17 @@ def _per_call(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
                 f"{n(b.deadline_events / b.deadline_seconds)} events/s",
             )
         )
+        m = run.many
+        if m is not None:
+            rows.append(
+                Figure(
+                    f"in memory, the three events of each unit as three bulk calls "
+                    f"({size(m.n_units)} units: submit_many, act_many accept, act_many waive)",
+                    f"{n(m.total_rate)} events/s (accept {n(m.rate('accept'))}/s, waive "
+                    f"{n(m.rate('waive'))}/s)",
+                    ratio=f"{m.total_rate / per_call:.1f}× per-call" if per_call else "",
+                )
+            )
         value = f"{n(b.submit_rate)}/s ({b.submit_events:,} events, {size(b.n)} units)"
         ok = b.submit_rate >= BULK_RATE and b.submit_events >= b.n
         bars.append(BARS["bulk"].figure(value, ok, ratio=ratio, quick=q))

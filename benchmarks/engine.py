@@ -37,6 +37,7 @@ __all__ = [
     "task_bulk",
     "task_events",
     "task_flyweight",
+    "task_many",
     "task_memory",
     "task_profile",
     "task_scale",
@@ -276,6 +277,38 @@ def task_events(n: int, form: str) -> EventsResult:
         lambda u, at: c.waive(u, other, actor="office", at=at),
     )
     return EventsResult("zyw_flow", n, form, seconds, c.cursor - cursor, spacing)
+
+
+def task_many(n: int) -> EventsResult:
+    """The same three events per unit as :func:`task_events`, as three calls: ``submit_many``
+    (the units' members as a list), ``act_many("accept")`` and ``act_many("waive")``, each
+    at one instant (per unit the rules of the single calls)."""
+    from zyw_flow import Campaign
+
+    comp = compiled()
+    sched = schedule(comp)
+    c = Campaign(comp)
+    c.enroll_many(unit_rows(n))
+    c.add_actor("office", roles=["office"])
+    c.add_actors({"id": f"clerk-{i}", "roles": ["member"], "unit": f"u{i}"} for i in range(n))
+    c.tick(sched.quiet_start)
+    ats, spacing = _instants(sched, 3, "datetime")
+    work, other = sched.deadline_steps[0], sched.other_step
+    units = [f"u{i}" for i in range(n)]
+    clerks = [f"clerk-{i}" for i in range(n)]
+    cursor = c.cursor
+    seconds: dict[str, float] = {}
+    gc.collect()
+    t0 = time.perf_counter()
+    c.submit_many(units, work, actor=clerks, at=ats[0])
+    seconds["submit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    c.act_many("accept", units, actor="office", at=ats[1], step=work)
+    seconds["accept"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    c.act_many("waive", units, actor="office", at=ats[2], step=other)
+    seconds["waive"] = time.perf_counter() - t0
+    return EventsResult("act_many", n, "datetime", seconds, c.cursor - cursor, spacing)
 
 
 class _Proxy:
