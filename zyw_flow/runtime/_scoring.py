@@ -239,12 +239,19 @@ def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
     if not schemes:
         raise TransitionRefused("the template names no scoring scheme", event="evaluate")
     wanted = set(units) if units is not None else {k[0] for k in state.scores} | set(state.surveys)
-    inputs = [*state.score_inputs(), *survey_score_inputs(state, wanted)]
+    if units is None:
+        recorded = state.score_inputs()
+        order: list[str] = state.ids
+    else:  # a few units: their own scores, in enrollment order
+        by_unit = state.scores_of()
+        recorded = [x for uid in wanted for x in by_unit.get(uid, ())]
+        order = sorted((u for u in wanted if u in state.index), key=state.index.__getitem__)
+    inputs = [*recorded, *survey_score_inputs(state, wanted)]
     cards: dict[str, Scorecard] = {}
     ranked: list[Scorecard] = []
     for subject, scheme in schemes.items():
         kind = 1 if subject == "persons" else 0
-        ids = [uid for uid in state.ids if uid in wanted and state.kind[state.index[uid]] == kind]
+        ids = [uid for uid in order if uid in wanted and state.kind[state.index[uid]] == kind]
         for card in score_units(
             scheme, ids, inputs, deductions=state.deductions, cases=state.cases,
             is_person=kind == 1,
@@ -413,7 +420,7 @@ def grade(state: State, unit: str) -> tuple[str | None, str | None]:
     (``(None, None)`` when it has no scores)."""
     if unit in state.grades:
         return state.grades[unit]
-    if not state.compiled.schemes or not any(k[0] == unit for k in state.scores):
+    if not state.compiled.schemes or unit not in state.scores_of():
         return None, None
     card = evaluate(state, [unit]).cards.get(unit)
     if card is None:

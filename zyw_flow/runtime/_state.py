@@ -156,6 +156,7 @@ class State:
         # recorded survey results per unit (runtime/_surveys.py)
         self.surveys: dict[str, list[SurveyCount | Ballot]] = {}
         self.rounds: list[dict[str, Any]] = []
+        self._score_index: tuple[tuple[int, int], dict[str, list[ScoreInput]]] | None = None
         self.grades: dict[str, tuple[str | None, str | None]] = {}
         self.key_units: set[str] = set()
         self.ineligible: set[str] = set()
@@ -368,3 +369,15 @@ class State:
     def score_inputs(self) -> list[ScoreInput]:
         """Every score recorded (the latest per key)."""
         return list(self.scores.values())
+
+    def scores_of(self) -> dict[str, list[ScoreInput]]:
+        """The scores recorded, by unit: an index kept for reading (one unit's grade
+        reads its own scores, not everyone's), rebuilt after any new public event."""
+        key = (self.eseq, len(self.scores))
+        held = self._score_index
+        if held is None or held[0] != key:
+            by: dict[str, list[ScoreInput]] = {}
+            for k, v in self.scores.items():
+                by.setdefault(k[0], []).append(v)
+            held = self._score_index = (key, by)
+        return held[1]
