@@ -212,3 +212,19 @@ def test_a_bad_staff_list_changes_nothing(rows: list[Any], message: str) -> None
     assert c.actors == {}
     if "unknown role" in message:
         assert "(actor row 2: 'y')" in info.value.__notes__
+
+
+def test_a_finding_shows_the_lights_of_its_own_ladder_levels() -> None:
+    """A finding due in 2 working days under a ladder of 3 and 1 working days before: the
+    first light is already past when it is recorded and never shows; the second shows with
+    its own id and title (it once took the first light's)."""
+    from tests.test_workflows import _compiled, make
+
+    c = make(_compiled())
+    f = c.record_finding("sec-1a", actor="inspector", at="2024-04-08 09:00", days=2)
+    events = c.tick("2024-04-11 12:00")
+    lights = [(e.data["level"], e.data.get("title")) for e in events
+              if e.type == "step_warned" and e.step == f.step]  # fmt: skip
+    assert [lv for lv, _ in lights] == ["yellow"]
+    status = c.unit_status("sec-1a").steps[f.step or ""]
+    assert (status.warning, status.warning_title) == ("yellow", "黄灯")

@@ -603,7 +603,7 @@ def finding_deadline(
         at, days, "days" if day_unit == "days" else "working_days"
     )
     lights = state.compiled.deadline_instants(None, due)[1] if state.compiled.warnings else ()
-    return days, due, esc, tuple(x for x in lights if x > at)
+    return days, due, esc, tuple(lights)  # every light: an index is its ladder level
 
 
 def new_finding(
