@@ -122,6 +122,8 @@ class TestRules:
         score_round(c, "2012-06-01", {"dept-a": 85, "dept-b": 85}, "h1")
         assert actions(c) == [("dept-b", "poor_key_supervision", "key_supervision")]
         assert c.key_supervision == ("dept-b",)
+        assert "key_supervision" in c.restrictions("dept-b")
+        assert "key_supervision" not in c.restrictions("dept-a")
         (event,) = [e for e in c.events() if e.type == "consequence_action"]
         assert event.data == {  # the record: rule, action, round
             "rule": "poor_key_supervision",

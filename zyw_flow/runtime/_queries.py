@@ -78,6 +78,8 @@ def restrictions(state: State, u: int) -> tuple[str, ...]:
         out.append("no_transfer_or_promotion_of_principal")
     if uid in state.key_units:
         out.append("key_rectification_unit")
+    if uid in state.key_supervision:  # 重点监督, by a consequence rule
+        out.append("key_supervision")
     if uid in state.ineligible:
         out.append("no_award_eligibility")
     return tuple(out)

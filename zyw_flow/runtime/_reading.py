@@ -99,7 +99,8 @@ class Reading(Engine):
         """Restrictions in force for a unit: while any rectification (finding) is open, or
         once graded 诫勉, ``no_transfer_or_promotion_of_principal`` (整改期间单位主要负责人不得
         调动或提拔); ``key_rectification_unit`` (重点整改单位) after a 诫勉 grade; and
-        ``no_award_eligibility`` (取消评优资格) for a 诫勉 unit's members."""
+        ``no_award_eligibility`` (取消评优资格) for a 诫勉 unit's members; ``key_supervision``
+        (重点监督) once a consequence rule puts the unit under it."""
         return _queries.restrictions(self._state, self._unit(unit))
 
     def under_rectification(self, unit: str) -> bool:
