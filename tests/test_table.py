@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.test_engine import PAST_COMPLETION, _people, _run, command
 from tests.test_workflows import _compiled, _workload, make
 from zyw_flow import Campaign, load_template_text
+from zyw_flow.compile import STATUS_NAMES
 from zyw_flow.runtime import StatusTable
 
 
@@ -47,6 +48,8 @@ def _from_table(t: StatusTable) -> dict[str, Any]:
 def agree(c: Campaign) -> StatusTable:
     t = c.status_table()
     assert _from_table(t) == _from_statuses(c)
+    for col in t.steps.values():  # the codes say the same as the names
+        assert [None if k == 255 else STATUS_NAMES[k] for k in col.codes] == list(col.status)
     assert len(t) == len(c)
     assert t.at == (c.report(events=False)["at"] and t.at)
     return t

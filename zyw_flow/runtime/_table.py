@@ -39,6 +39,9 @@ class StepColumn:
         warning: the warning light each unit's open step shows, or ``None``.
         due: the step's deadline (``None``: undated); ``due_of`` has a cell's own, moved
             deadline where there is one.
+        codes: ``status`` as bytes, one per unit: the index of the status name in
+            :data:`zyw_flow.compile.STATUS_NAMES`, 255 where the unit does not owe the step
+            (for ``numpy.frombuffer``).
     """
 
     step: str
@@ -49,6 +52,7 @@ class StepColumn:
     warning: tuple[str | None, ...]
     due: dt.datetime | None
     own_due: Mapping[int, dt.datetime] = attrs.field(factory=dict, repr=False)
+    codes: bytes = attrs.field(default=b"", repr=False)
 
     def due_of(self, i: int) -> dt.datetime | None:
         """The deadline of unit number ``i``'s step (its own, if it was moved)."""
@@ -205,7 +209,11 @@ def status_table(state: State) -> StatusTable:
         names = _names(state, s, now)
         late_bits = state.flags[s].translate(_LATE_TABLE)
         own = state.deadlines[s]
+        codes = bytes(
+            255 if name is None else _CODE[name] for name in names
+        )  # (the names say not_open where effective does; owed-ness from the flags)
         steps[d.id] = StepColumn(
+            codes=codes,
             step=d.id,
             title=d.title,
             status=names,
@@ -285,3 +293,4 @@ def _grades(state: State) -> tuple[tuple[str | None, ...], tuple[str | None, ...
 
 
 _LATE_TABLE = bytes(b & LATE for b in range(256))
+_CODE = {name: k for k, name in enumerate(STATUS_NAMES)}

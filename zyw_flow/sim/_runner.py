@@ -29,7 +29,7 @@ import attrs
 import numpy as np
 
 from zyw_flow._errors import CampaignError, ZywFlowError
-from zyw_flow.compile import CompiledCampaign
+from zyw_flow.compile import STATUS_NAMES, CompiledCampaign
 from zyw_flow.runtime import Campaign
 from zyw_flow.sim._plan import StepPlan, param_columns, plan_unit_steps
 from zyw_flow.sim._profile import Behaviour, Profile
@@ -716,9 +716,6 @@ def _read(
     sanctions = {sd.id: 0 for sd in compiled.sanctions}
     grades = {band.id: 0 for band in scheme.bands} if scheme is not None else {}
     per_step: dict[str, list[int]] = {}
-    template_n = [0] * n
-    handed_in = [0] * n
-    n_owed, n_on, n_over, top = [0] * n, [0] * n, [0] * n, [0] * n
     n_f, n_fc = [0] * n, [0] * n
     f_on_time = 0
 
@@ -733,23 +730,34 @@ def _read(
         n_over[i] += late or status == "overdue"
         return on
 
-    mine = [set(o) for o in owed]
+    solid = np.zeros(256, dtype=bool)  # by status code (255: not owed)
+    solid[[STATUS_NAMES.index(name) for name in _SOLID]] = True
+    overdue_code = STATUS_NAMES.index("overdue")
+    started = _owes(owed, sorted(member_steps), n)  # what each unit owed at the start
+    a_owed, a_on, a_over, a_top = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    a_steps, a_handed = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     for s, col in enumerate(table.steps.values()):
-        by_member = "member" in steps[s].submit
-        counted = s in member_steps
-        if counted:
-            per_step[col.step] = [0, 0]
-        tally = per_step.get(col.step)
-        for i, status in enumerate(col.status):
-            if status is None:
-                continue
-            template_n[i] += 1
-            if by_member and status in _SOLID:
-                handed_in[i] += 1
-            if tally is not None and s in mine[i]:
-                on = count(i, status, col.late[i], col.escalation[i])
-                tally[0] += 1
-                tally[1] += on
+        codes = np.frombuffer(col.codes, dtype=np.uint8)
+        owes_now = codes != 255
+        a_steps += owes_now
+        done = solid[codes]
+        if "member" in steps[s].submit:
+            a_handed += done
+        if s not in member_steps:
+            continue
+        counted = started[s] & owes_now
+        late = np.array(col.late, dtype=bool)
+        level = np.array(col.escalation, dtype=np.int64)
+        on = counted & done & ~late
+        for k in range(n_levels):
+            esc[k] += int(np.count_nonzero(counted & (level > k)))
+        a_top = np.maximum(a_top, np.where(counted, level, 0))
+        a_owed += counted
+        a_on += on
+        a_over += counted & (late | (codes == overdue_code))
+        per_step[col.step] = [int(np.count_nonzero(counted)), int(np.count_nonzero(on))]
+    template_n, handed_in = a_steps.tolist(), a_handed.tolist()
+    n_owed, n_on, n_over, top = a_owed.tolist(), a_on.tolist(), a_over.tolist(), a_top.tolist()
     r = table.rectifications
     for k, sid in enumerate(r.step):
         if sid not in recorded:
