@@ -161,7 +161,12 @@ class ResolvedCampaign:
                     due = [_iso(s.due) for s in group]
                 else:
                     due = _iso(first.due)
-                steps.append({"id": base, "title": first.title, "due": due})
+                entry: dict[str, Any] = {"id": base, "title": first.title, "due": due}
+                after = self.template.step(base).due_after
+                if after is not None:  # no deadline until the host records the trigger
+                    entry["due_after"] = {"trigger": after.trigger, "within": after.amount,
+                                          "unit": after.unit}  # fmt: skip
+                steps.append(entry)
             phases.append(
                 {
                     "id": p.id,
