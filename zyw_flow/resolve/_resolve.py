@@ -271,7 +271,13 @@ class _Resolver:
             if parts[1] in self.failed:
                 raise _Reported
             if due is None:
-                raise DateExpressionError(anchor, f"step {parts[1]!r} has no deadline")
+                after = self.step_defs[parts[1]].due_after if parts[1] in self.step_defs else None
+                why = (
+                    ""
+                    if after is None
+                    else (f" of its own: it is due after trigger {after.trigger!r}, once per unit")
+                )
+                raise DateExpressionError(anchor, f"step {parts[1]!r} has no deadline{why}")
             return due
         raise DateExpressionError(anchor, "unknown anchor")  # pragma: no cover
 
