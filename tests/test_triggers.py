@@ -279,6 +279,10 @@ class TestRecordTrigger:
         # recorded 2010-06-10 + 30 calendar days = 2010-07-10 (hand-computed)
         assert gsj["basis_report"].due == dt.datetime(2010, 7, 10, 23, 59, 59, 999999,
                                                       tzinfo=ZONE)  # fmt: skip
+        # the columnar read shows each unit's own deadline, and none without the trigger
+        column = result.campaign.status_table().steps["basis_report"]
+        assert [None if d is None else d.date().isoformat() for d in map(column.due_of, range(3))
+                ] == ["2010-04-04", "2010-07-10", None]  # fmt: skip
 
 
 def test_campaign_record_trigger_on_the_command_line(tmp_path: Path) -> None:
