@@ -117,6 +117,7 @@ CAMPAIGN_METHODS = [
     "record_score",
     "record_statement",
     "record_survey",
+    "record_trigger",
     "refresh",
     "refuse_extension",
     "register_complaint",

@@ -22,6 +22,7 @@ SEEDS = {
     "xingzheng-wenze",
     "fuling-changxiao",
     "beijing-sanxiao-2011",
+    "zhifa-zerenzhi",
 }
 INVALID = Path(__file__).parent / "templates" / "invalid"
 END = "T23:59:59.999999+08:00"

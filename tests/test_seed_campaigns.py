@@ -1,5 +1,5 @@
-"""The seed campaigns bundled for issue 13: 涪陵's long-term mechanism (seed 004) and the
-三效一创 Beijing scheme with its public survey (seed 001-C)."""
+"""The seed campaigns bundled for issue 13: 涪陵's long-term mechanism (seed 004), the
+三效一创 Beijing scheme with its public survey (seed 001-C) and 001-F's 行政执法责任制."""
 
 from __future__ import annotations
 
@@ -98,3 +98,36 @@ class TestBeijing:
         assert c.grade("guihua") == ("65", "admonish")
         card = c.evaluate().cards["jingxin"]
         assert card.line("public_evaluation").value == D("17.14")
+
+
+class TestZhifa:
+    """001-F: 「确保年5月底以前完成」 (L119), 「务必于年5月底以前完成,并报市政府法制办公室备案」
+    (L123) and 「行政执法依据发生变化,要在30日以内报同级人民政府法制办公室审查后对外公布」
+    (L127)."""
+
+    def test_the_blank_year_is_a_parameter(self) -> None:
+        """Both 5月底 deadlines fall on 05-31 of the year given; the basis-change steps wait
+        for their trigger."""
+        for year in (2010, 2013):
+            campaign = resolve(load_template("zhifa-zerenzhi", {"year": year}))
+            dues = {s.id: s.nominal_due for s in campaign.steps}
+            assert dues["three_item_cleanup"] == dues["duty_allocation"] == date(year, 5, 31)
+            assert dues["basis_report"] is None and dues["basis_publication"] is None
+        template = load_template("zhifa-zerenzhi")
+        assert template.params["year"] == 2010
+        for step in ("basis_report", "basis_publication"):
+            after = template.step(step).due_after
+            assert after is not None
+            assert (after.trigger, after.amount, after.unit) == ("basis_changed", 30, "days")
+        assert template.step("basis_publication").after == ("basis_report",)
+
+    def test_a_change_gives_30_calendar_days(self) -> None:
+        """Recorded 2013-06-03 (Mon): 30 days later is 2013-07-03, for both steps."""
+        c = Campaign.create("zhifa-zerenzhi", {"year": 2013})
+        c.add_actor("office", ["office"])
+        c.enroll("dept", at="2013-01-01")
+        c.record_trigger("dept", "basis_changed", actor="office", at="2013-06-03 09:00")
+        steps = c.unit_status("dept").steps
+        for step in ("basis_report", "basis_publication"):
+            due = steps[step].due
+            assert due is not None and due.date() == date(2013, 7, 3)

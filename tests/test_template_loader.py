@@ -34,6 +34,7 @@ SEEDS = {
     "xingzheng-wenze",
     "fuling-changxiao",
     "beijing-sanxiao-2011",
+    "zhifa-zerenzhi",
 }
 
 HEAD = textwrap.dedent(

@@ -154,6 +154,7 @@ _HELP: Mapping[str, str] = {
     "approve_extension": "approve a pending extension request (each approver in turn)",
     "refuse_extension": "refuse a pending extension request",
     "set_deadline": "set a unit's deadline for a step",
+    "record_trigger": "record a trigger for a unit: the steps due after it get their deadline",
     "void": "void a recorded action, by its idempotency key or --seq",
     "transfer": "hand a unit's step over to another unit",
     "assign_group": "put units in a group, or take them out (--remove)",

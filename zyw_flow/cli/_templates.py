@@ -159,6 +159,10 @@ def calendar_table(
             moved = ""
             if step.moved and step.nominal_due is not None:
                 moved = f"← {fmt.day(step.nominal_due)} (non-working day)"
+            after = resolved.template.step(step.base).due_after
+            if after is not None:  # no deadline until the host records the trigger
+                words = "working days" if after.unit == "working_days" else "days"
+                moved = f"{after.amount} {words} after {after.trigger}"
             table.add_row(step.id, step.title, fmt.day(step.opens), due(step.due), moved)
         table.add_section()
     return table

@@ -123,6 +123,11 @@ class CompiledCampaign:
     owners: tuple[OwnerRule, ...] = attrs.field(default=(), repr=False)
     extension_policies: tuple[ExtensionPolicy, ...] = attrs.field(default=(), repr=False)
     review_tiers: tuple[int, ...] = attrs.field(default=(), repr=False)
+    #: per step: ``(trigger, amount, unit, non-working-day policy)`` of a deadline relative
+    #: to a trigger the host records (``due: {after: …, within: …}``), or ``None``
+    step_triggers: tuple[tuple[str, int, str, str] | None, ...] = attrs.field(
+        default=(), repr=False
+    )
     #: escalation and warning instants already worked out, by (step, deadline)
     _instants: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = attrs.field(
         factory=dict, eq=False, repr=False, alias="instants_cache"
@@ -300,6 +305,17 @@ def compile_campaign(resolved: ResolvedCampaign) -> CompiledCampaign:
             template.extensions if d.extensions is None else d.extensions for d in defs
         ),
         review_tiers=tuple(d.review_tiers for d in defs),
+        step_triggers=tuple(
+            None
+            if d.due_after is None
+            else (
+                d.due_after.trigger,
+                d.due_after.amount,
+                d.due_after.unit,
+                d.on_non_workday or template.calendar.on_non_workday,
+            )
+            for d in defs
+        ),
     )
 
 

@@ -161,7 +161,12 @@ class ResolvedCampaign:
                     due = [_iso(s.due) for s in group]
                 else:
                     due = _iso(first.due)
-                steps.append({"id": base, "title": first.title, "due": due})
+                entry: dict[str, Any] = {"id": base, "title": first.title, "due": due}
+                after = self.template.step(base).due_after
+                if after is not None:  # no deadline until the host records the trigger
+                    entry["due_after"] = {"trigger": after.trigger, "within": after.amount,
+                                          "unit": after.unit}  # fmt: skip
+                steps.append(entry)
             phases.append(
                 {
                     "id": p.id,
@@ -266,7 +271,13 @@ class _Resolver:
             if parts[1] in self.failed:
                 raise _Reported
             if due is None:
-                raise DateExpressionError(anchor, f"step {parts[1]!r} has no deadline")
+                after = self.step_defs[parts[1]].due_after if parts[1] in self.step_defs else None
+                why = (
+                    ""
+                    if after is None
+                    else (f" of its own: it is due after trigger {after.trigger!r}, once per unit")
+                )
+                raise DateExpressionError(anchor, f"step {parts[1]!r} has no deadline{why}")
             return due
         raise DateExpressionError(anchor, "unknown anchor")  # pragma: no cover
 

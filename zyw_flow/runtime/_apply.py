@@ -53,6 +53,7 @@ from zyw_flow.runtime._events import (
     SurveyRecorded,
     UnitsEnrolled,
 )
+from zyw_flow.runtime._proc_events import TriggerRecorded
 from zyw_flow.runtime._records import Actor
 from zyw_flow.runtime._state import (
     KINDS,
@@ -422,6 +423,15 @@ def _deadline_set(state: State, e: DeadlineSet) -> None:
     _touch(state, e.unit, e.at)
 
 
+def _trigger_recorded(state: State, e: TriggerRecorded) -> None:
+    """A trigger recorded for a unit: the step due after it gets its deadline (as the
+    event recorded it)."""
+    state.triggers.setdefault((e.unit, e.trigger), e.at)
+    s = state.step_index[e.step]
+    move_deadline(state, s, e.unit, (e.due, e.escalations, e.warnings), e.at)
+    _touch(state, e.unit, e.at)
+
+
 def move_deadline(
     state: State, s: int, u: int, deadline: tuple[int, tuple[int, ...], tuple[int, ...]], at: int
 ) -> None:
@@ -548,6 +558,7 @@ _APPLY: dict[type[DomainEvent], Callable[[State, Any], None]] = {
     StepTransferred: _transferred,
     GroupAssigned: _group,
     SurveyRecorded: apply_survey,
+    TriggerRecorded: _trigger_recorded,
 }
 # complaints (效能投诉) and accountability cases (问责): their writers live with them
 _APPLY.update(_complaints.APPLY)

@@ -40,6 +40,7 @@ from zyw_flow.runtime._scoring import (
 )
 from zyw_flow.runtime._state import State
 from zyw_flow.runtime._surveys import SurveyResult, counts_text, decide_survey, unit_survey
+from zyw_flow.runtime._triggers import Triggers
 from zyw_flow.runtime._workflow import (
     decide_approve_extension,
     decide_delegation,
@@ -65,7 +66,7 @@ def _decide_step(
     return decide_step_action(state, action, u, step, actor, at, data, key, fp)
 
 
-class Campaign(Procedures, Reading, Durable):
+class Campaign(Procedures, Triggers, Reading, Durable):
     """A running campaign: enroll units, record what people do, let time pass.
 
     Create one with :meth:`create` (template id or path) or from a

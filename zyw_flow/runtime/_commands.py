@@ -111,6 +111,15 @@ COMMANDS: Mapping[str, Command] = {
             (),
             "调整期限",
         ),
+        # a deadline relative to an event the host records (due: {after: …, within: …})
+        Command(
+            "record_trigger",
+            "record_trigger",
+            (_U, "trigger"),
+            (_U, "trigger", _A),
+            ("note",),
+            "登记事由",
+        ),
         Command("void", "void", ("target_key",), ("reason", _A), ("target_key", "seq"), "更正"),
         Command("transfer", "transfer", (_U, _S), (_U, _S, "to", "reason", _A), ("until",), "转办"),
         Command(

@@ -36,6 +36,7 @@ __all__ = [
     "ComplaintRegistered",
     "ComplaintReplied",
     "ProcEvent",
+    "TriggerRecorded",
 ]
 
 
@@ -235,6 +236,27 @@ class CasePublished(ProcEvent):
     TYPE: ClassVar[str] = "case_published"
 
 
+# -- triggers (deadlines relative to an event the host records, runtime/_triggers.py) -----
+@attrs.frozen(slots=True)
+class TriggerRecorded(ProcEvent):
+    """A trigger the template declares happened for ``unit`` (e.g. 执法依据发生变化), and the
+    deadline it gives one step due after it: ``days`` (``day_unit``) from the day it was
+    recorded, with its escalation and warning instants (recorded, never recomputed)."""
+
+    trigger: str = ""
+    step: str = ""
+    days: int = 0
+    day_unit: str = "days"
+    due: int = 0
+    escalations: tuple[int, ...] = ()
+    warnings: tuple[int, ...] = ()
+    note: str = ""
+    TYPE: ClassVar[str] = "trigger_recorded"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("escalations", "warnings")
+    INSTANTS: ClassVar[tuple[str, ...]] = ("due",)
+    STEP: ClassVar[str | None] = "step"
+
+
 PROC_EVENTS: tuple[type[ProcEvent], ...] = (
     ComplaintRegistered,
     ComplaintAssigned,
@@ -250,6 +272,7 @@ PROC_EVENTS: tuple[type[ProcEvent], ...] = (
     CaseWarned,
     CaseOverdue,
     CaseEscalated,
+    TriggerRecorded,
 )
 _BY_TYPE = {c.TYPE: c for c in PROC_EVENTS}
 _BASE = ("at", "unit", "actor", "key", "fingerprint")

@@ -85,6 +85,7 @@ def dump(state: State, anchor: tuple[int, str]) -> bytes:
         for j, (due, esc, warn) in cells.items()
     ]
     out["extensions"] = [[s, j, requests] for (s, j), requests in state.extensions.items()]
+    out["triggers"] = [[u, t, at] for (u, t), at in state.triggers.items()]
     out["groups"] = {g: sorted(units) for g, units in state.groups.items()}
     out["predicates"] = {p: sorted(units) for p, units in state.predicates.items()}
     out["children"] = _b64(state.children.tobytes())
@@ -178,6 +179,7 @@ def _restore(compiled: CompiledCampaign, data: Mapping[str, Any]) -> State:
         u = j if s < state.n else state.defs[s].owner
         state.unit_deadlines.setdefault(u, set()).add(s)
     state.extensions = {(int(s), int(j)): list(r) for s, j, r in data.get("extensions", ())}
+    state.triggers = {(int(u), str(t)): int(at) for u, t, at in data.get("triggers", ())}
     state.groups = {g: set(units) for g, units in data.get("groups", {}).items()}
     state.predicates = {p: set(units) for p, units in data.get("predicates", {}).items()}
     if "children" in data:

@@ -137,6 +137,7 @@ class State:
         self.deadlines: list[dict[int, Deadline]] = [{} for _ in range(self.n)]
         self.unit_deadlines: dict[int, set[int]] = {}
         self.extensions: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self.triggers: dict[tuple[int, str], int] = {}  # (unit, trigger) → when recorded
         self.groups: dict[str, set[int]] = {}
         self.predicates: dict[str, set[int]] = {}
         self.children = array("i")  # kept only when a step is owed by leaves or branches

@@ -38,6 +38,7 @@ from zyw_flow.template._model import (
     DEFAULT_SANCTIONS,
     CalendarDef,
     CampaignTemplate,
+    DueAfter,
     EscalationLevelDef,
     ExtensionPolicy,
     FindingsDef,
@@ -132,6 +133,7 @@ class _Builder:
         self.stored_schemes = dict(scheme_texts) if scheme_texts is not None else None
         self.stored_phases = dict(phase_texts) if phase_texts is not None else None
         self.bad_paths: set[str] = set()  # values already reported (e.g. unknown ${param})
+        self.triggers: dict[str, str] = {}  # the `triggers:` block, read before the phases
         self.partial = False
         self.given = dict(params or {})
         self.problems: list[Problem] = []
@@ -394,6 +396,10 @@ class _Builder:
         self, sid: str, spec: dict[str, Any], path: str, phase: str, review: tuple[str, ...]
     ) -> StepDef:
         due: str | None = spec.get("due", "")
+        due_after: DueAfter | None = None
+        if isinstance(due, Mapping):  # a deadline relative to a trigger the host records
+            due_after = self.due_after(due, spec, join(path, "due"))
+            due = None
         base = getattr(self, "extension_base", ExtensionPolicy())
         roles = getattr(self, "declared_roles", ())
         tiers = spec.get("review_tiers", 1)
@@ -420,7 +426,32 @@ class _Builder:
                 spec.get("extensions"), join(path, "extensions"), self.problem, roles, base
             ),
             review_tiers=tiers if isinstance(tiers, int) and not isinstance(tiers, bool) else 1,
+            due_after=due_after,
         )
+
+    def due_after(self, raw: Mapping[str, Any], spec: Mapping[str, Any], path: str
+                  ) -> DueAfter | None:  # fmt: skip
+        """``due: {after: TRIGGER, within: N days}``: the trigger must be declared under
+        ``triggers:``; the step cannot repeat (one deadline per unit and trigger)."""
+        trigger, within = raw.get("after"), raw.get("within")
+        if not isinstance(trigger, str) or not isinstance(within, str):
+            return None  # the schema reports it
+        ok = True
+        if trigger not in self.triggers:
+            known = ", ".join(self.triggers) or "none declared"
+            message = f"unknown trigger {trigger!r}; the template's triggers: {known}"
+            self.problem(join(path, "after"), message)
+            ok = False
+        try:
+            amount, unit = parse_duration(within)
+        except DateExpressionError as exc:
+            self.problem(join(path, "within"), f"bad delay: {exc.reason}")
+            ok = False
+        if spec.get("repeat") is not None:
+            self.problem(path, "a step due after a trigger cannot repeat (`repeat:`): it has "
+                         "one deadline per unit, from the trigger's record")  # fmt: skip
+            ok = False
+        return DueAfter(trigger, amount, unit) if ok else None
 
     def contribution(
         self, sid: str, spec: dict[str, Any], coop: dict[str, Any], path: str, phase: str,
@@ -693,6 +724,9 @@ class _Builder:
         self.extension_base = extensions
         owed_by = parse_owner(body.get("owed_by"), "owed_by", self.problem) or OwnerRule()
         check_owner(owed_by, groups, "owed_by", self.problem)
+        triggers_raw = body.get("triggers")
+        self.triggers = {str(k): str(v) for k, v in triggers_raw.items()} if isinstance(
+            triggers_raw, dict) else {}  # fmt: skip
 
         phases: list[PhaseDef] = []
         default_review = perms.get("accept", ("office",))
@@ -748,6 +782,7 @@ class _Builder:
             owed_by=owed_by,
             complaints=complaints,
             accountability=accountability,
+            triggers=self.triggers,
         )
 
     def scoring(

@@ -21,6 +21,7 @@ __all__ = [
     "STEP_KINDS",
     "CalendarDef",
     "CampaignTemplate",
+    "DueAfter",
     "EscalationLevelDef",
     "ExtensionPolicy",
     "FindingsDef",
@@ -185,10 +186,23 @@ class FindingsDef:
 
 
 @attrs.frozen
+class DueAfter:
+    """A deadline relative to an event the host records for a unit (``due: {after:
+    basis_changed, within: 30 days}``): ``amount`` days or working days after the day the
+    trigger is recorded, moved by the step's non-working-day policy. Until then the step
+    has no deadline."""
+
+    trigger: str
+    amount: int
+    unit: DurationUnit
+
+
+@attrs.frozen
 class StepDef:
     """A step (工作事项) as written: dates are unevaluated expressions.
 
-    ``due`` is ``None`` for "no deadline" and ``""`` for "the phase's last day".
+    ``due`` is ``None`` for "no deadline" and ``""`` for "the phase's last day"; a step due
+    after a trigger has ``due`` ``None`` and its rule in ``due_after``.
     """
 
     id: str
@@ -215,6 +229,8 @@ class StepDef:
     extensions: ExtensionPolicy | None = None
     #: 逐级审核: acceptances needed, the first by a reviewer scoped to the unit's subtree
     review_tiers: int = 1
+    #: a deadline relative to a trigger the host records for a unit (``None``: none)
+    due_after: DueAfter | None = None
 
 
 @attrs.frozen
@@ -275,6 +291,8 @@ class CampaignTemplate:
     #: The ``complaints:`` block (效能投诉) and the ``accountability:`` block (问责).
     complaints: ComplaintsDef = attrs.field(factory=ComplaintsDef)
     accountability: AccountabilityDef = attrs.field(factory=AccountabilityDef)
+    #: events a host records for a unit (``record_trigger``), id → title
+    triggers: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def year(self) -> int:
