@@ -16,8 +16,10 @@ retried unit by unit, and what it still refuses is counted (``refused``), not hi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import time
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -159,19 +161,27 @@ def _leaf_items(compiled: CompiledCampaign) -> list[tuple[str, str | None, str |
 
 @attrs.define
 class _Plan:
-    """The actions of a replication, each one int (:func:`_key`), and the instant of each
-    unit's first submission of each step (``NEVER`` if none)."""
+    """The actions of a replication as two columns — the instant (µs) and the rest of the
+    key, ``kind << 36 | step << 26 | unit << 2 | extra`` (:func:`_key` without the
+    instant) — and the instant of each unit's first submission of each step (``NEVER``
+    if none)."""
 
-    actions: list[int] = attrs.field(factory=list)
+    times: array[int] = attrs.field(factory=lambda: array("q"))
+    rest: array[int] = attrs.field(factory=lambda: array("q"))
     first_submit: dict[int, list[int]] = attrs.field(factory=dict)
 
     def add(self, t: int, kind: int, s: int, i: int, x: int) -> None:
-        self.actions.append((t << 40) | (kind << 36) | (s << 26) | (i << 2) | x)  # _key
+        self.times.append(t)
+        self.rest.append((kind << 36) | (s << 26) | (i << 2) | x)
 
     def emit(self, instants: list[int], kind: int, s: int, units: np.ndarray, x: int) -> None:
         """Many actions of one kind and step (the chunked plan)."""
         rest = (units.astype(np.int64) << 2) | ((kind << 36) | (s << 26) | x)
-        self.actions.extend((t << 40) | r for t, r in zip(instants, rest.tolist(), strict=True))
+        self.times.extend(instants)
+        self.rest.frombytes(rest.astype(np.int64).tobytes())
+
+    def __len__(self) -> int:
+        return len(self.times)
 
 
 _NEVER = 1 << 62
@@ -339,7 +349,7 @@ def run_replication(
         + [t for ts in compiled.escalation_us for t in ts]
         + list(compiled.phase_end_us)
     )
-    last_action = (max(plan.actions) >> 40) if plan.actions else static_end
+    last_action = max(plan.times) if len(plan) else static_end
     end = max(static_end, last_action + 21 * 24 * _HOUR)
     c.tick(clock.instant(end))
     split["run"] = time.perf_counter() - mark
@@ -560,19 +570,24 @@ def _plan_step(
     return review
 
 
-def _groups(actions: list[int]) -> Iterator[tuple[int, int, int, list[tuple[int, int]]]]:
-    """The actions in order, grouped by (instant, kind, step): the units and extras."""
-    actions.sort()
-    start = 0
-    n = len(actions)
-    while start < n:
-        head = actions[start] >> 26
-        end = start
-        while end < n and actions[end] >> 26 == head:
-            end += 1
-        yield (head >> 14, (head >> 10) & 15, head & 1023,
-               [((a >> 2) & 0xFFFFFF, a & 3) for a in actions[start:end]])  # fmt: skip
-        start = end
+def _groups(plan: _Plan) -> Iterator[tuple[int, int, int, list[tuple[int, int]]]]:
+    """The actions in order of (instant, kind, step, unit, extra), grouped by (instant,
+    kind, step): the units and extras of each group."""
+    if not len(plan):
+        return
+    times = np.frombuffer(plan.times, dtype=np.int64)
+    rest = np.frombuffer(plan.rest, dtype=np.int64)
+    order = np.lexsort((rest, times))
+    times, rest = times[order], rest[order]
+    head = rest >> 26  # kind and step
+    cut = np.flatnonzero((times[1:] != times[:-1]) | (head[1:] != head[:-1])) + 1
+    bounds = [0, *cut.tolist(), len(times)]
+    units = ((rest >> 2) & 0xFFFFFF).tolist()
+    extras = (rest & 3).tolist()
+    t_list, h_list = times.tolist(), head.tolist()
+    for a, b in itertools.pairwise(bounds):
+        h = h_list[a]
+        yield t_list[a], (h >> 10) & 15, h & 1023, list(zip(units[a:b], extras[a:b], strict=True))
 
 
 def _execute(
@@ -584,9 +599,9 @@ def _execute(
     and the steps of the findings the inspection group recorded."""
     refused = 0
     findings: dict[tuple[int, int, int], str] = {}
-    submitted: set[tuple[int, int]] = set()
+    submitted: dict[int, bytearray] = {}  # step → which units handed it in
     by_row = [member[u] for u in ids]  # each unit's member, by the unit's number
-    for t, kind, s, who in _groups(plan.actions):
+    for t, kind, s, who in _groups(plan):
         at = clock.instant(t)
         step = steps[s].id if s < len(steps) else ""
         if kind in (_SUBMIT, _INSPECT):
@@ -596,13 +611,15 @@ def _execute(
             )
             try:
                 c.submit_many(units, step, actor=actor, at=at)
-                submitted.update((i, s) for i, _x in who)
+                mark = submitted.setdefault(s, bytearray(len(ids)))
+                for i, _x in who:
+                    mark[i] = 1
             except ZywFlowError:
                 for i, _x in who:  # the batch as a whole was refused: one by one
                     a = member[ids[i]] if kind == _SUBMIT else "sim:inspector"
                     try:
                         c.submit(ids[i], step, actor=a, at=at)
-                        submitted.add((i, s))
+                        submitted.setdefault(s, bytearray(len(ids)))[i] = 1
                     except CampaignError:
                         refused += 1
                         if s in plan.first_submit:
@@ -632,7 +649,7 @@ _MANY = {_FINDING: "finding", _FIX: "submit", _VERIFY: "verify", _RETURN: "retur
 def _many(
     c: Campaign, kind: int, step: str, who: list[tuple[int, int]], ids: Sequence[str],
     member: Mapping[str, str], at: dt.datetime, findings: dict[tuple[int, int, int], str],
-    submitted: set[tuple[int, int]], s: int, source: str,
+    submitted: Mapping[int, bytearray], s: int, source: str,
 ) -> int:  # fmt: skip
     """One group of reviews, returns, findings or rectifications at one instant, through
     :meth:`~zyw_flow.Campaign.act_many` (a unit with two findings to fix at one instant
@@ -645,7 +662,8 @@ def _many(
     elif kind in (_FIX, _VERIFY):  # a finding's own step, if it was recorded
         rows = [(i, x) for i, x in who if (i, s, x) in findings]
     else:  # a review of what the unit handed in
-        rows = [(i, x) for i, x in who if (i, s) in submitted]
+        mark = submitted.get(s)
+        rows = [(i, x) for i, x in who if mark is not None and mark[i]]
         if kind == _RETURN:
             fields = {"reason": "退回补充完善"}
     refused = 0
