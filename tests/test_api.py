@@ -209,6 +209,7 @@ MODULE_ALL: dict[str, list[str]] = {
     ],
     "zyw_flow.runtime": [
         "AccountabilityCase",
+        "ActionEvents",
         "Actor",
         "Board",
         "COMMANDS",

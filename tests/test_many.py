@@ -135,6 +135,7 @@ def test_a_stored_batch_replays(tmp_path: Path) -> None:
                        description="台账不全")  # fmt: skip
     steps = {e.unit: e.step for e in found}
     assert len(set(steps.values())) == len(UNITS)
+    assert found.steps == [e.step for e in found]  # without building the events
     c.act_many("submit", UNITS, actor={u: f"m-{u}" for u in UNITS}, at="2011-10-18",
                step=steps)  # fmt: skip
     c.act_many("return", UNITS[:2], actor="inspector", at="2011-10-19", step=steps,

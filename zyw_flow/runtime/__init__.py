@@ -9,6 +9,7 @@ from zyw_flow.runtime._complaints import Complaint, ComplaintCounts, ComplaintSt
 from zyw_flow.runtime._core import EventList
 from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import register_owner
+from zyw_flow.runtime._many import ActionEvents
 from zyw_flow.runtime._records import (
     Actor,
     Board,
@@ -26,6 +27,7 @@ __all__ = [
     "COMMANDS",
     "SYSTEM_ACTOR",
     "AccountabilityCase",
+    "ActionEvents",
     "Actor",
     "Board",
     "Campaign",

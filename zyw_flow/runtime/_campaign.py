@@ -354,7 +354,7 @@ class Campaign(Procedures, Triggers, Reading, Durable):
     def act_many(
         self, verb: str, units: Iterable[str], *, actor: str | Mapping[str, str] | Sequence[str],
         at: At | None = None, step: str | Mapping[str, str] | None = None, **fields: Any,
-    ) -> Sequence[Event]:  # fmt: skip
+    ) -> _many.ActionEvents:  # fmt: skip
         """Many actions of one kind at one instant, in one call: ``verb`` is ``submit``,
         ``accept``, ``verify``, ``return``, ``waive`` or ``finding``, with that method's
         fields (``reason=``, ``note=``, ``evidence=``; ``source=``, ``description=``,
@@ -369,7 +369,8 @@ class Campaign(Procedures, Triggers, Reading, Durable):
 
         Returns:
             The batch's own events, one per unit in the order given (for findings, each
-            event's ``step`` is the new rectification step).
+            event's ``step`` is the new rectification step; ``.steps`` lists them without
+            building the events).
 
         Example:
             >>> from zyw_flow import Campaign

@@ -22,14 +22,14 @@ from zyw_flow._time import At
 from zyw_flow.runtime._bulk import actors_of
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._decide import decide_finding, decide_gate, decide_step_action, prepare
-from zyw_flow.runtime._events import DomainEvent, StepAction
+from zyw_flow.runtime._events import DomainEvent, FindingRecorded, StepAction
 from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import State
 
 if TYPE_CHECKING:  # pragma: no cover
     from zyw_flow.runtime._campaign import Campaign
 
-__all__ = ["MANY_VERBS", "act_many"]
+__all__ = ["MANY_VERBS", "ActionEvents", "act_many"]
 
 #: the verbs :meth:`Campaign.act_many` takes, with the optional fields of each
 MANY_VERBS: Mapping[str, tuple[str, ...]] = {
@@ -82,12 +82,12 @@ def act_many(
     actor: str | Mapping[str, str] | Sequence[str],
     at: At | None,
     fields: Mapping[str, Any],
-) -> Sequence[Event]:
+) -> ActionEvents:
     """Implements :meth:`Campaign.act_many`."""
     payload = _fields(verb, fields)
     ids = list(units)
     if not ids:
-        return _Heads(campaign._state, [])
+        return ActionEvents(campaign._state, [])
     if verb == "finding":
         if step is not None:
             raise TransitionRefused("a finding opens its own step; give no step", event=verb)
@@ -134,7 +134,7 @@ def act_many(
             campaign._abort()
             raise
         campaign._commit(first)
-    return _Heads(state, heads)
+    return ActionEvents(state, heads)
 
 
 def _decider(
@@ -158,9 +158,10 @@ def _decider(
     return step_action
 
 
-class _Heads(Sequence[Event]):
-    """The batch's own events (one per unit, in the order given), numbered as recorded,
-    built only when read."""
+class ActionEvents(Sequence[Event]):
+    """What :meth:`Campaign.act_many` returns: the batch's own events, one per unit in the
+    order given, numbered as recorded and built only when read; :attr:`steps` gives each
+    event's step without building the events (the new rectification steps of findings)."""
 
     def __init__(self, state: State, heads: list[tuple[DomainEvent, int]]) -> None:
         self._state = state
@@ -174,6 +175,19 @@ class _Heads(Sequence[Event]):
 
     def __len__(self) -> int:
         return len(self._heads)
+
+    @property
+    def steps(self) -> list[str | None]:
+        """The step of each unit's event (``None`` for an event without one)."""
+        defs = self._state.defs
+        out: list[str | None] = []
+        for e, _seq in self._heads:
+            if isinstance(e, FindingRecorded):
+                out.append(e.finding)
+            else:
+                s = getattr(e, "step", None)
+                out.append(None if s is None else defs[s].id)
+        return out
 
     def __iter__(self) -> Iterator[Event]:
         return iter(self._all())

@@ -699,9 +699,9 @@ def _batch(
             actor = {u: member[u] for u in units}
         done = c.act_many(verb, units, actor=actor, at=at, step=steps, **fields)
         if kind == _FINDING:
-            for (i, x), ev in zip(part, done, strict=True):
-                if ev.step is not None:
-                    findings[(i, s, x)] = ev.step
+            for (i, x), sid in zip(part, done.steps, strict=True):
+                if sid is not None:
+                    findings[(i, s, x)] = sid
 
     try:
         record(rows)
