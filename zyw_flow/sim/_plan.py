@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["StepPlan", "plan_unit_steps"]
+__all__ = ["StepPlan", "plan_inspections", "plan_unit_steps", "poisson_counts"]
 
 _NONE = -1  # "never accepted" / "never submits" as a day ordinal
 
@@ -184,8 +184,67 @@ def param_columns(behaviours: Sequence[Any], levels: Sequence[str]) -> dict[str,
         "ret": np.array([b.return_chance for b in behaviours], dtype=np.float64),
         "rw_lo": np.array([b.rework_days[0] for b in behaviours], dtype=np.int64),
         "rw_hi": np.array([b.rework_days[1] for b in behaviours], dtype=np.int64),
+        "findings_mean": np.array([b.findings_mean for b in behaviours], dtype=np.float64),
+        "rectify_never": np.array([b.rectify_never for b in behaviours], dtype=np.float64),
+        "rf_lo": np.array([b.rectify_days[0] for b in behaviours], dtype=np.int64),
+        "rf_hi": np.array([b.rectify_days[1] for b in behaviours], dtype=np.int64),
     }
     for lv in levels:
         cols[f"esc:{lv}"] = np.array([b.escalation.get(lv, 0.0) for b in behaviours],
                                      dtype=np.float64)  # fmt: skip
     return cols
+
+
+def poisson_counts(u: np.ndarray, mean: np.ndarray, cap: int) -> np.ndarray:
+    """``_poisson`` elementwise: the count whose cumulative probability first reaches
+    ``u`` (capped), by the same float operations in the same order."""
+    k = np.zeros(len(u), dtype=np.int64)
+    live = mean > 0
+    p = np.where(live, np.exp(-np.where(live, mean, 0.0)), 0.0)
+    acc = p.copy()
+    for step in range(1, cap + 1):
+        go = live & (u > acc)
+        if not go.any():
+            break
+        k[go] = step
+        p = np.where(go, p * (mean / step), p)
+        acc = np.where(go, acc + p, acc)
+        live = go
+    return k
+
+
+def plan_inspections(
+    u: np.ndarray, rows: np.ndarray, owes: np.ndarray, base: int, s: int, days: Sequence[int],
+    params: Mapping[str, np.ndarray], add: Callable[[int, int], int],
+    at: Callable[[int, int], int], emit: Callable[[list[int], int, int, np.ndarray, int], None],
+    hours: tuple[int, int, int], kinds: tuple[int, int, int, int], cap: int,
+) -> None:  # fmt: skip
+    """An inspection step for the chunk's units that owe it (persons never do): the day it
+    comes, the findings it makes, and each finding's rectification and verification."""
+    inspect_h, submit_h, review_h = hours
+    k_inspect, k_finding, k_fix, k_verify = kinds
+    calc = _Days(add, at)
+    idx = np.flatnonzero(owes)
+    if not idx.size:
+        return
+    n_days = len(days)
+    pick = np.minimum(n_days - 1, (u[idx, base] * n_days).astype(np.int64))
+    day = np.asarray(days, dtype=np.int64)[pick]
+    t = calc.at(day, inspect_h)
+    emit(t, k_inspect, s, rows[idx], 0)
+    count = poisson_counts(u[idx, base + 1], params["findings_mean"][idx], cap)
+    for k in range(cap):
+        has = count > k
+        if not has.any():
+            break
+        f_idx = np.flatnonzero(has)
+        emit([t[j] + 1_000_000 * (k + 1) for j in f_idx.tolist()], k_finding, s,
+             rows[idx[f_idx]], k)  # fmt: skip
+        fixes = f_idx[~(u[idx[f_idx], base + 3 + 2 * k] < params["rectify_never"][idx[f_idx]])]
+        if not fixes.size:
+            continue
+        g = idx[fixes]
+        fix = calc.add(day[fixes], _pick(u[g, base + 2 + 2 * k], params["rf_lo"][g],
+                                         params["rf_hi"][g]))  # fmt: skip
+        emit(calc.at(fix, submit_h), k_fix, s, rows[g], k)
+        emit(calc.at(calc.add(fix, 1), review_h), k_verify, s, rows[g], k)

@@ -33,7 +33,7 @@ import numpy as np
 from zyw_flow._errors import CampaignError, ZywFlowError
 from zyw_flow.compile import STATUS_NAMES, CompiledCampaign
 from zyw_flow.runtime import Campaign
-from zyw_flow.sim._plan import StepPlan, param_columns, plan_unit_steps
+from zyw_flow.sim._plan import StepPlan, param_columns, plan_inspections, plan_unit_steps
 from zyw_flow.sim._profile import Behaviour, Profile
 from zyw_flow.sim._seeds import uniform_chunks
 from zyw_flow.sim._units import UnitTree
@@ -315,23 +315,35 @@ def run_replication(
                        index, inspect_steps, phase_days, units, items, score_base)  # fmt: skip
     klass: list[str] = [""] * len(ids)
     score_rows: list[tuple[int, list[float]]] = []
-    owes = _owes(owed, own, len(ids))
+    inspected = sorted(inspect_steps)
+    owes = _owes(owed, own + inspected, len(ids))
+    not_person = np.array([k != "person" for k in units.kinds], dtype=bool)
+    for s in inspected:  # persons are never inspected
+        owes[s] &= not_person
+    per_unit = not _CHUNKED or bool(items)  # what is left to plan unit by unit
     for first, u in uniform_chunks(seed, rep, len(ids), n_slots, _CHUNK):
         rows = np.arange(first, first + len(u))
         behaviours = _classes(u[:, 0], units.groups[first : first + len(u)], group_classes)
         for k, b in enumerate(behaviours):
             klass[first + k] = b.id
         if _CHUNKED:
+            part = {s: col[first : first + len(u)] for s, col in owes.items()}
+            params = _params(behaviours, level_ids)
             plan_unit_steps(
-                u, rows, {s: col[first : first + len(u)] for s, col in owes.items()}, chunked,
-                _params(behaviours, level_ids), clock.add, clock.at, plan.emit,
+                u, rows, part, chunked, params, clock.add, clock.at, plan.emit,
                 plan.first_submit, (_SUBMIT_H, _REVIEW_H), (_SUBMIT, _RETURN, _ACCEPT),
                 _STEP_SLOTS, level_ids,
             )  # fmt: skip
-        for k, b in enumerate(behaviours):
-            row = _row(u, k, ctx.needs)
-            i = first + k
-            _plan_unit(ctx, i, b, row, chunked=_CHUNKED, score_rows=score_rows)
+            for s in inspected:
+                plan_inspections(
+                    u, rows, part[s], slot[s], s, phase_days[s], params, clock.add, clock.at,
+                    plan.emit, (_INSPECT_H, _SUBMIT_H, _REVIEW_H),
+                    (_INSPECT, _FINDING, _FIX, _VERIFY), _MAX_FINDINGS,
+                )  # fmt: skip
+        if per_unit:
+            for k, b in enumerate(behaviours):
+                _plan_unit(ctx, first + k, b, _row(u, k, ctx.needs), chunked=_CHUNKED,
+                           score_rows=score_rows)  # fmt: skip
 
     last_day = clock.day_of(max(compiled.phase_end_us))
     eval_day = clock.cal.previous_workday(dt.date.fromordinal(last_day)).toordinal()
@@ -401,8 +413,9 @@ class _PlanContext:
         cols: set[int] = set()
         if not _CHUNKED:
             cols = set(range(self.score_base + len(self.items)))
-        for s in self.inspect_steps:
-            cols.update(range(self.slot[s], self.slot[s] + _INSPECT_SLOTS))
+        if not _CHUNKED:
+            for s in self.inspect_steps:
+                cols.update(range(self.slot[s], self.slot[s] + _INSPECT_SLOTS))
         cols.update(range(self.score_base, self.score_base + len(self.items)))
         self.needs = sorted(cols)
 
@@ -491,7 +504,7 @@ def _plan_unit(
                  if index.get(a) in accepted_day],  # what it depends on and owes
             )  # fmt: skip
             accepted_day[s] = day
-        elif s in ctx.inspect_steps and not is_person:
+        elif s in ctx.inspect_steps and not is_person and not chunked:
             ib = base
             days = ctx.phase_days[s]
             o = days[min(len(days) - 1, int(r[ib] * len(days)))]
