@@ -89,8 +89,16 @@ def _touch(state: State, u: int, at: int) -> None:
         state.last[u] = at
 
 
+_ROLE_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def _actor_added(state: State, e: ActorAdded) -> None:
-    state.actors[e.actor] = Actor(e.actor, frozenset(e.roles), e.unit, e.name, e.scope)
+    roles = _ROLE_SETS.get(e.roles)
+    if roles is None:  # (a few distinct role lists: one frozenset each, shared)
+        if len(_ROLE_SETS) > 1024:
+            _ROLE_SETS.clear()
+        roles = _ROLE_SETS[e.roles] = frozenset(e.roles)
+    state.actors[e.actor] = Actor(e.actor, roles, e.unit, e.name, e.scope)
 
 
 def _actor_revoked(state: State, e: ActorRevoked) -> None:

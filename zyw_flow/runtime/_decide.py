@@ -863,11 +863,13 @@ def decide_actor(
         raise PermissionRefused(f"{SYSTEM_ACTOR!r} is reserved for the library's own events")
     if isinstance(roles, str):
         raise TransitionRefused("roles must be a list of role ids, not a string", event="actor")
-    roles = tuple(sorted(set(roles)))
-    for r in roles:
+    given = set(roles)
+    for r in given:
         if type(r) is not str:
             raise TransitionRefused(f"role ids must be text, not {r!r}", event="actor")
-    unknown = sorted(set(roles) - set(state.compiled.roles))
+    roles = tuple(sorted(given))
+    declared = state.compiled.roles
+    unknown = sorted(r for r in given if r not in declared)
     if unknown:
         raise PermissionRefused(
             f"unknown role(s) {', '.join(unknown)}; the template declares "
