@@ -284,7 +284,7 @@ def _finding(state: State, e: FindingRecorded) -> None:
         escalations=e.escalations,
         warnings=e.warnings,
         submit=("member",),
-        review=tuple(state.compiled.permissions.get("verify", ("office",))),
+        review=state.verify_roles,
         owner=u,
         source=e.source,
         description=e.description,

@@ -143,6 +143,8 @@ class State:
         self.children = array("i")  # kept only when a step is owed by leaves or branches
         self.track_children = any(r.level in ("leaves", "branches") for r in compiled.owners)
         self.restricted = [False] * self.n
+        #: who verifies a rectification (the template's ``verify`` permission)
+        self.verify_roles: tuple[str, ...] = tuple(compiled.permissions.get("verify", ("office",)))
         self.rule_steps: tuple[int, ...] = tuple(
             s for s, rule in enumerate(compiled.owners) if not rule.everyone
         )
