@@ -29,33 +29,23 @@ from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import State
 from zyw_flow.runtime._timed import decide_item, enter_phases
 
-__all__ = ["Engine", "EventList"]
+__all__ = ["Engine", "EventList", "LazyEvents"]
 
 _log = logging.getLogger("zyw_flow")
 
 
-class EventList(Sequence[Event]):
-    """The public events of one call, expanded from its typed events only when read."""
+class LazyEvents(Sequence[Event]):
+    """Public events built only when read: a subclass gives :meth:`_build` and its length."""
 
-    def __init__(self, state: State, events: Sequence[DomainEvent], first: int) -> None:
-        self._state = state
-        self._events = events
-        self._first = first
-        self._len = sum(e.count() for e in events)
-        self._cache: list[Event] | None = None
+    _cache: list[Event] | None = None
+
+    def _build(self) -> list[Event]:
+        raise NotImplementedError  # pragma: no cover
 
     def _all(self) -> list[Event]:
         if self._cache is None:
-            out: list[Event] = []
-            seq = self._first
-            for e in self._events:
-                out.extend(expand(self._state, e, seq))
-                seq += e.count()
-            self._cache = out
+            self._cache = self._build()
         return self._cache
-
-    def __len__(self) -> int:
-        return self._len
 
     @overload
     def __getitem__(self, i: int) -> Event: ...
@@ -67,15 +57,36 @@ class EventList(Sequence[Event]):
     def __iter__(self) -> Iterator[Event]:
         return iter(self._all())
 
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+class EventList(LazyEvents):
+    """The public events of one call, expanded from its typed events only when read."""
+
+    def __init__(self, state: State, events: Sequence[DomainEvent], first: int) -> None:
+        self._state = state
+        self._events = events
+        self._first = first
+        self._len = sum(e.count() for e in events)
+
+    def _build(self) -> list[Event]:
+        out: list[Event] = []
+        seq = self._first
+        for e in self._events:
+            out.extend(expand(self._state, e, seq))
+            seq += e.count()
+        return out
+
+    def __len__(self) -> int:
+        return self._len
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple, EventList)):
             return list(self) == list(other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._all())
 
 
 class Engine:

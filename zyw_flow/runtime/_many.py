@@ -14,13 +14,14 @@ template step submitted by many units (its batch is one journal record).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from zyw_flow._errors import TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.runtime._bulk import actors_of
 from zyw_flow.runtime._codec import expand
+from zyw_flow.runtime._core import LazyEvents
 from zyw_flow.runtime._decide import decide_finding, decide_gate, decide_step_action, prepare
 from zyw_flow.runtime._events import DomainEvent, FindingRecorded, StepAction
 from zyw_flow.runtime._records import Event
@@ -158,7 +159,7 @@ def _decider(
     return step_action
 
 
-class ActionEvents(Sequence[Event]):
+class ActionEvents(LazyEvents):
     """What :meth:`Campaign.act_many` returns: the batch's own events, one per unit in the
     order given, numbered as recorded and built only when read; :attr:`steps` gives each
     event's step without building the events (the new rectification steps of findings)."""
@@ -166,12 +167,9 @@ class ActionEvents(Sequence[Event]):
     def __init__(self, state: State, heads: list[tuple[DomainEvent, int]]) -> None:
         self._state = state
         self._heads = heads
-        self._cache: list[Event] | None = None
 
-    def _all(self) -> list[Event]:
-        if self._cache is None:
-            self._cache = [expand(self._state, e, seq)[0] for e, seq in self._heads]
-        return self._cache
+    def _build(self) -> list[Event]:
+        return [expand(self._state, e, seq)[0] for e, seq in self._heads]
 
     def __len__(self) -> int:
         return len(self._heads)
@@ -188,16 +186,3 @@ class ActionEvents(Sequence[Event]):
                 s = getattr(e, "step", None)
                 out.append(None if s is None else defs[s].id)
         return out
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self._all())
-
-    @overload
-    def __getitem__(self, i: int) -> Event: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Event]: ...
-    def __getitem__(self, i: int | slice) -> Event | list[Event]:
-        return self._all()[i]
-
-    def __repr__(self) -> str:
-        return repr(self._all())
