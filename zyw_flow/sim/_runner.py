@@ -162,9 +162,9 @@ def _leaf_items(compiled: CompiledCampaign) -> list[tuple[str, str | None, str |
 @attrs.define
 class _Plan:
     """The actions of a replication as two columns — the instant (µs) and the rest of the
-    key, ``kind << 36 | step << 26 | unit << 2 | extra`` (:func:`_key` without the
-    instant) — and the instant of each unit's first submission of each step (``NEVER``
-    if none)."""
+    key, ``kind << 36 | step << 26 | unit << 2 | extra`` (sorting by both sorts by
+    instant, kind, step, unit) — and the instant of each unit's first submission of each
+    step (``NEVER`` if none)."""
 
     times: array[int] = attrs.field(factory=lambda: array("q"))
     rest: array[int] = attrs.field(factory=lambda: array("q"))
@@ -185,22 +185,6 @@ class _Plan:
 
 
 _NEVER = 1 << 62
-
-
-def _key(t: int, kind: int, s: int, i: int, x: int) -> int:
-    """An action as one int that sorts by instant, kind, step, unit: ``t`` µs, ``kind`` <
-    16, step ``s`` < 1024, unit ``i`` < 2**24, extra ``x`` < 4."""
-    return (t << 40) | (kind << 36) | (s << 26) | (i << 2) | x
-
-
-def _draw_class(classes: Sequence[Behaviour], u: float) -> int:
-    total = sum(b.share for b in classes)
-    acc = 0.0
-    for k, b in enumerate(classes):
-        acc += b.share / total
-        if u < acc:
-            return k
-    return len(classes) - 1
 
 
 def run_replication(
@@ -456,7 +440,8 @@ def _owes(owed: Sequence[Sequence[int]], own: Sequence[int], n: int) -> dict[int
 def _classes(
     u0: np.ndarray, groups: Sequence[str], by_group: Mapping[str, Sequence[Behaviour]]
 ) -> list[Behaviour]:
-    """Each unit's behaviour class, drawn from its first uniform (:func:`_draw_class`)."""
+    """Each unit's behaviour class, drawn from its first uniform: the first class of its
+    group whose cumulative share exceeds it (the last if rounding leaves none)."""
     out: list[Behaviour] = [None] * len(u0)  # type: ignore[list-item]
     garr = np.array(groups, dtype=object)
     for g, classes in by_group.items():
