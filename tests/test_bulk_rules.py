@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from zyw_flow import Campaign, ZywFlowError, load_template_text
+from zyw_flow import Campaign, DuplicateEventError, ZywFlowError, load_template_text
 from zyw_flow._time import parse_at
 from zyw_flow.runtime._decide import _submissions_one_by_one, check_submissions
 from zyw_flow.runtime._state import LATE, REVIEWED, UNOWED, WARN_SHIFT
@@ -130,3 +130,39 @@ def test_a_plain_batch_takes_the_columnar_path(source: str) -> None:
     assert fast is not None
     assert fast == _submissions_one_by_one(state, units, "work_plan", actors, at, True)
     assert fast[2] == [1]
+
+
+def test_a_large_batch_is_the_same_as_one_call_each() -> None:
+    """Past the sizes at which the bulk path counts and writes by whole columns: the same
+    units, statuses, late marks and last instants as one ``submit`` per unit; a duplicate
+    deep in the batch is refused and changes nothing."""
+    from tests.test_engine import report
+
+    n = 600
+    units = [f"u{i}" for i in range(n)]
+
+    def make() -> Campaign:
+        c = Campaign.create("zhiyong-2011")
+        c.enroll_many(units, at="2011-09-01")
+        c.add_actors({"id": f"m-{u}", "roles": ["member"], "unit": u} for u in units)
+        for u in units[:50]:  # some have acted later than the batch: one by one, refused
+            c.submit(u, "work_plan", actor=f"m-{u}", at="2011-09-09 09:00")
+        c.tick("2011-09-12")  # the rest of work_plan is overdue: late submissions
+        return c
+
+    bulk, single = make(), make()
+    rest = units[50:]
+    twice = [*rest, rest[400]]
+    with pytest.raises(DuplicateEventError):
+        bulk.submit_many(twice, "work_plan", actor=[f"m-{u}" for u in twice], at="2011-09-13")
+    assert report(bulk) == report(single)
+    at = parse_at("2011-09-13", bulk._state.zone)
+    fast = check_submissions(bulk._state, rest, "work_plan", [f"m-{u}" for u in rest], at)
+    assert fast is not None and fast[2] == list(range(len(rest)))  # by columns, all late
+    assert bulk.submit_many(rest, "work_plan", actor={u: f"m-{u}" for u in rest},
+                            at="2011-09-13") == len(rest)  # fmt: skip
+    for u in rest:
+        single.submit(u, "work_plan", actor=f"m-{u}", at="2011-09-13")
+    assert report(bulk) == report(single)
+    assert bulk._state.last == single._state.last
+    assert all(bulk.unit_status(u).steps["work_plan"].late for u in rest)

@@ -8,10 +8,11 @@ re-derives what an event recorded (a finding's deadline is read from the event).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from zyw_flow._time import format_us
 from zyw_flow.compile._machine import ACCEPTED, OVERDUE, PENDING, RETURNED, SUBMITTED, WAIVED
@@ -217,17 +218,32 @@ def _step_action(state: State, e: StepAction) -> None:
     state.last[u] = max(state.last[u], e.at)
 
 
+#: from this many units a batch is written by whole columns
+_COLUMNS = 64
+
+
+def _set_many(col: bytearray, last: Any, units: Sequence[int], status: int, at: int) -> None:
+    """``col[u] = status`` and ``last[u] = max(last[u], at)`` for every unit of a batch."""
+    rows = np.array(units, dtype=np.intp)
+    np.frombuffer(col, np.uint8)[rows] = status
+    times = np.frombuffer(last, np.int64)
+    times[rows] = np.maximum(times[rows], at)
+
+
 def _submitted_many(state: State, e: StepsSubmitted) -> None:
     s, at = e.step, e.at
     template = s < state.n
     col, flags, completed, last = state.status[s], state.flags[s], state.completed[s], state.last
     status = ACCEPTED if e.auto else SUBMITTED
     units = e.units
-    if template:  # (the bulk path's hot loop: nothing looked up in it)
-        for u in units:
-            col[u] = status
-            if at > last[u]:
-                last[u] = at
+    if template:
+        if len(units) >= _COLUMNS:  # by whole columns (numpy views that end with the call)
+            _set_many(col, last, units, status, at)
+        else:
+            for u in units:
+                col[u] = status
+                if at > last[u]:
+                    last[u] = at
         if e.auto:
             completed.update(dict.fromkeys(units, at))
     else:

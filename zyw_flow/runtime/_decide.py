@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import attrgetter
 from typing import Any
 
 from zyw_flow._errors import (
@@ -25,8 +24,9 @@ from zyw_flow._errors import (
 )
 from zyw_flow._time import format_us, to_us
 from zyw_flow.compile import STEP_EVENTS
-from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, PENDING, RETURNED, STATUS_NAMES
+from zyw_flow.compile._machine import FINAL, NOT_OPEN, OVERDUE, STATUS_NAMES
 from zyw_flow.runtime._codec import canonical
+from zyw_flow.runtime._columns import check_submissions
 from zyw_flow.runtime._events import (
     ActorAdded,
     DomainEvent,
@@ -41,6 +41,7 @@ from zyw_flow.runtime._events import (
     StepWaived,
     UnitsEnrolled,
 )
+from zyw_flow.runtime._records import UNIT_SCOPED_ROLES
 from zyw_flow.runtime._state import KINDS, REVIEWED, SYSTEM_ACTOR, UNOWED, State
 from zyw_flow.runtime._timed import enter_phases, overdue_from
 
@@ -64,7 +65,6 @@ __all__ = [
     "step_of",
 ]
 
-UNIT_SCOPED_ROLES = frozenset({"member"})
 _EV = {name: i for i, name in enumerate(STEP_EVENTS)}
 
 #: Step actions: the event class and the payload field each takes.
@@ -463,108 +463,6 @@ def _submissions_one_by_one(
         if late:
             lates.append(i)
     return s, rows, lates
-
-
-_ROLES, _SCOPE, _REVOKED = attrgetter("roles"), attrgetter("scope"), attrgetter("revoked_at")
-_UNIT_OF = attrgetter("unit")
-
-
-def check_submissions(
-    state: State, units: Sequence[str], step: str, actors: Sequence[str], at: int
-) -> tuple[int, list[int], list[int]] | None:
-    """The rules of :func:`prepare` and :func:`check_step_action` for a batch of ``submit``,
-    by columns: ``(step table row, unit rows, positions of the late submissions)`` when
-    every submission passes in the common case, else ``None`` (then the batch is checked
-    unit by unit, which finds the first refusal and its error).
-
-    The common case: distinct enrolled units, each at or after its last event; a template
-    step every one of them owes, with the step's own deadline; registered, unrevoked
-    actors without a scope who hold a submit role themselves (a member for its own unit);
-    the same status rule (``compiled.table``) and dependencies accepted or waived. It
-    never accepts a batch the unit-by-unit check would refuse (tests/test_engine.py
-    checks the two agree)."""
-    if type(step) is not str or not units or len(units) != len(actors):
-        return None
-    s = state.step_index.get(step)
-    if s is None or s >= state.n:
-        return None
-    if set(map(type, units)) != _STR or set(map(type, actors)) != _STR:
-        return None
-    rows: list[int | None] = list(map(state.index.get, units))
-    if None in rows or len(set(rows)) != len(rows):
-        return None
-    us: list[int] = rows  # type: ignore[assignment]
-    if max(map(state.last.__getitem__, us)) > at:
-        return None
-    d = state.defs[s]
-    if at > d.closes:
-        return None
-    if any(f & UNOWED for f in set(map(state.flags[s].__getitem__, us))):
-        return None
-    own = state.deadlines[s]
-    if own and not own.keys().isdisjoint(us):
-        return None
-    # who: registered, not revoked, no scope, a submit role of their own
-    whos = list(map(state.actors.get, actors))
-    if _NONE_TYPE in set(map(type, whos)):  # (not ``None in``: that calls ``Actor.__eq__``)
-        return None
-    if set(map(_SCOPE, whos)) != _NO_VALUE or set(map(_REVOKED, whos)) != _NO_VALUE:
-        return None
-    allowed = d.submit
-    own_unit = set()
-    for roles in set(map(_ROLES, whos)):
-        usable = [r for r in allowed if r in roles]
-        if not usable:
-            return None
-        own_unit.add(UNIT_SCOPED_ROLES.issuperset(usable))
-    if True in own_unit:
-        if False in own_unit:
-            for who, uid in zip(whos, units, strict=True):
-                assert who is not None
-                if who.unit != uid and UNIT_SCOPED_ROLES.issuperset(
-                    [r for r in allowed if r in who.roles]
-                ):
-                    return None
-        elif list(map(_UNIT_OF, whos)) != list(units):
-            return None
-    # the status rule, as status_at gives it for a template step with its own deadline
-    col = state.status[s]
-    raw = set(map(col.__getitem__, us))
-    table, ev = state.compiled.table, _EV["submit"]
-    late_raw: set[int] = set()
-    for st in raw:
-        status = st
-        if st == PENDING:
-            if d.opens > at:
-                status = NOT_OPEN
-            elif state.completion and d.phase >= 0:
-                if min(map(state.uphase.__getitem__, us)) < d.phase:
-                    return None  # the unit's phase as of ``at``: one by one
-                if d.due < at:
-                    status = OVERDUE
-            elif d.due < at:
-                status = OVERDUE
-        elif st == RETURNED and d.due < at:
-            status = OVERDUE
-        if table[status][ev] < 0:
-            return None
-        if status == OVERDUE or at > d.due:
-            late_raw.add(st)
-    for x in d.deps:
-        if not set(map(state.status[x].__getitem__, us)) <= FINAL:
-            return None
-    if not late_raw:
-        lates: list[int] = []
-    elif late_raw == raw:
-        lates = list(range(len(us)))
-    else:
-        lates = [i for i, u in enumerate(us) if col[u] in late_raw]
-    return s, us, lates
-
-
-_STR = {str}
-_NO_VALUE = {None}
-_NONE_TYPE = type(None)
 
 
 _NO_PAYLOAD: Mapping[str, Any] = {}

@@ -10,7 +10,11 @@ import attrs
 
 from zyw_flow._time import format_us, from_us
 
+#: Roles that act for the actor's own unit only (a member submits its own unit's steps).
+UNIT_SCOPED_ROLES = frozenset({"member"})
+
 __all__ = [
+    "UNIT_SCOPED_ROLES",
     "Actor",
     "Board",
     "DueItem",
@@ -98,6 +102,19 @@ class Actor:
     scope: str | None = None
     #: from when the actor may no longer act (revoked; what they did stays theirs)
     revoked_at: dt.datetime | None = None
+    #: the unit of a plain member (only unit-scoped roles, no scope, not revoked), else
+    #: ``None``: the bulk path checks a batch of such actors with one read each
+    _member_unit: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.roles
+            and self.roles <= UNIT_SCOPED_ROLES
+            and self.scope is None
+            and self.revoked_at is None
+            and self.unit is not None
+        ):
+            object.__setattr__(self, "_member_unit", self.unit)
 
 
 @attrs.frozen
