@@ -16,6 +16,7 @@ retried unit by unit, and what it still refuses is counted (``refused``), not hi
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import math
 import time
@@ -210,7 +211,24 @@ def run_replication(
             the profile has scores.
         accept: ``needed`` (the office accepts what another step depends on or a phase
             gate needs) or ``all`` (every submission it does not return).
+
+    The cyclic garbage collector is paused for the run (the campaign's records form no
+    cycles; its passes over the growing state cost 15-20 % of a replication of 10^4
+    units).
     """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return _replicate(compiled, units, profile, seed, rep, arm, evaluate, accept)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _replicate(
+    compiled: CompiledCampaign, units: UnitTree, profile: Profile, seed: int, rep: int,
+    arm: int, evaluate: bool, accept: str,
+) -> RepResult:  # fmt: skip
     started = time.perf_counter()
     clock = _Clock(compiled)
     steps = compiled.steps
