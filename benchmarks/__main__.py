@@ -139,6 +139,7 @@ class Run:
     flyweight: dict[str, engine.EventsResult] = field(default_factory=dict)
     bulk: engine.BulkResult | None = None
     many: engine.EventsResult | None = None
+    floor: engine.FloorResult | None = None
     attach: list[engine.AttachResult] = field(default_factory=list)
     durable: journal.DurableResult | None = None
     journal_size: int = 0
@@ -217,6 +218,16 @@ def _measure_in_memory(run: Run, sz: Sizes) -> None:
         into[form] = engine.EventsResult.median(results)
         rates = [r.total_rate for r in results]
         run.spread[(who, form)] = (min(rates), max(rates))
+    fres = spawned(engine.task_floor, sz.events)
+    if fres is None:
+        run.failures.append("floor")
+    else:
+        run.floor = fres
+        _say(
+            f"[per-call floor, {size(sz.events)} units] {fres.frozen_us:.2f} µs a submit with "
+            f"frozen typed events, {fres.mutable_us:.2f} µs with mutable ones; the flyweight's "
+            f"submit {fres.flyweight_us:.2f} µs"
+        )
     mres_ = spawned(engine.task_many, sz.events)
     if mres_ is None:
         run.failures.append("act_many")
@@ -419,6 +430,19 @@ def _per_call(run: Run, bars: list[Figure], rows: list[Figure]) -> None:
                 f"flyweight baseline, at= {form}: submit / accept / waive",
                 f"{n(f.rate('submit'))} / {n(f.rate('accept'))} / {n(f.rate('waive'))} /s",
                 ratio=f"{f.total_rate:,.0f}/s overall" + _spread(run, "flyweight", form),
+            )
+        )
+    fl = run.floor
+    if fl is not None:
+        rows.append(
+            Figure(
+                "per-call floor: the least a submit can do (lookups, four checks, one typed "
+                "event, one public event), frozen attrs events / mutable classes",
+                f"{fl.frozen_us:.2f} / {fl.mutable_us:.2f} µs a submit "
+                f"({n(1e6 / fl.frozen_us)} / {n(1e6 / fl.mutable_us)} /s)",
+                ratio=f"{fl.flyweight_us / fl.frozen_us:.2f}× / "
+                f"{fl.flyweight_us / fl.mutable_us:.2f}× the flyweight's submit "
+                f"({fl.flyweight_us:.2f} µs, same process)",
             )
         )
     complete = all(e.recorded == 3 * e.n_units for e in run.events.values())

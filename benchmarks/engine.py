@@ -31,11 +31,13 @@ __all__ = [
     "AttachResult",
     "BulkResult",
     "EventsResult",
+    "FloorResult",
     "MemoryResult",
     "ScaleResult",
     "task_attach",
     "task_bulk",
     "task_events",
+    "task_floor",
     "task_flyweight",
     "task_many",
     "task_memory",
@@ -408,6 +410,115 @@ def task_flyweight(n: int, form: str) -> EventsResult:
         lambda u, at: count(fly.fire("waive", u, other, at)),
     )
     return EventsResult("flyweight", n, form, seconds, made[0], spacing)
+
+
+# -- the floor: the least a per-call submit can do ------------------------------------------------
+@dataclass
+class FloorResult:
+    n_units: int
+    frozen_us: float  # per submit, with the engine's own (frozen attrs) event types
+    mutable_us: float  # the same with mutable slotted classes of the same fields
+    flyweight_us: float  # the flyweight's submit, in the same process
+
+
+def task_floor(n: int) -> FloorResult:
+    """The least a ``submit`` through a Python call can do in this state model, timed beside
+    the flyweight's submit in the same process: parse the instant, find the unit and the
+    step, check time order, the actor's unit and the status rule and that nothing
+    time-driven is due, build one typed event, write the status cell and the unit's last
+    instant, append to a list and return a public event. No keys, payloads, journal port,
+    deadlines of its own, dependencies, gates or subscribers: the real path does all of
+    those besides. Once with the engine's frozen attrs types (``StepSubmitted``,
+    ``Event``), once with mutable slotted classes of the same fields."""
+    from typing import Any as _Any
+
+    import attrs
+
+    from zyw_flow import Campaign
+    from zyw_flow._time import to_us as _to_us
+    from zyw_flow.compile import STEP_EVENTS
+    from zyw_flow.runtime._events import StepSubmitted
+    from zyw_flow.runtime._records import Event
+
+    @attrs.define(slots=True)
+    class MutableSubmitted:
+        at: int
+        unit: int
+        step: int
+        actor: str
+        data: _Any = None
+        key: _Any = None
+        fingerprint: _Any = None
+        late: bool = False
+
+    @attrs.define(slots=True)
+    class MutableEvent:
+        seq: int
+        type: str
+        at_us: int
+        unit: _Any = None
+        step: _Any = None
+        actor: _Any = None
+        data: _Any = None
+        key: _Any = None
+        zone: _Any = None
+        duplicate: bool = False
+
+    comp = compiled()
+    sched = schedule(comp)
+    work = sched.deadline_steps[0]
+    submit_ev = STEP_EVENTS.index("submit")
+    units = [f"u{i}" for i in range(n)]
+    clerks = [f"clerk-{i}" for i in range(n)]
+    ats, _ = _instants(sched, n, "datetime")
+
+    def timed(event_type: _Any, public_type: _Any) -> float:
+        c = Campaign(comp)
+        c.enroll_many(unit_rows(n))
+        c.add_actors(
+            {"id": w, "roles": ["member"], "unit": u} for u, w in zip(units, clerks, strict=True)
+        )
+        c.tick(sched.quiet_start)
+        st = c._state
+        index, step_index, last, actors = st.index, st.step_index, st.last, st.actors
+        status, table, heap, defs, zone = st.status, comp.table, st.schedule, st.defs, st.zone
+        log: list[object] = []
+
+        def submit(unit: str, step: str, actor: str, at: datetime) -> object:
+            us = _to_us(at)
+            u, s = index[unit], step_index[step]
+            col = status[s]
+            if (
+                us < last[u]
+                or actors[actor]._member_unit != unit
+                or table[col[u]][submit_ev] < 0
+                or (heap and heap[0][0] <= us)
+            ):
+                raise RuntimeError("refused")
+            ev = event_type(us, u, s, actor, None, None, None, us > defs[s].due)
+            col[u] = 3
+            last[u] = us
+            log.append(ev)
+            return public_type(len(log), "step_submitted", us, unit, step, actor, None, None, zone)
+
+        gc.collect()
+        t0 = time.perf_counter()
+        for u, w, at in zip(units, clerks, ats, strict=True):
+            submit(u, work, w, at)
+        return (time.perf_counter() - t0) / n * 1e6
+
+    frozen = timed(StepSubmitted, Event)
+    mutable = timed(MutableSubmitted, MutableEvent)
+    fly = Flyweight(comp, units)
+    opened = to_us(sched.quiet_start, comp.zone)
+    for uid in units:
+        fly.fire("open", uid, work, opened)
+    gc.collect()
+    t0 = time.perf_counter()
+    for u, at in zip(units, ats, strict=True):
+        fly.fire("submit", u, work, at)
+    flyweight = (time.perf_counter() - t0) / n * 1e6
+    return FloorResult(n, frozen, mutable, flyweight)
 
 
 # -- the bulk path in memory ----------------------------------------------------------------------

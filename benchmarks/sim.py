@@ -78,12 +78,21 @@ def task_big(units: int, evaluate: bool) -> BigResult:
     )
 
 
+def _warm() -> None:
+    """Compile the template and fill the calendar caches with a small replication (done
+    before the clock, in the serial process and in each cluster worker alike)."""
+    from zyw_flow.sim._execute import run_task
+
+    run_task(_sim(50, 1, False), 0, 0)  # type: ignore[arg-type]
+
+
 def task_serial(reps: int, units: int) -> tuple[float, str]:
-    """The replications serially in this process: seconds and the summary's JSON."""
+    """The replications serially in this (warmed) process: seconds and the summary's JSON."""
     import json
 
     from zyw_flow.sim import run_simulation
 
+    _warm()
     start = time.perf_counter()
     out = run_simulation(_sim(units, reps, False))  # type: ignore[arg-type]
     return time.perf_counter() - start, json.dumps(out.summary)
@@ -109,7 +118,7 @@ def _interleaved(reps: int, units: int, rounds: int) -> tuple[float, float, bool
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        client.run(lambda: __import__("zyw_flow.sim"))  # workers import before the clock
+        client.run(_warm)  # workers import and warm up before the clock, as serial does
         for share in (s for s in shares if s):
             got = spawned(task_serial, share, units)
             if got is None:
