@@ -213,3 +213,50 @@ class TestDurable:
             c = Campaign.open(copy, use_snapshot=use_snapshot)
             assert self.finish(c, late, on_time) == expected
             c.close()
+
+
+def test_a_format_3_snapshot_of_a_case_under_investigation_is_replayed(tmp_path: Path) -> None:
+    """Format 3 did not schedule a case's deadline: a snapshot of that format holding a case
+    still under investigation is not trusted (the campaign replays, and the case still goes
+    overdue); one whose cases are all past the notice is read as it is."""
+    import hashlib
+    import sqlite3
+    import zlib
+
+    from zyw_flow.runtime import _snapshot
+    from zyw_flow.runtime._state import K_CDUE
+
+    db = tmp_path / "wenze.db"
+    c = setup(Campaign.create_stored(db, "xingzheng-wenze"))
+    cid = open_case(c)
+    c.save_snapshot()
+    c.close()
+
+    def as_format_3() -> bytes:  # what zyw_flow wrote before cases had deadlines
+        with sqlite3.connect(db) as raw:
+            seq, blob = raw.execute(
+                "SELECT seq, state FROM zyw_snapshot ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            data = json.loads(zlib.decompress(blob))
+            data["format"] = 3
+            data["schedule"] = [i for i in data["schedule"] if i[3] < K_CDUE]
+            old = zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            raw.execute(
+                "UPDATE zyw_snapshot SET state = ?, state_hash = ? WHERE seq = ?",
+                (old, hashlib.sha256(old).hexdigest(), seq),
+            )
+        return old
+
+    assert _snapshot.load(c.compiled, as_format_3()) is None
+    again = Campaign.open(db)
+    again.tick(until="2012-04-20")
+    assert [t for _, _, t in timed(again)] == [None, "催办", "督办"]
+    assert again.case(cid).overdue
+    again.notify_case(cid, actor="wenze", at="2012-04-20T10:00:00")
+    again.save_snapshot()
+    again.close()
+    assert _snapshot.load(c.compiled, as_format_3()) is not None
+    notified = Campaign.open(db)  # nothing of a deadline left to schedule: read as it is
+    assert notified.case(cid).status == "notified"
+    assert [t for _, _, t in timed(notified)] == [None, "催办", "督办"]
+    notified.close()

@@ -31,7 +31,9 @@ _MEMBER_UNIT = attrgetter("_member_unit")
 _STR = {str}
 _NO_VALUE = {None}
 _NONE_TYPE = type(None)
-_FINAL = sorted(FINAL)
+#: status code → accepted or waived (a lookup table, indexed by a column's codes)
+_FINAL = np.zeros(256, dtype=bool)
+_FINAL[sorted(FINAL)] = True
 
 #: below this many units a batch's distinctness is checked with a set, above it by counts
 _SMALL = 256
@@ -89,7 +91,7 @@ def check_submissions(
         return None
     # the status rule, as status_at gives it for a template step with its own deadline
     got = _gather(state.status[s], np.uint8, r)
-    raw = set(np.unique(got).tolist())
+    raw = set(np.flatnonzero(np.bincount(got, minlength=256)).tolist())
     table = state.compiled.table
     late_raw: list[int] = []
     for st in raw:
@@ -111,14 +113,16 @@ def check_submissions(
         if status == OVERDUE or at > d.due:
             late_raw.append(st)
     for x in d.deps:
-        if not np.isin(_gather(state.status[x], np.uint8, r), _FINAL).all():
+        if not _FINAL[_gather(state.status[x], np.uint8, r)].all():
             return None
     if not late_raw:
         lates: list[int] = []
     elif len(late_raw) == len(raw):
         lates = list(range(len(us)))
     else:
-        lates = np.flatnonzero(np.isin(got, late_raw)).tolist()
+        late_codes = np.zeros(256, dtype=bool)
+        late_codes[late_raw] = True
+        lates = np.flatnonzero(late_codes[got]).tolist()
     return s, us, lates
 
 

@@ -30,7 +30,7 @@ from zyw_flow.runtime._surveys import survey_from_row, survey_row
 
 __all__ = ["FORMAT", "MIGRATIONS", "dump", "load"]
 
-FORMAT = 3
+FORMAT = 4
 
 
 def _from_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -38,11 +38,23 @@ def _from_2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "format": 3}
 
 
-#: format → a function bringing a snapshot of that format to the next, or ``None``: that
-#: format cannot be migrated (the campaign replays from the journal).
-MIGRATIONS: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]] | None] = {
+def _from_3(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Format 3 did not schedule a case's investigation deadline (warning lights, overdue,
+    escalation): a snapshot holding a case still under investigation is replayed (the
+    journal's ``case_opened`` rows schedule them); any other is the same in format 4."""
+    cases = (data.get("procedures") or {}).get("cases", ())
+    if any(c.get("status") == "investigating" for c in cases):
+        return None
+    return {**data, "format": 4}
+
+
+#: format → a function bringing a snapshot of that format to the next (or answering
+#: ``None`` for one that must be replayed), or ``None``: that format cannot be migrated
+#: (the campaign replays from the journal).
+MIGRATIONS: Mapping[int, Callable[[dict[str, Any]], dict[str, Any] | None] | None] = {
     1: None,  # zyw_flow 0.1: another state layout, dropped by the journal's schema 3
     2: _from_2,
+    3: _from_3,
 }
 
 _ARRAYS = ("parent", "enrolled", "last", "uphase")
@@ -129,7 +141,10 @@ def load(compiled: CompiledCampaign, blob: bytes) -> tuple[State, tuple[int, str
             if isinstance(version, int) and version in MIGRATIONS:
                 return None
             raise JournalCorrupted(f"the snapshot has an unknown format {version!r}")
-        data = step(data)
+        migrated = step(data)
+        if migrated is None:
+            return None
+        data = migrated
         version = data.get("format")
     if data.get("byteorder") != sys.byteorder:
         raise JournalCorrupted("the snapshot was written in another byte order")
