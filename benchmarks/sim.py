@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            f"{e.events:,} events"))  # fmt: skip
 
     try:
-        inter = _interleaved(reps, rep_units, 1 if q else 2)
+        inter = _interleaved(reps, rep_units, 1 if q else 4)
     except Exception as exc:  # a measurement, not a test: report and go on
         _say(f"!! LocalCluster run failed: {exc!r}")
         inter = None

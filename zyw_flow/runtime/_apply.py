@@ -122,8 +122,7 @@ def _enrolled(state: State, e: UnitsEnrolled) -> None:
     k = len(e.ids)
     index = state.index
     state.ids.extend(e.ids)
-    for i, uid in enumerate(e.ids, start):
-        index[uid] = i
+    index.update(zip(e.ids, range(start, start + k), strict=True))
     if e.names:
         state.names.extend(e.names)
     else:
