@@ -125,11 +125,15 @@ def _interleaved(reps: int, units: int, rounds: int) -> tuple[float, float, bool
                 raise RuntimeError("the serial run failed")
             start = time.perf_counter()
             out = run_simulation(_sim(units, share, False), scheduler=client)  # type: ignore[arg-type]
-            cluster_s += time.perf_counter() - start
+            took = time.perf_counter() - start
+            cluster_s += took
             serial += got[0]
             same = same and got[1] == json.dumps(out.summary)
             events += sum(r.events for r in out.results)
-            _say(f"  round of {share}: serial {got[0]:.1f} s, cluster {cluster_s:.1f} s so far")
+            _say(
+                f"  round of {share}: serial {got[0]:.1f} s, cluster {took:.1f} s "
+                f"({got[0] / took:.2f}×); so far {serial / cluster_s:.2f}×"
+            )
     return serial, cluster_s, same, events
 
 
@@ -190,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            f"{e.events:,} events"))  # fmt: skip
 
     try:
-        inter = _interleaved(reps, rep_units, 1 if q else 4)
+        inter = _interleaved(reps, rep_units, 1 if q else 10)
     except Exception as exc:  # a measurement, not a test: report and go on
         _say(f"!! LocalCluster run failed: {exc!r}")
         inter = None
