@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from benchmarks._harness import (
     TEMPLATE,
@@ -98,12 +99,54 @@ def task_serial(reps: int, units: int) -> tuple[float, str]:
     return time.perf_counter() - start, json.dumps(out.summary)
 
 
+#: The cluster's workers run without Dask's statistical profiler (a thread that samples the
+#: task's stack every 10 ms: 6-14 % of a replication's time in a same-machine check), as
+#: for any CPU-bound batch work; docs/simulation.md shows the same setting for a cluster.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def _side_by_side(reps: int, units: int) -> tuple[float, float]:
+    """The machine's own ceiling for this work, no Dask: ``reps`` replications in one fresh
+    process, then in each of two fresh processes at once (started together at a barrier,
+    both warmed up first); the seconds of each."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+
+    def run(n: int) -> float:
+        barrier, out = ctx.Barrier(n), ctx.Queue()
+        procs = [
+            ctx.Process(target=_timed_reps, args=(reps, units, barrier, out)) for _ in range(n)
+        ]
+        for p in procs:
+            p.start()
+        took = [float(out.get()) for _ in procs]
+        for p in procs:
+            p.join()
+        return max(took)
+
+    return run(1), run(2)
+
+
+def _timed_reps(reps: int, units: int, barrier: Any, out: Any) -> None:
+    from zyw_flow.sim._execute import run_task
+
+    _warm()
+    sim = _sim(units, reps, False)
+    barrier.wait()
+    start = time.perf_counter()
+    for rep in range(reps):
+        run_task(sim, 0, rep)  # type: ignore[arg-type]
+    out.put(time.perf_counter() - start)
+
+
 def _interleaved(reps: int, units: int, rounds: int) -> tuple[float, float, bool, int]:
     """Serial (a fresh interpreter) and the LocalCluster in alternation, ``rounds`` times
     over a share of the replications, so that both see the same load: total serial
     seconds, total cluster seconds, whether every pair of summaries was equal, events."""
     import json
 
+    import dask
     import distributed
 
     from zyw_flow.sim import run_simulation
@@ -113,6 +156,7 @@ def _interleaved(reps: int, units: int, rounds: int) -> tuple[float, float, bool
     same = True
     events = 0
     with (
+        dask.config.set(WORKER_CONFIG),
         distributed.LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
         ) as cluster,
@@ -194,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            f"{e.events:,} events"))  # fmt: skip
 
     try:
-        inter = _interleaved(reps, rep_units, 1 if q else 10)
+        inter = _interleaved(reps, rep_units, 1 if q else 2)
     except Exception as exc:  # a measurement, not a test: report and go on
         _say(f"!! LocalCluster run failed: {exc!r}")
         inter = None
@@ -215,6 +259,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio=f"serial {serial_s:.1f} s / cluster {cluster_s:.1f} s",
         ))  # fmt: skip
         rows.append(Figure("cluster run: events/s", f"{n(events / cluster_s)}"))
+    side = spawned(_side_by_side, 3 if q else 8, rep_units)
+    if side is None:
+        failures.append("side by side")
+    else:
+        one, two = side
+        k = 3 if q else 8
+        _say(f"side by side, no Dask: {k} reps {one:.1f} s alone, {k} each in two {two:.1f} s")
+        rows.append(Figure(
+            f"the machine's ceiling: {k} replications of {size(rep_units)} units in one "
+            f"process, then {k} in each of two processes at once (no Dask)",
+            f"{one:.1f} s / {two:.1f} s", ratio=f"{2 * one / two:.2f}× the work per second",
+        ))  # fmt: skip
 
     _say("")
     figures = bars + rows
