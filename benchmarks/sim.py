@@ -99,10 +99,18 @@ def task_serial(reps: int, units: int) -> tuple[float, str]:
     return time.perf_counter() - start, json.dumps(out.summary)
 
 
-#: The cluster's workers run without Dask's statistical profiler (a thread that samples the
-#: task's stack every 10 ms: 6-14 % of a replication's time in a same-machine check), as
-#: for any CPU-bound batch work; docs/simulation.md shows the same setting for a cluster.
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+#: The cluster is set up for CPU-bound batch work (docs/simulation.md): its workers run
+#: without Dask's statistical profiler (a thread sampling the task's stack every 10 ms: 6-14 %
+#: of a replication's time in a same-machine check), and the event loops' health tick
+#: (20 ms), system monitors (0.5 s) and work stealing, which wake the scheduler and client
+#: sharing the two cores with the workers, are slowed down or off (the client and scheduler
+#: process then used 0.3-0.4 s of CPU instead of 0.8-1.0 s for 16 replications).
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.scheduler.work-stealing": False,
+}
 
 
 def _side_by_side(reps: int, units: int) -> tuple[float, float]:
