@@ -213,7 +213,7 @@ def run_replication(
             gate needs) or ``all`` (every submission it does not return).
 
     The cyclic garbage collector is paused for the run (the campaign's records form no
-    cycles; its passes over the growing state cost 15-20 % of a replication of 10^4
+    cycles; its passes over the growing state cost 10-20 % of a replication of 10^4
     units).
     """
     was = gc.isenabled()
