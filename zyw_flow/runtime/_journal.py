@@ -9,6 +9,7 @@ which numbers, hashes and checks them.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
@@ -72,7 +73,8 @@ class MemoryLog:
 
     def __init__(self) -> None:
         self._events: list[DomainEvent] = []
-        self._first: list[int] = []  # the first public event number of each record
+        # the first public event number of each record (8 bytes each, not an int object)
+        self._first = array("q")
         self._next = 1
         self._mark = 0
 
