@@ -415,3 +415,25 @@ def test_the_chunked_plan_equals_the_one_unit_rules(
     assert chunked.units == one_by_one.units
     assert chunked.daily == one_by_one.daily
     assert chunked.events == one_by_one.events
+
+
+def test_the_summary_table_leaves_grades_out_without_the_evaluation() -> None:
+    """`simulate --no-evaluation` prints no grade rows (they would read 0, which looks like
+    a result) and says why; with the evaluation the template's bands are all there."""
+    from rich.console import Console
+
+    from zyw_flow.cli._simulate import summary_table
+
+    res = run_simulation(Simulation("zhiyong-2011", units=20, profile="seed004", runs=2, seed=3))
+    bands = set(res.summary["arms"][0]["metrics"]["grades"])
+    assert bands  # zhiyong-2011 scores its units
+
+    def text(evaluated: bool) -> str:
+        console = Console(record=True, width=200)
+        console.print(summary_table(res.summary, evaluated=evaluated))
+        return console.export_text()
+
+    shown, hidden = text(True), text(False)
+    assert all(f"grades.{b}" in shown for b in bands) and "not evaluated" not in shown
+    assert "grades." not in hidden and "not evaluated (--no-evaluation)" in hidden
+    assert "escalations." in hidden and "on_time_rate" in hidden

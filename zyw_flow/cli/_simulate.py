@@ -60,7 +60,7 @@ def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
     if args.json:
         ui.json(result.summary)
     else:
-        ui.out.print(summary_table(result.summary))
+        ui.out.print(summary_table(result.summary, evaluated=sim.evaluate))
         print(f"written to {args.out}: summary.json, units.parquet, daily.parquet"
               + ("" if args.no_report else ", report.html"))  # fmt: skip
     return 0
@@ -71,10 +71,13 @@ def _cell(m: Mapping[str, Any]) -> str:
     return f"{m['mean']:.4g} [{lo:.4g}, {hi:.4g}]"
 
 
-def summary_table(summary: Mapping[str, Any]) -> Table:
-    """The headline figures of each arm, side by side (mean [95 % CI])."""
+def summary_table(summary: Mapping[str, Any], *, evaluated: bool = True) -> Table:
+    """The headline figures of each arm, side by side (mean [95 % CI]); without the
+    evaluation the grade rows are left out (they would read 0, not "not evaluated")."""
     table = Table(title=f"{summary['template']}: {summary['units']} units × {summary['runs']} "
-                  f"runs, seed {summary['seed']}, profile {summary['profile']}")  # fmt: skip
+                  f"runs, seed {summary['seed']}, profile {summary['profile']}",
+                  caption=None if evaluated else "not evaluated (--no-evaluation): no "
+                  "scores or grades, and no sanctions that follow from them")  # fmt: skip
     table.add_column("metric")
     for i, arm in enumerate(summary["arms"]):
         said = ", ".join(f"{k}={v}" for k, v in arm["overrides"].items())
@@ -83,7 +86,9 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
     rows: list[tuple[str, list[str]]] = []
     for key in ("on_time_rate", "overdue_steps", "findings_opened", "findings_closed"):
         rows.append((key, [_cell(a["metrics"][key]) for a in summary["arms"]]))
-    for group in ("escalations", "sanctions", "grades"):
+    for group in (
+        ("escalations", "sanctions", "grades") if evaluated else ("escalations", "sanctions")
+    ):
         for k in first.get(group, {}):
             rows.append((f"{group}.{k}", [_cell(a["metrics"][group][k]) for a in summary["arms"]]))
     for name, cells in rows:
