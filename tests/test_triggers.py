@@ -402,3 +402,75 @@ def test_daily_ticks_equal_one_tick(day: int, submit: int | None, within: tuple[
 
     assert seen(daily) == seen(once)
     assert daily.report(events=False) == once.report(events=False)
+
+
+# -- a trigger recorded by mistake is made void --------------------------------------------------
+def _cells(c: Campaign, unit: str) -> dict[str, tuple[str, str | None, int]]:
+    steps = c.unit_status(unit).steps
+    return {s: (steps[s].status, due(c, unit, s), steps[s].escalation)
+            for s in ("report", "publish", "notice", "staff")}  # fmt: skip
+
+
+class TestVoidTrigger:
+    def test_every_step_it_gave_a_deadline_is_as_before_and_it_may_be_recorded_again(
+        self,
+    ) -> None:
+        c = campaign()
+        c.set_deadline("a", "notice", until="2011-09-30", actor="office", reason="先行通告",
+                       at="2011-09-01")  # fmt: skip
+        before = _cells(c, "a")
+        first = c.record_trigger("a", "basis_changed", actor="office", at="2011-09-05 10:00",
+                                 key="t1")  # fmt: skip
+        assert due(c, "a", "notice") == f"2011-10-08{END}"  # the trigger's replaces the office's
+        c.tick("2011-10-07")
+        assert c.unit_status("a").steps["report"].status == "overdue"
+        # any of its events names the record
+        voided = c.void(seq=first.seq + 1, reason="录入单位有误", actor="office", at="2011-10-07")
+        assert voided.data == {"target": first.seq, "target_type": "trigger_recorded",
+                               "reason": "录入单位有误"}  # fmt: skip
+        after = _cells(c, "a")
+        # no deadline again where there was none; the office's 09-30 again for notice, which
+        # is overdue as of then (the voided trigger had held it back)
+        assert {s: after[s] for s in ("report", "publish", "staff")} == {
+            s: before[s] for s in ("report", "publish", "staff")}  # fmt: skip
+        assert after["notice"] == ("overdue", f"2011-09-30{END}", 0)
+        assert not [e for e in c.tick("2011-12-31") if e.step in ("report", "publish")]
+        with pytest.raises(TransitionRefused, match="void already"):
+            c.void(seq=first.seq + 2, reason="再次", actor="office", at="2011-12-31")
+        again = c.record_trigger("a", "basis_changed", actor="office", at="2011-12-31")
+        assert (again.type, due(c, "a", "report")) == ("trigger_recorded", f"2012-01-30{END}")
+
+    def test_a_later_action_on_its_step_stands_on_it_and_a_refusal_changes_nothing(self) -> None:
+        c = campaign()
+        c.record_trigger("a", "basis_changed", actor="office", at="2011-09-05 10:00", key="t1")
+        c.submit("a", "notice", actor="clerk-a", at="2011-09-20", key="s1")
+        before = json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
+        with pytest.raises(TransitionRefused, match=r"later step_submitted \(#\d+\) of step "
+                           "notice stands on the trigger: void that first"):  # fmt: skip
+            c.void("t1", reason="录错", actor="office", at="2011-09-21")
+        with pytest.raises(PermissionRefused):
+            c.void("t1", reason="录错", actor="clerk-a", at="2011-09-21")
+        assert json.dumps(c.report(), sort_keys=True, ensure_ascii=False) == before
+        c.void("s1", reason="误报", actor="office", at="2011-09-21")
+        c.void("t1", reason="录错", actor="office", at="2011-09-21")
+        assert _cells(c, "a")["notice"] == ("pending", None, 0)
+        assert _cells(c, "b") == {s: ("pending", None, 0)
+                                  for s in ("report", "publish", "notice", "staff")}  # fmt: skip
+
+    @pytest.mark.parametrize("use_snapshot", [False, True])
+    def test_replayed_and_restored_equal_live(self, tmp_path: Path, use_snapshot: bool) -> None:
+        db = str(tmp_path / "v.db")
+        live = make(Campaign.create_stored(db, compiled()))
+        live.set_deadline("a", "notice", until="2011-09-30", actor="office", reason="先行",
+                          at="2011-09-01")  # fmt: skip
+        live.record_trigger("a", "basis_changed", actor="office", at="2011-09-05", key="t1")
+        live.tick("2011-10-07")
+        live.void("t1", reason="录错", actor="office", at="2011-10-07")
+        live.save_snapshot()
+        live.record_trigger("a", "basis_changed", actor="office", at="2011-10-09")
+        live.tick("2011-12-01")
+        expected = json.dumps(live.report(), sort_keys=True, ensure_ascii=False)
+        live.close()
+        with Campaign.open(db, use_snapshot=use_snapshot) as again:
+            assert json.dumps(again.report(), sort_keys=True, ensure_ascii=False) == expected
+            assert again.verify_journal().ok

@@ -8,7 +8,7 @@ re-derives what an event recorded (a finding's deadline is read from the event).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -505,7 +505,32 @@ def _voided(state: State, e: EventVoided) -> None:
     if "sanction" in restore:
         entry = state.sanctions[u][int(restore["sanction"])]
         entry["voided"] = True
+    if "trigger" in restore:
+        _untrigger(state, u, restore)
     _touch(state, u, e.at)
+
+
+def _untrigger(state: State, u: int, restore: Mapping[str, Any]) -> None:
+    """A trigger made void: it is no longer recorded for the unit, and each step it gave a
+    deadline is as it was before (its cell, and the deadline it had then, if any)."""
+    state.triggers.pop((u, str(restore["trigger"])), None)
+    state.voided.update(int(x) for x in restore["seqs"])
+    for s, status, level, flags, completed, before in restore["cells"]:
+        j = state.slot(s, u)
+        state.status[s][j] = status
+        state.esc[s][j] = level
+        state.flags[s][j] = (flags & ~UNOWED & 0xFF) | (state.flags[s][j] & UNOWED)
+        if completed < 0:
+            state.completed[s].pop(j, None)
+        else:
+            state.completed[s][j] = completed
+        if before is None:  # the cell's scheduled instants go stale (they find no deadline)
+            state.deadlines[s].pop(j, None)
+            state.unit_deadlines.get(u, set()).discard(s)
+        else:
+            deadline = (int(before[0]), tuple(map(int, before[1])), tuple(map(int, before[2])))
+            state.deadlines[s][j] = deadline
+            state.push_cell(s, j, deadline)
 
 
 def _transferred(state: State, e: StepTransferred) -> None:

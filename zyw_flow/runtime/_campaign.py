@@ -51,6 +51,7 @@ from zyw_flow.runtime._workflow import (
     decide_set_deadline,
     decide_transfer,
     decide_void,
+    trigger_group,
 )
 
 __all__ = ["Campaign"]
@@ -662,20 +663,25 @@ class Campaign(Procedures, Triggers, Reading, Durable):
             target_seq = seq
         else:
             raise TransitionRefused("name the action to void: target_key, or seq", event="void")
-        target = self._log.event_at(state, target_seq)
-        if target.unit is None:
-            raise TransitionRefused(f"a {target.type} event cannot be made void", event="void")
         log = self._log
+        target = log.event_at(state, target_seq)
+        unit = target.unit
+        if unit is None:
+            raise TransitionRefused(f"a {target.type} event cannot be made void", event="void")
+        group = trigger_group(log, state, target) if target.type == "trigger_recorded" else ()
+        if group:  # one record_trigger: every step it gave a deadline, from the first
+            target, target_seq = group[0], group[0].seq
 
         def decide(state: State, u: int, at_us: int, actor: str, reason: str,
                    k: str | None, fp: str | None) -> list[DomainEvent]:  # fmt: skip
-            later = log.events(state, target_seq, state.ids[u])
+            later = log.events(state, group[-1].seq if group else target_seq, state.ids[u])
             history = State(self.compiled)
             log.history(history, apply, target_seq)
-            return decide_void(state, u, at_us, actor, target, later, history, reason, k, fp)
+            return decide_void(state, u, at_us, actor, target, later, history, reason, k, fp,
+                               group)  # fmt: skip
 
         payload = {"target_key": target_key, "seq": target_seq, "reason": reason}
-        return self._command("void", target.unit, target.step, actor, at, key, payload, decide,
+        return self._command("void", unit, target.step, actor, at, key, payload, decide,
                              reason)  # fmt: skip
 
     def assign_group(

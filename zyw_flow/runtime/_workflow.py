@@ -58,6 +58,7 @@ __all__ = [
     "decide_transfer",
     "decide_void",
     "pending_request",
+    "trigger_group",
 ]
 
 #: The recorded actions that can be made void, by their event type.
@@ -67,6 +68,7 @@ VOIDABLE = (
     "step_returned",
     "step_waived",
     "step_reviewed",
+    "trigger_recorded",
     "score_recorded",
     "deduction_recorded",
     "case_recorded",
@@ -348,11 +350,14 @@ def decide_void(
     reason: str,
     key: str | None,
     fp: str | None,
+    group: Sequence[Event] = (),
 ) -> list[DomainEvent]:
     """void: an action is made void; the state is as if it had not been recorded.
 
     ``later`` are the unit's events after the target; ``history`` the campaign's state
     just before it (the voided action's cell, score or entry is put back as it was).
+    ``group`` is every event of a ``record_trigger`` (one per step given a deadline), the
+    target first: the trigger is void on all of them.
     """
     event = "void"
     uid = state.ids[u]
@@ -394,6 +399,9 @@ def decide_void(
         )
         return [EventVoided(at, u, actor, target.seq, target.type, reason, s, cell, None, data,
                             key, fp, target.at_us)]  # fmt: skip
+    if group:
+        return [_void_trigger(state, u, at, actor, target, later, history, reason, key, fp,
+                              group, data)]  # fmt: skip
     restore: dict[str, Any]
     tdata = dict(target.data or {})
     if target.type == "score_recorded":
@@ -409,6 +417,63 @@ def decide_void(
         restore = {"sanction": len(history.sanctions.get(u, ()))}
     return [EventVoided(at, u, actor, target.seq, target.type, reason, -1, None, restore, data,
                         key, fp, target.at_us)]  # fmt: skip
+
+
+def trigger_group(log: Any, state: State, target: Event) -> tuple[Event, ...]:
+    """The events of the ``record_trigger`` that recorded ``target`` (one per step it gave
+    a deadline, recorded one after another), in order. ``log`` is the campaign's journal."""
+
+    trigger = (target.data or {}).get("trigger")
+
+    def same(e: Event) -> bool:
+        return (e.type == "trigger_recorded" and e.unit == target.unit
+                and e.at_us == target.at_us and e.seq not in state.voided
+                and (e.data or {}).get("trigger") == trigger)  # fmt: skip
+
+    found = [target]
+    seq = target.seq - 1
+    while seq > 0 and same(e := log.event_at(state, seq)):
+        found.insert(0, e)
+        seq -= 1
+    seq = target.seq + 1
+    while seq <= state.eseq and same(e := log.event_at(state, seq)):
+        found.append(e)
+        seq += 1
+    return tuple(found)
+
+
+def _void_trigger(
+    state: State, u: int, at: int, actor: str, target: Event, later: Sequence[Event],
+    history: State, reason: str, key: str | None, fp: str | None, group: Sequence[Event],
+    data: Mapping[str, Any] | None,
+) -> EventVoided:  # fmt: skip
+    """A trigger recorded by mistake is void: the unit's steps due after it have the
+    deadline they had before (none, or one the office set), with the status, escalation
+    and lights of then; the trigger may be recorded again."""
+    uid = state.ids[u]
+    steps = {str(e.step) for e in group}
+    for e in later:
+        moved = e.type in ("deadline_set", "extension_approved", "step_transferred")
+        if e.step in steps and (moved or e.type in _CELL_ACTIONS) and e.seq not in state.voided:
+            what = "void that first" if e.type in VOIDABLE else "it cannot be undone"
+            raise TransitionRefused(
+                f"a later {e.type} (#{e.seq}) of step {e.step} stands on the trigger: {what}",
+                unit=uid, step=e.step, event="void",
+            )  # fmt: skip
+    cells: list[list[Any]] = []
+    for e in group:
+        s = state.step_index[str(e.step)]
+        j = history.slot(s, u)
+        before = history.deadlines[s].get(j)
+        cells.append([
+            s, history.status[s][j], history.esc[s][j], history.flags[s][j],
+            history.completed[s].get(j, -1),
+            None if before is None else [before[0], list(before[1]), list(before[2])],
+        ])  # fmt: skip
+    restore = {"trigger": (target.data or {})["trigger"], "seqs": [e.seq for e in group],
+               "cells": cells}  # fmt: skip
+    return EventVoided(at, u, actor, target.seq, target.type, reason, -1, None, restore, data,
+                       key, fp, target.at_us)  # fmt: skip
 
 
 # -- groups and actors ---------------------------------------------------------------------
