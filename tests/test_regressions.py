@@ -221,3 +221,141 @@ class TestWalkthroughFindings:
         c = people(Campaign.create("zhiyong-2011"))
         with pytest.raises(UnknownStepError, match="did you mean work_plan"):
             c.submit("county-1", "work_pln", actor="clerk-1", at="2011-09-05")
+
+
+# -- found by an API review (2026-12-01) ----------------------------------------------------------
+_PREREQ = """
+id: probe
+title: 探针
+params: {year: {type: int, default: 2024}}
+phases:
+  - id: p1
+    title: 一
+    window: 4月1日—4月30日
+    steps:
+      a: {title: 甲, kind: document, due: 4月12日}
+      b: {title: 乙, kind: document, due: 4月19日, after: [a]}
+"""
+
+
+class TestCorrections:
+    def _score(self, c: Campaign) -> object:
+        card = c.evaluate().cards.get("county-1")
+        lines = [] if card is None else [x.value for x in card.lines if x.indicator == "lawful"]
+        return lines[0] if lines else None
+
+    def test_voiding_a_replaced_score_keeps_the_correction(self, tmp_path: Path) -> None:
+        c = people(Campaign.create_stored(tmp_path / "s.db", "zhiyong-2011"))
+        c.record_score("county-1", "lawful", 10, actor="office", at="2011-12-10", key="wrong")
+        c.record_score("county-1", "lawful", 90, actor="office", at="2011-12-11", key="right")
+        c.void("wrong", reason="录错", actor="office", at="2011-12-12")
+        assert str(self._score(c)) == "90"
+        c.void("right", reason="也录错", actor="office", at="2011-12-13")  # the void one stays void
+        assert self._score(c) is None
+        expected = state(c)
+        c.close()
+        with Campaign.open(tmp_path / "s.db") as again:
+            assert state(again) == expected
+
+    def test_voiding_a_sanction_voids_the_rectification_it_ordered(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.issue_sanction("county-1", "circulated_criticism", rectify_days=5, actor="rectify",
+                         at="2011-10-18", key="sx")  # fmt: skip
+        assert c.restrictions("county-1")
+        c.void("sx", reason="误", actor="office", at="2011-10-19")
+        c.tick("2011-11-30")
+        status = c.unit_status("county-1")
+        assert (status.sanctions, c.restrictions("county-1")) == ((), ())
+        assert "finding-1" not in status.steps
+        assert not [x for x in c.overdue() if x.step == "finding-1"]
+        assert c.status_table().rectifications.step == ()
+        with pytest.raises(TransitionRefused, match="made void with the sanction"):
+            c.submit("county-1", "finding-1", actor="clerk-1", at="2011-11-30")
+
+    def test_a_rectification_acted_on_stands_on_its_sanction(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.issue_sanction("county-1", "circulated_criticism", rectify_days=5, actor="rectify",
+                         at="2011-10-18", key="sx")  # fmt: skip
+        c.submit("county-1", "finding-1", actor="clerk-1", at="2011-10-20", key="fx")
+        before = state(c)
+        with pytest.raises(TransitionRefused, match=r"\(#\d+\) of its rectification step"):
+            c.void("sx", reason="误", actor="office", at="2011-10-21")
+        assert state(c) == before
+        c.void("fx", reason="误", actor="office", at="2011-10-21")
+        c.void("sx", reason="误", actor="office", at="2011-10-21")
+        assert c.restrictions("county-1") == ()
+
+    def test_a_prerequisite_acted_on_since_stands_on_it(self) -> None:
+        from zyw_flow import load_template_text
+
+        c = Campaign.create(load_template_text(_PREREQ))
+        c.add_actor("office", ["office"])
+        c.add_actor("m1", ["member"], "u1")
+        c.enroll("u1", at="2024-03-25")
+        c.submit("u1", "a", actor="m1", at="2024-04-08")
+        c.accept("u1", "a", actor="office", at="2024-04-09", key="aa")
+        c.submit("u1", "b", actor="m1", at="2024-04-10", key="bs")
+        before = state(c)
+        with pytest.raises(TransitionRefused, match="step b comes after this one"):
+            c.void("aa", reason="误", actor="office", at="2024-04-11")
+        assert state(c) == before
+        c.void("bs", reason="误", actor="office", at="2024-04-11")
+        c.void("aa", reason="误", actor="office", at="2024-04-11")
+        assert {k: v.status for k, v in c.unit_status("u1").steps.items()} == {
+            "a": "submitted", "b": "pending"}  # fmt: skip
+
+    def test_void_names_its_target_once_and_numbers_that_exist(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05", key="k1")
+        with pytest.raises(TransitionRefused, match="not both"):
+            c.void("k1", seq=1, reason="误", actor="office", at="2011-09-06")
+        with pytest.raises(TransitionRefused, match=r"no event #99999: the events are numbered"):
+            c.void(seq=99999, reason="误", actor="office", at="2011-09-06")
+
+
+class TestInputChecks:
+    def test_an_enrollment_before_the_clock_has_an_instant_before_all(self) -> None:
+        c = Campaign.create("zhiyong-2011")
+        c.enroll("city", name="市局")
+        event = c.timeline("city")[0]
+        assert event.to_json()["at"] is None
+        assert event.at == dt.datetime.min.replace(tzinfo=dt.UTC)
+        assert event.at < dt.datetime(2011, 9, 1, tzinfo=TZ)
+
+    @pytest.mark.parametrize("key", ["", "   "])
+    def test_an_empty_idempotency_key_is_refused(self, key: str) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        before = state(c)
+        with pytest.raises(TransitionRefused, match="key must be non-empty text"):
+            c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05", key=key)
+        assert state(c) == before
+
+    @pytest.mark.parametrize("reason", [None, "", "  "])
+    def test_a_return_needs_a_reason(self, reason: str | None) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
+        before = state(c)
+        with pytest.raises(TransitionRefused, match="a return needs a reason"):
+            c.return_step("county-1", "work_plan", actor="office", reason=reason,  # type: ignore[arg-type]
+                          at="2011-09-06")  # fmt: skip
+        assert state(c) == before
+
+    def test_an_actor_is_not_revoked_before_the_clock(self) -> None:
+        from zyw_flow import TimeOrderError
+
+        c = people(Campaign.create("zhiyong-2011"))
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
+        c.accept("county-1", "work_plan", actor="office", at="2011-09-06")
+        with pytest.raises(TimeOrderError, match="cannot revoke an actor at"):
+            c.revoke_actor("office", at="2011-09-02")
+        assert c.actors["office"].revoked_at is None
+
+    def test_a_closed_stored_campaign_says_it_is_closed(self, tmp_path: Path) -> None:
+        from zyw_flow import StoreError
+
+        c = people(Campaign.create_stored(tmp_path / "c.db", "zhiyong-2011"))
+        c.close()
+        with pytest.raises(StoreError, match="this campaign was closed"):
+            c.enroll("x", at="2011-09-01")
+        with Campaign.open(tmp_path / "c.db") as again:
+            assert again.units == ("county-1",)

@@ -505,6 +505,10 @@ def _voided(state: State, e: EventVoided) -> None:
     if "sanction" in restore:
         entry = state.sanctions[u][int(restore["sanction"])]
         entry["voided"] = True
+    if "rectification" in restore:  # the sanction's own rectification step is owed no more
+        s = int(restore["rectification"])
+        state.status[s][0] = WAIVED
+        state.flags[s][0] |= UNOWED
     if "trigger" in restore:
         _untrigger(state, u, restore)
     _touch(state, u, e.at)

@@ -653,6 +653,9 @@ class Campaign(Procedures, Triggers, Reading, Durable):
                 on the same step stands on it (void that first).
         """
         state = self._state
+        if target_key is not None and seq is not None:
+            raise TransitionRefused("name the action to void once: target_key or seq, not both",
+                                    event="void")  # fmt: skip
         if target_key is not None:
             seen = state.keys.get(target_key) if type(target_key) is str else None
             if seen is None:
@@ -661,8 +664,11 @@ class Campaign(Procedures, Triggers, Reading, Durable):
             target_seq = seen[1]
         elif isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq <= state.eseq:
             target_seq = seq
-        else:
+        elif seq is None:
             raise TransitionRefused("name the action to void: target_key, or seq", event="void")
+        else:
+            raise TransitionRefused(f"no event #{seq!r}: the events are numbered 1 to "
+                                    f"{state.eseq}", event="void")  # fmt: skip
         log = self._log
         target = log.event_at(state, target_seq)
         unit = target.unit
@@ -674,11 +680,10 @@ class Campaign(Procedures, Triggers, Reading, Durable):
 
         def decide(state: State, u: int, at_us: int, actor: str, reason: str,
                    k: str | None, fp: str | None) -> list[DomainEvent]:  # fmt: skip
-            later = log.events(state, group[-1].seq if group else target_seq, state.ids[u])
             history = State(self.compiled)
             log.history(history, apply, target_seq)
-            return decide_void(state, u, at_us, actor, target, later, history, reason, k, fp,
-                               group)  # fmt: skip
+            return decide_void(state, u, at_us, actor, target, log.events(state, 0, state.ids[u]),
+                               history, reason, k, fp, group)  # fmt: skip
 
         payload = {"target_key": target_key, "seq": target_seq, "reason": reason}
         return self._command("void", unit, target.step, actor, at, key, payload, decide,
@@ -724,6 +729,7 @@ class Campaign(Procedures, Triggers, Reading, Durable):
         try:
             state = self._state
             at_us = max(state.now, 0) if at is None else self._at(at)
+            self._not_before_clock(at_us, "revoke_actor", "revoke an actor at")
             self._write(decide_revoke(state, actor_id, at_us, reason))
         except BaseException:
             self._abort()

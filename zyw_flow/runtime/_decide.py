@@ -113,8 +113,10 @@ def prepare(
         _ident(actor, "actor", event)
     if step is not None and type(step) is not str:
         _ident(step, "step", event)
-    if key is not None and type(key) is not str:
-        _ident(key, "key", event)
+    if key is not None and (type(key) is not str or not key.strip()):
+        raise TransitionRefused(
+            f"key must be non-empty text, not {key!r} ({type(key).__name__})", event=event
+        )
     for name, value in payload.items():
         if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
             raise TransitionRefused(
@@ -277,6 +279,11 @@ def step_of(state: State, u: int, step: str, event: str) -> int:
             f"the unit does not owe this step (owed by {who})", unit=state.ids[u], step=step,
             event=event,
         )  # fmt: skip
+    if s is not None and s >= state.n and state.defs[s].owner == u and state.flags[s][0] & UNOWED:
+        raise TransitionRefused(
+            "this rectification step was made void with the sanction that ordered it",
+            unit=state.ids[u], step=step, event=event,
+        )  # fmt: skip
     if s is not None and (s < state.n or state.defs[s].owner == u):
         return s
     known = [state.defs[k].id for k in state.unit_steps(u)]
@@ -375,6 +382,11 @@ def decide_step_action(
     fingerprint: str | None,
 ) -> list[DomainEvent]:
     """submit / accept / return / waive one step of one unit."""
+    if action == "return":
+        reason = (data or {}).get("reason")
+        if type(reason) is not str or not reason.strip():
+            raise TransitionRefused(f"a return needs a reason (退回理由), not {reason!r}",
+                                    unit=state.ids[u], step=step, event=action)  # fmt: skip
     s, late, principal = check_step_action(state, action, u, step, actor, at)
     d = state.defs[s]
     if principal is not None:

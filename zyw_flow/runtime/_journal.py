@@ -143,6 +143,7 @@ class StoredLog:
 
     def __init__(self, journal: Journal) -> None:
         self._journal = journal
+        self._closed = False
 
     @property
     def store(self) -> Journal | None:
@@ -153,6 +154,11 @@ class StoredLog:
         return self._journal.position[0]
 
     def begin(self) -> None:
+        if self._closed:
+            raise StoreError(
+                "this campaign was closed (close(), or the end of its with block): open it "
+                "again (Campaign.open) to record; nothing recorded is lost"
+            )
         self._journal.begin()
 
     def commit(self) -> None:
@@ -214,4 +220,5 @@ class StoredLog:
         return expand(state, event, row.eseq)[seq - row.eseq]
 
     def close(self) -> None:
+        self._closed = True
         self._journal.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from zyw_flow._time import format_us, from_us
+from zyw_flow._time import NEVER, format_us, from_us
 
 #: Roles that act for the actor's own unit only (a member submits its own unit's steps).
 UNIT_SCOPED_ROLES = frozenset({"member"})
@@ -23,6 +23,9 @@ __all__ = [
     "StepStatus",
     "UnitStatus",
 ]
+
+#: the instant of an enrollment recorded before the clock started
+_BEFORE_ALL = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -56,7 +59,12 @@ class Event:
 
     @property
     def at(self) -> dt.datetime:
-        """The instant as an aware datetime in the campaign's time zone."""
+        """The instant as an aware datetime in the campaign's time zone. A unit enrolled
+        before the campaign's clock started (``enroll`` without ``at``) is enrolled before
+        every instant: its event's ``at`` is ``datetime.min`` in UTC (and ``null`` in JSON).
+        """
+        if self.at_us <= -NEVER:
+            return _BEFORE_ALL
         return from_us(self.at_us, self.zone)
 
     def to_json(self) -> dict[str, Any]:

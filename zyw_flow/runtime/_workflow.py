@@ -345,7 +345,7 @@ def decide_void(
     at: int,
     actor: str,
     target: Event,
-    later: Sequence[Event],
+    unit_events: Sequence[Event],
     history: State,
     reason: str,
     key: str | None,
@@ -354,8 +354,8 @@ def decide_void(
 ) -> list[DomainEvent]:
     """void: an action is made void; the state is as if it had not been recorded.
 
-    ``later`` are the unit's events after the target; ``history`` the campaign's state
-    just before it (the voided action's cell, score or entry is put back as it was).
+    ``unit_events`` are every event of the unit, in order; ``history`` the campaign's state
+    just before the target (the voided action's cell or entry is put back as it was).
     ``group`` is every event of a ``record_trigger`` (one per step given a deadline), the
     target first: the trigger is void on all of them.
     """
@@ -373,6 +373,8 @@ def decide_void(
             unit=uid, step=target.step, event=event,
         )  # fmt: skip
     data = _with(principal)
+    last = group[-1].seq if group else target.seq
+    later = [e for e in unit_events if e.seq > last]
     if target.type in _CELL_ACTIONS:
         assert target.step is not None
         s = state.step_index[target.step]
@@ -384,6 +386,13 @@ def decide_void(
                 raise TransitionRefused(
                     f"a later {e.type} (#{e.seq}) of this step stands on it: void that first",
                     unit=uid, step=target.step, event=event,
+                )  # fmt: skip
+        after = {state.defs[x].id for x in range(state.n) if s in state.defs[x].deps}
+        for e in later:  # a step that needed this one done was acted on since
+            if e.step in after and e.type in _CELL_ACTIONS and e.seq not in state.voided:
+                raise TransitionRefused(
+                    f"step {e.step} comes after this one, and its later {e.type} (#{e.seq}) "
+                    "stands on it: void that first", unit=uid, step=target.step, event=event,
                 )  # fmt: skip
         if state.completion and history.uphase[u] != state.uphase[u]:
             raise TransitionRefused(
@@ -405,18 +414,45 @@ def decide_void(
     restore: dict[str, Any]
     tdata = dict(target.data or {})
     if target.type == "score_recorded":
-        score_key = (uid, tdata["indicator"], tdata.get("period"), tdata.get("rater_group"),
-                     tdata.get("rater"))  # fmt: skip
-        before = history.scores.get(score_key)
-        restore = {"score": list(score_key), "value": None if before is None else str(before.value)}
+        fields = ("indicator", "period", "rater_group", "rater")
+        score_key = (uid, *(tdata.get(f) for f in fields))
+        # the score stands as the last other record of it that is not void (a later
+        # correction keeps its value; with none, the one before, or no score)
+        value = None
+        for e in unit_events:
+            same = e.type == "score_recorded" and e.seq != target.seq
+            if same and e.seq not in state.voided and all(
+                    (e.data or {}).get(f) == tdata.get(f) for f in fields):  # fmt: skip
+                value = str((e.data or {})["value"])
+        restore = {"score": list(score_key), "value": value}
     elif target.type == "deduction_recorded":
         restore = {"deduction": len(history.deductions)}
     elif target.type == "case_recorded":
         restore = {"case": len(history.cases)}
     else:
         restore = {"sanction": len(history.sanctions.get(u, ()))}
+        rect = _rectification_of(state, target, later)
+        if rect is not None:  # ordered with the sanction (rectify_days): void with it
+            restore["rectification"] = rect
     return [EventVoided(at, u, actor, target.seq, target.type, reason, -1, None, restore, data,
                         key, fp, target.at_us)]  # fmt: skip
+
+
+def _rectification_of(state: State, target: Event, later: Sequence[Event]) -> int | None:
+    """The rectification step a sanction ordered (``rectify_days``: recorded right after
+    it), or ``None``; refused while a later action on that step stands on it."""
+    ordered = next((e for e in later if e.seq == target.seq + 1), None)
+    if ordered is None or ordered.type != "finding_recorded" or ordered.at_us != target.at_us:
+        return None
+    if (ordered.data or {}).get("source") != "sanction":
+        return None
+    for e in later:
+        if e.step == ordered.step and e.type in _CELL_ACTIONS and e.seq not in state.voided:
+            raise TransitionRefused(
+                f"a later {e.type} (#{e.seq}) of its rectification step {e.step} stands on "
+                "the sanction: void that first", unit=e.unit, step=e.step, event="void",
+            )  # fmt: skip
+    return state.step_index[str(ordered.step)]
 
 
 def trigger_group(log: Any, state: State, target: Event) -> tuple[Event, ...]:
