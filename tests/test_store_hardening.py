@@ -240,3 +240,39 @@ class TestReconnect:
         again = Campaign.open(pg_store.target)
         assert again.unit_status("county-1").steps["work_plan"].status == "submitted"
         again.close()
+
+
+class TestFilesThatAreNotStores:
+    """Opening (not creating) a file that holds no zyw_flow store writes nothing into it."""
+
+    @pytest.mark.parametrize("kind", ["other tables", "empty"])
+    def test_an_open_or_a_read_command_leaves_the_file_as_it_was(
+        self, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "theirs.db"
+        if kind == "empty":
+            path.write_bytes(b"")
+        else:
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                db.execute("CREATE TABLE mine (a)")
+                db.commit()
+        before = path.read_bytes()
+        with pytest.raises(StoreError, match="holds no campaign"):
+            Campaign.open(path)
+        for command in (["status"], ["board"], ["overdue"], ["tick", "--until", "2011-09-01"]):
+            assert main(["campaign", command[0], str(path), *command[1:]]) == 2
+            assert "holds no campaign" in capsys.readouterr().err, command
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]
+
+
+def test_a_store_url_is_printed_without_its_password(capsys: pytest.CaptureFixture[str]) -> None:
+    """A PostgreSQL URL's password never reaches a message; the message is one line."""
+    url = "postgresql://someone:s3cret-pw@127.0.0.1:1/nodb"
+    with pytest.raises(StoreError) as info:
+        open_journal(url)
+    assert "s3cret-pw" not in str(info.value) and "\n" not in str(info.value)
+    assert "postgresql://someone@127.0.0.1:1/nodb" in str(info.value)
+    assert main(["campaign", "status", url]) == 2
+    err = capsys.readouterr().err
+    assert "s3cret-pw" not in err and err.count("\n") == 1

@@ -137,7 +137,7 @@ class Relay:
         self.outbox.relax_durability()
         if not self.outbox.available:  # pragma: no cover - a writable open migrates
             self.close()
-            raise RelayError(f"{journal.url}: has no outbox (schema 5); open it writable once")
+            raise RelayError(f"{journal.where}: has no outbox (schema 5); open it writable once")
         meta = journal.read_meta()
         self.store_campaign = journal.campaign
         self.uid = meta.get("campaign_uid") or journal.genesis()[:32]

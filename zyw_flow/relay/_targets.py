@@ -5,9 +5,10 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from zyw_flow.relay._delivery import Delivery, DeliveryFailed, RelayError
+from zyw_flow.store._journal import public_url
 
 __all__ = ["RedisStreamTarget", "Target", "WebhookTarget"]
 
@@ -36,18 +37,6 @@ class Target(Protocol):
 
     def close(self) -> None:
         """Release connections."""
-
-
-def _public(url: str) -> str:
-    """``url`` without a password (a target's name is stored and printed)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + host))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -84,7 +73,7 @@ class WebhookTarget:
 
     @property
     def name(self) -> str:
-        return f"webhook:{_public(self.url)}"
+        return f"webhook:{public_url(self.url)}"
 
     @property
     def timeout(self) -> float:
@@ -99,12 +88,13 @@ class WebhookTarget:
                 status = int(answer.status)
                 answer.read()
         except urllib.error.HTTPError as exc:
-            raise DeliveryFailed(f"{_public(self.url)} answered {exc.code} {exc.reason}") from exc
+            where = public_url(self.url)
+            raise DeliveryFailed(f"{where} answered {exc.code} {exc.reason}") from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryFailed(f"{_public(self.url)}: {reason}") from exc
+            raise DeliveryFailed(f"{public_url(self.url)}: {reason}") from exc
         if not 200 <= status < 300:
-            raise DeliveryFailed(f"{_public(self.url)} answered {status}")
+            raise DeliveryFailed(f"{public_url(self.url)} answered {status}")
 
     def close(self) -> None:
         pass
@@ -144,7 +134,7 @@ class RedisStreamTarget:
 
     @property
     def name(self) -> str:
-        return f"redis:{_public(self.url)}#{self.prefix}"
+        return f"redis:{public_url(self.url)}#{self.prefix}"
 
     @property
     def timeout(self) -> float:
@@ -166,9 +156,9 @@ class RedisStreamTarget:
         except self._redis.ResponseError as exc:
             if "equal or smaller" in str(exc) and self._holds(delivery):
                 return  # already in the stream: delivered before the relay stopped
-            raise DeliveryFailed(f"{_public(self.url)}: {exc}") from exc
+            raise DeliveryFailed(f"{public_url(self.url)}: {exc}") from exc
         except self._redis.RedisError as exc:
-            raise DeliveryFailed(f"{_public(self.url)}: {exc}") from exc
+            raise DeliveryFailed(f"{public_url(self.url)}: {exc}") from exc
 
     def _holds(self, delivery: Delivery) -> bool:
         """Whether the stream's entry of this event number is this delivery (not an entry
@@ -177,7 +167,7 @@ class RedisStreamTarget:
         try:
             found = self._client.xrange(self.key(delivery.campaign), ident, ident)
         except self._redis.RedisError as exc:
-            raise DeliveryFailed(f"{_public(self.url)}: {exc}") from exc
+            raise DeliveryFailed(f"{public_url(self.url)}: {exc}") from exc
         return bool(found) and found[0][1].get(b"delivery_id") == delivery.id.encode("utf-8")
 
     def close(self) -> None:

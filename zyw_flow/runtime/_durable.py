@@ -53,7 +53,7 @@ class Durable(Engine):
         try:
             if journal.read_meta():
                 raise StoreError(
-                    f"{journal.url}: already holds a campaign; open it (Campaign.open, or the "
+                    f"{journal.where}: already holds a campaign; open it (Campaign.open, or the "
                     "`zyw-flow campaign` commands) instead of creating one"
                 )
             meta["store_campaign"] = journal.campaign
@@ -102,10 +102,10 @@ class Durable(Engine):
         try:
             meta = journal.read_meta()
             if not meta:
-                raise StoreError(f"{journal.url}: holds no campaign (create one first)")
+                raise StoreError(f"{journal.where}: holds no campaign (create one first)")
             problem = meta_problem(meta)
             if problem:
-                raise JournalCorrupted(f"{journal.url}: {problem}")
+                raise JournalCorrupted(f"{journal.where}: {problem}")
             campaign = cls(compile_stored(meta), clock=clock, horizon=horizon)
             journal.start_chain(meta)
             campaign._log = StoredLog(journal)
@@ -133,7 +133,7 @@ class Durable(Engine):
         journal.seek(seq, verify=full)
         if anchor != (seq, journal.position[1]) or journal.position[2] != state.eseq:
             raise JournalCorrupted(
-                f"{journal.url}: the snapshot at row {seq} does not match the journal"
+                f"{journal.where}: the snapshot at row {seq} does not match the journal"
             )
         self._state = state
 

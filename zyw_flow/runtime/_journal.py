@@ -176,7 +176,7 @@ class StoredLog:
 
     def catch_up(self, state: State, apply: Callable[[State, DomainEvent], None]) -> int:
         applied = 0
-        url = self._journal.url
+        url = self._journal.where
         for row in self._journal.read_new():
             event = decode(state, record_of(row), f"{url}: row {row.seq}")
             if count(event) != row.events:

@@ -12,6 +12,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -39,6 +40,7 @@ __all__ = [
     "campaign_genesis",
     "chain_hash",
     "meta_problem",
+    "public_url",
     "verify_rows",
 ]
 
@@ -253,6 +255,18 @@ def meta_problem(meta: Mapping[str, str]) -> str | None:
     return None
 
 
+def public_url(url: str) -> str:
+    """``url`` without a password, for messages and names that are printed or stored."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
 class Journal(ABC):
     """A campaign's durable journal. Writes happen inside :meth:`begin` … :meth:`commit`.
 
@@ -268,6 +282,8 @@ class Journal(ABC):
 
     def __init__(self, url: str, campaign: str | None) -> None:
         self.url = url
+        #: the store as messages name it (a URL without its password)
+        self.where = public_url(url)
         self.campaign = campaign or "default"
         #: whether the caller named the campaign (else :meth:`choose_campaign` may pick it)
         self.named = campaign is not None
@@ -350,19 +366,19 @@ class Journal(ABC):
             SchemaVersionError: written by a newer zyw_flow.
         """
         if not self._has_table("zyw_schema"):
-            raise StoreError(f"{self.url}: holds no zyw_flow journal")
+            raise StoreError(f"{self.where}: holds no zyw_flow journal")
         found = self._execute(
             self._sql("SELECT version FROM zyw_schema WHERE component = ?"), ["journal"]
         )
         version = int(found[0][0]) if found else 0
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(
-                f"{self.url}: journal schema version {version} was written by a newer "
+                f"{self.where}: journal schema version {version} was written by a newer "
                 f"zyw_flow (this one reads up to {SCHEMA_VERSION}); upgrade zyw_flow"
             )
         if version < 3:
             raise StoreError(
-                f"{self.url}: journal schema version {version} must be migrated before it can "
+                f"{self.where}: journal schema version {version} must be migrated before it can "
                 "be read read-only; open a writable copy once (it migrates), then verify"
             )
 
@@ -380,7 +396,7 @@ class Journal(ABC):
             )
             if found and int(found[0][0]) > SCHEMA_VERSION:
                 raise SchemaVersionError(
-                    f"{self.url}: journal schema version {found[0][0]} was written by a newer "
+                    f"{self.where}: journal schema version {found[0][0]} was written by a newer "
                     f"zyw_flow (this one reads up to {SCHEMA_VERSION}); upgrade zyw_flow"
                 )
             self._execute(
@@ -478,7 +494,7 @@ class Journal(ABC):
             self.retarget(held[0])
         elif len(held) > 1:
             raise StoreError(
-                f"{self.url}: holds {len(held)} campaigns ({', '.join(held)}); say which "
+                f"{self.where}: holds {len(held)} campaigns ({', '.join(held)}); say which "
                 "(campaign_id=…, or ?campaign=ID in a PostgreSQL URL)"
             )
 
@@ -503,7 +519,7 @@ class Journal(ABC):
         if self._in_tx:
             raise StoreError("a journal transaction is already open")
         if self.read_only:
-            raise StoreError(f"{self.url}: opened read-only; nothing can be written")
+            raise StoreError(f"{self.where}: opened read-only; nothing can be written")
         self._begin()
         self._in_tx = True
         self._mark = self._pos
@@ -652,10 +668,10 @@ class Journal(ABC):
         if verify:
             report = verify_rows(self.rows(0, upto=seq), self._pos[1], version=self.chain_version)
             if not report.ok:
-                raise JournalCorrupted(f"{self.url}: {report}")
+                raise JournalCorrupted(f"{self.where}: {report}")
             if report.rows != seq:
                 raise JournalCorrupted(
-                    f"{self.url}: the snapshot at row {seq} does not match the journal "
+                    f"{self.where}: the snapshot at row {seq} does not match the journal "
                     f"(it has {report.rows} rows)"
                 )
             self._pos = (seq, report.last_hash, report.events or 0)
@@ -663,7 +679,7 @@ class Journal(ABC):
         row = self.row(seq) if seq else None
         if seq and row is None:
             raise JournalCorrupted(
-                f"{self.url}: the snapshot at row {seq} does not match the journal (no such row)"
+                f"{self.where}: the snapshot at row {seq} does not match the journal (no such row)"
             )
         if row is not None:
             events = self._execute(
@@ -689,7 +705,7 @@ class Journal(ABC):
                     problem = f"({row.type}) was changed: its hash does not match the chain"
                 else:
                     problem = f": {problem}"
-                raise JournalCorrupted(f"{self.url}: row {seq + 1} {problem}".replace(" :", ":"))
+                raise JournalCorrupted(f"{self.where}: row {seq + 1} {problem}".replace(" :", ":"))
             seq, prev, events = row.seq, row.hash, events + row.events
             # rows others committed: a rollback of this connection's transaction keeps them
             self._pos = self._mark = (seq, prev, events)
@@ -798,11 +814,11 @@ class Journal(ABC):
         for row in self.rows(0, upto=self._pos[0]):
             problem = check_row(row, expected, prev, self.chain_version, events)
             if problem:
-                raise JournalCorrupted(f"{self.url}: row {expected}: {problem}; not signing it")
+                raise JournalCorrupted(f"{self.where}: row {expected}: {problem}; not signing it")
             prev, events, expected = row.hash, events + row.events, expected + 1
             frontier.add(leaf_hash(row.hash))
         if frontier.size != self._pos[0]:
-            raise JournalCorrupted(f"{self.url}: rows after {frontier.size} are missing")
+            raise JournalCorrupted(f"{self.where}: rows after {frontier.size} are missing")
         self._frontier = frontier
         return frontier
 
@@ -842,12 +858,12 @@ class Journal(ABC):
         signing = load_private_key(key)
         meta = self.read_meta()
         if not meta:
-            raise StoreError(f"{self.url}: holds no campaign")
+            raise StoreError(f"{self.where}: holds no campaign")
         self.begin()
         try:
             report = self.verify()
             if not report.ok:
-                raise JournalCorrupted(f"{self.url}: {report}; not signing it")
+                raise JournalCorrupted(f"{self.where}: {report}; not signing it")
             frontier = Frontier()
             for (h,) in self._iter(
                 self._sql("SELECT hash FROM zyw_journal WHERE campaign = ? ORDER BY seq"),
@@ -910,7 +926,7 @@ class Journal(ABC):
             return None
         seq, state, digest = int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2])
         if hashlib.sha256(state).hexdigest() != digest:
-            raise JournalCorrupted(f"{self.url}: the snapshot at row {seq} was changed")
+            raise JournalCorrupted(f"{self.where}: the snapshot at row {seq} was changed")
         return seq, state
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zyw_flow._errors import LockTimeout, StoreError
-from zyw_flow.store._journal import Journal
+from zyw_flow.store._journal import Journal, public_url
 
 __all__ = ["CHANNEL", "DEFAULT_LOCK_TIMEOUT", "PostgresJournal", "split_url"]
 
@@ -72,8 +72,8 @@ class PostgresJournal(Journal):
             import psycopg
         except ImportError:
             raise StoreError(
-                f"{_split(url)[0]}: PostgreSQL needs the psycopg driver; install it with "
-                "pip install 'zyw_flow[postgres]'"
+                f"{public_url(_split(url)[0])}: PostgreSQL needs the psycopg driver; install "
+                "it with pip install 'zyw_flow[postgres]'"
             ) from None
 
         conninfo, ours = _split(url)
@@ -106,8 +106,9 @@ class PostgresJournal(Journal):
             if self.read_only:  # the server refuses any write on this session
                 db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())  # psycopg's text runs over several lines
             raise StoreError(
-                f"{self._conninfo}: cannot connect to PostgreSQL: {exc}".strip()
+                f"{public_url(self._conninfo)}: cannot connect to PostgreSQL: {reason}"
             ) from exc
         return db
 
@@ -182,7 +183,7 @@ class PostgresJournal(Journal):
 
     def _begin(self) -> None:
         if self.read_only:
-            raise StoreError(f"{self.url}: opened read-only; nothing can be written")
+            raise StoreError(f"{self.where}: opened read-only; nothing can be written")
         self._execute("BEGIN")
         self._tx = True
 
@@ -193,7 +194,7 @@ class PostgresJournal(Journal):
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", [self._lock_key])
         except self._psycopg.errors.LockNotAvailable as exc:
             raise LockTimeout(
-                f"{self.url}: another writer held the campaign's lock for more than "
+                f"{self.where}: another writer held the campaign's lock for more than "
                 f"{self.lock_timeout:g} s; nothing was written (retry the call)"
             ) from exc
         except self._psycopg.Error as exc:

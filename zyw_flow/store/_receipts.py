@@ -89,13 +89,13 @@ def verify_receipt(
         return _fail("forged" if problem.startswith("forged") else "wrong-key", problem, receipt, 0)
     meta = journal.read_meta()
     if not meta:
-        return _fail("other-campaign", f"{journal.url} holds no campaign", receipt, 0)
+        return _fail("other-campaign", f"{journal.where} holds no campaign", receipt, 0)
     here = (meta.get("campaign_id", ""), journal.campaign)
     if (receipt.campaign_id, receipt.store_campaign) != here:
         return _fail(
             "other-campaign",
             f"the receipt is for campaign {receipt.campaign_id!r} (store key "
-            f"{receipt.store_campaign!r}); {journal.url} holds {here[0]!r} (store key "
+            f"{receipt.store_campaign!r}); {journal.where} holds {here[0]!r} (store key "
             f"{here[1]!r})",
             receipt,
             0,

@@ -55,6 +55,12 @@ class SQLiteJournal(Journal):
                 self._db = sqlite3.connect(
                     self.path, isolation_level=None, timeout=self.lock_timeout
                 )
+                if not create and not self._holds_a_store():
+                    self._db.close()
+                    raise StoreError(
+                        f"{self.path}: holds no campaign (not a zyw_flow store; create one "
+                        "first); the file was left as it is"
+                    )
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
@@ -65,6 +71,13 @@ class SQLiteJournal(Journal):
         except BaseException:
             self._db.close()
             raise
+
+    def _holds_a_store(self) -> bool:
+        """Whether the file already holds zyw_flow's tables (read without writing)."""
+        found = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'zyw_meta'"
+        ).fetchone()
+        return found is not None
 
     def _connect_read_only(self) -> sqlite3.Connection:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
