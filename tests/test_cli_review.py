@@ -408,6 +408,7 @@ class TestSimulate:
         assert code == 0, err
         assert (out / "summary.json").is_file() and not (out / "report.html").exists()
         assert f"removed {out / 'report.html'}, left by an earlier run (--no-report)" in err
+        assert f"summary.json, units.parquet, daily.parquet written to {out}\n" in err
 
 
 class TestRelayDeadLetters:

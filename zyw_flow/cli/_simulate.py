@@ -11,6 +11,7 @@ from rich.table import Table
 
 from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._outputs import written
 
 __all__ = ["add_simulate_command", "cmd_simulate"]
 
@@ -69,8 +70,9 @@ def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
         ui.json(result.summary)
     else:
         ui.out.print(summary_table(result.summary, evaluated=sim.evaluate))
-        print(f"written to {args.out}: summary.json, units.parquet, daily.parquet"
-              + ("" if args.no_report else ", report.html"))  # fmt: skip
+    files = "summary.json, units.parquet, daily.parquet" + ("" if args.no_report else
+                                                           ", report.html")  # fmt: skip
+    ui.warn(written(files, args.out))  # on stderr, as every command that prints its result
     return 0
 
 
