@@ -68,8 +68,11 @@ class TestExitPolicy:
         )
 
     def test_scenario_problems_are_unusable_input(self) -> None:
-        """A ScenarioError exits 2 with one line per problem."""
-        assert error_lines(ScenarioError(["a", "b"])) == (EXIT_UNUSABLE, ["a", "b"])
+        """A ScenarioError exits 2 with one line per problem, each with the prefix."""
+        assert error_lines(ScenarioError(["a", "b"])) == (
+            EXIT_UNUSABLE,
+            ["zyw-flow: a", "zyw-flow: b"],
+        )
 
     @pytest.mark.parametrize(
         "exc",

@@ -178,12 +178,12 @@ class TestShowCommand:
         assert "10-08 23:59 周六" in line and "← 10-05" in line
 
     def test_gantt_png(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-        """--gantt writes a PNG file."""
+        """--gantt writes a PNG file and says so on stderr, as --ics does."""
         target = tmp_path / "tmp.png"
-        code, out, _ = run(capsys, "show", "zhiyong-2011", "--gantt", str(target))
+        code, out, err = run(capsys, "show", "zhiyong-2011", "--gantt", str(target))
         assert code == 0
         assert target.read_bytes().startswith(PNG_SIGNATURE)
-        assert str(target) in out
+        assert f"Gantt chart written to {target}" in err and str(target) not in out
 
     def test_param_moves_dates(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--param year=2015 moves health-zhiyong into 2015."""

@@ -32,6 +32,10 @@ EXIT_FAILED = 1
 #: Unusable input: bad usage or values, nothing to work on, a refused operation.
 EXIT_UNUSABLE = 2
 
+#: What an error line starts with (a template's problems are ``file:line: path: message``
+#: lines, as ``validate`` prints them).
+PREFIX = "zyw-flow: "
+
 Command = Callable[[argparse.Namespace, Ui], int]
 
 
@@ -57,16 +61,30 @@ def error_lines(exc: BaseException) -> tuple[int, list[str]]:
     if isinstance(exc, TemplateError):  # a template with problems: a checked failure
         return EXIT_FAILED, [str(p) for p in exc.problems]
     if isinstance(exc, ScenarioError):  # a scenario that cannot be read: unusable input
-        return EXIT_UNUSABLE, [str(p) for p in exc.problems]
+        return EXIT_UNUSABLE, [f"{PREFIX}{p}" for p in exc.problems]
     # anything else is one line: a refusal, a bad value, a missing file …
-    return EXIT_UNUSABLE, [f"zyw-flow: {exc}"]
+    return EXIT_UNUSABLE, [f"{PREFIX}{exc}"]
+
+
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)command ``args`` were read for (``campaign finding record``)."""
+    while True:
+        verbs = next(
+            (a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        name = None if verbs is None else getattr(args, verbs.dest, None)
+        if verbs is None or name not in verbs.choices:
+            return parser
+        parser = verbs.choices[name]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``zyw-flow``; returns the exit status (it never raises SystemExit)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the subcommand's parser: its usage, not the top-level one
+            _chosen(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse printed usage, or --help
         return exc.code if isinstance(exc.code, int) else EXIT_UNUSABLE
     command: Command = args.func

@@ -8,7 +8,7 @@ import datetime as dt
 import inspect
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -16,10 +16,11 @@ from typing import Any, Literal
 from rich.table import Table
 from rich.tree import Tree
 
-from zyw_flow._errors import InstantError
+from zyw_flow._errors import InstantError, UnknownActorError, ZywFlowError
 from zyw_flow.cli._args import NOW, UsageError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._outputs import check_output, written
 from zyw_flow.cli._replay import cmd_evaluate
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
 from zyw_flow.exchange import (
@@ -33,7 +34,6 @@ from zyw_flow.exchange import (
     unit_rows,
     write_sheet,
 )
-from zyw_flow.exchange._sheet import sheet_format
 from zyw_flow.runtime import (
     COMMANDS,
     Actor,
@@ -81,18 +81,69 @@ def cmd_init(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
+def _file_rows(path: Path, encoding: str | None, sheet: str | None) -> list[int]:
+    """The row number in ``path`` (its line, or its row in the sheet) of each record the list
+    readers return, in order: how a message names the row a spreadsheet user sees."""
+    from zyw_flow.exchange._read import read_table
+
+    return [n for n, _ in read_table(path, encoding=encoding, sheet=sheet)[1]]
+
+
+class _Rows:
+    """The rows of a list, handed to a bulk call one by one, remembering which one is being
+    read: a call that fails while reading a row (before asking for the next) failed on it."""
+
+    def __init__(self, items: Sequence[Any], numbers: Sequence[int]) -> None:
+        self.items = items
+        self.numbers = numbers
+        self.current: int | None = None
+        self.done = False
+
+    def __iter__(self) -> Iterator[Any]:
+        for i, item in enumerate(self.items):
+            self.current = i
+            yield item
+        self.done = True
+
+    def failed_row(self) -> int | None:
+        """The file's row number of the row the call failed on, or ``None`` (it failed
+        after reading them all: not because of one row)."""
+        if self.done or self.current is None:
+            return None
+        i = self.current
+        return self.numbers[i] if i < len(self.numbers) else i + 1
+
+
 def cmd_actors(args: argparse.Namespace, ui: Ui) -> int:
     rows = actor_rows(args.file, encoding=args.encoding, sheet=args.sheet)
+    numbers = _file_rows(args.file, args.encoding, args.sheet)
     with _opened(args.db) as c:
-        changed = 0
-        for row in rows:  # each one is checked and recorded like `campaign actor`
-            before = c.actors.get(row.id)
-            actor = c.add_actor(row.id, row.roles, unit=row.unit, name=row.name)
-            changed += before is not None and before != actor
-        total = len(c.actors)
+        before = {row.id: c.actors.get(row.id) for row in rows}
+        fields = _Rows(
+            [{"id": r.id, "roles": r.roles, "unit": r.unit, "name": r.name} for r in rows], numbers
+        )
+        try:  # each row is checked as by `campaign actor`; all of them or none are recorded
+            c.add_actors(fields)
+        except ZywFlowError as exc:
+            row = fields.failed_row()
+            if row is None:
+                raise
+            raise UsageError(f"{args.file}: row {row}: {_cli_words(str(exc))}") from None
+        after = c.actors
+        total = len(after)
+    changed = sum(1 for aid, was in before.items() if was is not None and was != after[aid])
     replaced = f" ({changed} with other roles or unit than before)" if changed else ""
     print(f"registered {len(rows)} actor(s) from {args.file}{replaced}; {total} in the campaign")
     return 0
+
+
+def _cli_words(message: str) -> str:
+    """A runtime message in the command line's words: the API method it names becomes the
+    ``campaign`` verb that does the same."""
+    return message.replace(
+        "is not registered (add_actor)",
+        "is not registered (register it: zyw-flow campaign actor DB ACTOR --role ROLE)",
+    )
 
 
 def cmd_actor(args: argparse.Namespace, ui: Ui) -> int:
@@ -118,13 +169,29 @@ def cmd_enroll(args: argparse.Namespace, ui: Ui) -> int:
     with _opened_at(args.db, args.at, default_now=False) as (c, at):
         # CSV in UTF-8, GBK/GB18030 or --encoding, or a workbook; English or Chinese headers
         rows = unit_rows(source, encoding=args.encoding, sheet=args.sheet)
+        numbers = _file_rows(source, args.encoding, args.sheet)
         batch = max(1, args.batch)
+        done = 0
         with ui.progress() as progress:
             task = progress.add_task("enrolling", total=len(rows))
             for start in range(0, len(rows), batch):
-                chunk = rows[start : start + batch]
-                c.enroll_many(chunk, at=at)
-                progress.advance(task, len(chunk))
+                chunk = _Rows(rows[start : start + batch], numbers[start : start + batch])
+                try:
+                    c.enroll_many(chunk, at=at)
+                except ZywFlowError as exc:
+                    row = chunk.failed_row()
+                    if row is None and not done:
+                        raise
+                    where = f"{source}: row {row}: " if row is not None else f"{source}: "
+                    kept = (
+                        f" ({done} unit(s) of earlier batches were enrolled: rows up to "
+                        f"{numbers[start - 1]}; nothing from row {numbers[start]} on)"
+                        if done
+                        else " (nothing was enrolled)"
+                    )
+                    raise UsageError(f"{where}{exc}{kept}") from None
+                done += len(chunk.items)
+                progress.advance(task, len(chunk.items))
         print(f"enrolled {len(rows)} unit(s); {len(c)} in the campaign")
     return 0
 
@@ -280,7 +347,10 @@ def cmd_action(args: argparse.Namespace, ui: Ui) -> int:
     fields["key"] = args.key
     with _opened_at(args.db, args.at) as (c, at):
         fields["at"] = at
-        ev = dispatch(c, args.action, fields)  # the same command table as scenarios and the kit
+        try:  # the same command table as scenarios and the kit
+            ev = dispatch(c, args.action, fields)
+        except UnknownActorError as exc:  # said in the command line's words
+            raise UsageError(_cli_words(str(exc))) from None
     if isinstance(ev, Actor):  # revoke_actor answers with the actor
         print(f"actor {ev.id} revoked")
         return 0
@@ -494,53 +564,75 @@ def overdue_table(items: list[OverdueItem], now: dt.datetime | None) -> Table:
     return table
 
 
+#: The format a suffix of ``-o FILE`` says.
+_SUFFIX_FORMATS: Mapping[str, str] = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+
+
+def _export_format(
+    output: Path | None, given: str | None, allowed: Sequence[str], what: str
+) -> str:
+    """The format of an export: ``--format``, else ``-o``'s suffix, else the first allowed;
+    a ``--format`` the suffix contradicts, or a format ``--what`` cannot be, is refused."""
+    by_suffix = None if output is None else _SUFFIX_FORMATS.get(output.suffix.lower())
+    fmt = given or by_suffix or allowed[0]
+    if by_suffix is not None and by_suffix != fmt:
+        raise UsageError(
+            f"-o {output}: the suffix says {by_suffix}, --format says {fmt}; make them agree"
+        )
+    if fmt not in allowed:
+        said = f" (-o {output})" if output is not None and given is None else ""
+        also = "; the tables (--what board …) also xlsx" if what == "state" else ""
+        raise UsageError(f"--what {what} exports {' or '.join(allowed)}, not {fmt}{said}{also}")
+    return fmt
+
+
 def cmd_export(args: argparse.Namespace, ui: Ui) -> int:
+    output = check_output("-o", args.output)
     if args.what != "state":
-        return _export_sheet(args, ui)
-    if args.format == "xlsx":
-        raise UsageError("--what state exports JSON or CSV; the tables (--what board …) also .xlsx")
-    fmt = args.format or ("csv" if str(args.output or "").lower().endswith(".csv") else "json")
+        return _export_sheet(args, output, ui)
+    if args.root is not None:
+        raise UsageError("--root goes with --what board (the state export is the whole campaign)")
+    fmt = _export_format(output, args.format, ("json", "csv"), "state")
     with _opened(args.db) as c:
-        if args.output in (None, "-"):
+        if output is None:
             _export(c, fmt, sys.stdout, ui)
-        else:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                _export(c, fmt, out, ui)
+            return 0
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            _export(c, fmt, out, ui)
+        n = len(c)
+    print(written(f"state of {n} unit(s) ({fmt.upper()})", output))
     return 0
 
 
-def _export_sheet(args: argparse.Namespace, ui: Ui) -> int:
+def _export_sheet(args: argparse.Namespace, output: Path | None, ui: Ui) -> int:
     """``--what board|overdue|scorecards|ranking``: a table with Chinese headers, as CSV
     (UTF-8 with a BOM; stdout without ``-o``) or ``.xlsx``; formula-like text neutralised."""
-    to_stdout = args.output in (None, "-")
-    fmt = args.format or ("csv" if to_stdout else sheet_format(args.output))
-    if fmt == "json":
-        raise UsageError(f"--what {args.what} exports CSV or .xlsx (--format csv|xlsx)")
-    if fmt == "xlsx" and to_stdout:
+    fmt = _export_format(output, args.format, ("csv", "xlsx"), args.what)
+    if fmt == "xlsx" and output is None:
         raise UsageError("an .xlsx export needs a file: -o FILE.xlsx")
     if args.root is not None and args.what != "board":
         raise UsageError("--root goes with --what board")
     with _opened(args.db) as c:
         sheet = board_sheet(c, args.root) if args.what == "board" else EXPORTS[args.what](c)
-    if to_stdout:
+    if output is None:
         sys.stdout.write(csv_text(sheet))
         return 0
-    path = write_sheet(sheet, args.output, fmt)
-    print(f"{len(sheet.rows)} row(s) of {sheet.name} written to {path}")
+    path = write_sheet(sheet, output, fmt)
+    print(written(f"{len(sheet.rows)} row(s) of {sheet.name}", path))
     return 0
 
 
 def cmd_ics(args: argparse.Namespace, ui: Ui) -> int:
+    target = check_output("-o", args.output)
     with _opened(args.db) as c:
         cal = campaign_calendar(c, args.unit)
     data = calendar_bytes(cal)
-    if args.output in (None, "-"):
+    if target is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
-    Path(args.output).write_bytes(data)
-    n = len(cal.walk("VEVENT"))
-    print(f"{n} deadline(s) written to {args.output}")
+    target.write_bytes(data)
+    print(written(f"{len(cal.walk('VEVENT'))} deadline(s)", target))
     return 0
 
 
@@ -697,7 +789,7 @@ def add_campaign_commands(sub: Any) -> None:
     group.add_argument("--csv", action="store_true", help="print every scorecard line as CSV")
     q.add_argument("--plot", metavar="FILE.png", help="draw the grade distribution")
     add_html_options(q)
-    q.set_defaults(func=cmd_evaluate)
+    q.set_defaults(func=cmd_evaluate, store_only=True)
 
     q = cs.add_parser("tick", help="fire time-driven transitions up to --until (default: now)")
     q.add_argument("db", metavar="DB")

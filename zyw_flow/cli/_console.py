@@ -44,7 +44,8 @@ class Ui:
         print(message, file=sys.stderr)
 
     def progress(self) -> Progress:
-        """A transient progress bar on stderr."""
+        """A transient progress bar on stderr (none when stderr is not a terminal: a log
+        keeps only the messages)."""
         return Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -52,4 +53,5 @@ class Ui:
             TimeElapsedColumn(),
             console=self.err,
             transient=True,
+            disable=not self.err.is_terminal,
         )

@@ -53,14 +53,20 @@ def cmd_relay(args: argparse.Namespace, ui: Ui) -> int:
     )
     try:
         if args.once:
+            earlier = {(d.target, d.delivery_id) for d in relay.dead_letters()}
             report = relay.run_once()
             print(f"{relay.store_campaign}: {report}")
+            # only this run's dead letters: the earlier ones were listed by the run that made them
             for letter in relay.dead_letters():
+                if (letter.target, letter.delivery_id) in earlier:
+                    continue
                 print(
                     f"dead letter {letter.delivery_id} ({letter.target}, {letter.attempts} "
                     f"attempts): {letter.error}",
                     file=sys.stderr,
                 )
+            if earlier:
+                print(f"{len(earlier)} dead letter(s) from earlier runs", file=sys.stderr)
             return 1 if report.failed else 0
 
         def said(report: RelayReport) -> None:

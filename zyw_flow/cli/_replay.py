@@ -10,9 +10,10 @@ from typing import Any
 
 from rich.table import Table
 
-from zyw_flow._errors import ScenarioError, TemplateError
+from zyw_flow._errors import ScenarioError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._outputs import check_output, png_path, written
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format, ladder_title
 from zyw_flow.runtime import Campaign
 from zyw_flow.scenario import find_scenario, run_scenario
@@ -22,46 +23,64 @@ __all__ = ["add_replay_commands", "report_table"]
 
 
 def cmd_replay(args: argparse.Namespace, ui: Ui) -> int:
-    try:
-        result = run_scenario(args.scenario)
-    except (ScenarioError, TemplateError) as exc:  # a scenario that cannot run: unusable input
-        for p in exc.problems:
-            ui.warn(str(p))
-        return 2
+    html = check_output("--html", args.html)
+    # a scenario that cannot be read exits 2, a template with problems 1 (docs/cli.md):
+    # both are reported by the one exit-code policy (zyw_flow.cli._app)
+    result = run_scenario(args.scenario)
     ladder: tuple[str, ...] = ()
     if result.campaign is not None:
         # the board is written even when expectations failed: it shows what went wrong
-        written = write_board(result.campaign, args)
-        if written is not None:
-            ui.warn(f"board written to {written}")
+        if html is not None:
+            ui.warn(written("board", write_board(result.campaign, args) or html))
         ladder = tuple(level.title for level in result.campaign.compiled.escalation)
     if args.json:
         ui.json(result.report)
     else:
         ui.out.print(report_table(result.report, ladder))
     if result.failures:
-        ui.warn(f"{len(result.failures)} failed expectation(s) or error(s):")
-        for line in result.failures:
-            ui.warn(f"  - {line}")
-        return 1
+        return _failed(result.failures, ui)
     if not args.json:
         print("all expectations met")
     return 0
 
 
-def _campaign_of(target: str, ui: Ui) -> Campaign:
-    """A stored campaign (SQLite path or postgresql:// URL) or the result of a scenario."""
-    if is_postgres_url(target):
-        return Campaign.open(target)
+#: Suffixes of a SQLite store: a missing file so named is a missing database, not a
+#: scenario id.
+STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def is_store_target(target: str) -> bool:
+    """Whether ``target`` names a store rather than a scenario: a ``postgresql://`` URL,
+    ``PATH?campaign=ID``, a file that is not YAML, or a ``.db``/``.sqlite`` path."""
+    if is_postgres_url(target) or "?campaign=" in target:
+        return True
     path = Path(target)
-    if path.suffix in (".yaml", ".yml") or not path.exists():
-        result = run_scenario(find_scenario(target))
-        for line in result.failures:
-            ui.warn(f"  - {line}")
-        if result.campaign is None:  # pragma: no cover - a scenario always builds one
-            raise ScenarioError([f"{target}: the scenario built no campaign"])
-        return result.campaign
-    return Campaign.open(path)
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return False
+    return path.is_file() or suffix in STORE_SUFFIXES
+
+
+def _campaign_of(target: str, *, store_only: bool = False) -> tuple[Campaign, tuple[str, ...]]:
+    """A stored campaign (SQLite path, ``PATH?campaign=ID`` or postgresql:// URL) or, unless
+    ``store_only``, the campaign a scenario (a file or a bundled id) built, with the
+    scenario's failed expectations (none for a store)."""
+    if store_only or is_store_target(target):
+        return Campaign.open(target), ()
+    result = run_scenario(find_scenario(target))
+    if result.campaign is None:  # pragma: no cover - a scenario always builds one
+        raise ScenarioError([f"{target}: the scenario built no campaign"])
+    return result.campaign, tuple(result.failures)
+
+
+def _failed(failures: Sequence[str], ui: Ui) -> int:
+    """List a scenario's failed expectations on stderr; the exit status (1 when any)."""
+    if not failures:
+        return 0
+    ui.warn(f"{len(failures)} failed expectation(s) or error(s):")
+    for line in failures:
+        ui.warn(f"  - {line}")
+    return 1
 
 
 def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
@@ -74,28 +93,27 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
         to_csv,
     )
 
-    campaign = _campaign_of(args.target, ui)
+    html = check_output("--html", args.html)  # both checked before either is written
+    plot = png_path("--plot", args.plot)
+    campaign, failures = _campaign_of(args.target, store_only=args.store_only)
     try:
         evaluation = campaign.evaluate(args.unit or None)
         unit_scheme = campaign.compiled.schemes.get("units")
-        written = write_board(campaign, args)
-        if written is not None:
-            ui.warn(f"board written to {written}")
-        if args.plot:
+        if html is not None:
+            ui.warn(written("board", write_board(campaign, args) or html))
+        if plot is not None:
             title = f"{campaign.id}: grade distribution"
-            plot_grade_distribution(
-                evaluation.distribution, Path(args.plot), scheme=unit_scheme, title=title
-            )
-            ui.warn(f"grade distribution written to {args.plot}")
+            plot_grade_distribution(evaluation.distribution, plot, scheme=unit_scheme, title=title)
+            ui.warn(written("grade distribution", plot))
         if args.json:
             ui.json(evaluation.to_json())
-            return 0
+            return _failed(failures, ui)
         if args.csv:
             rows: list[dict[str, str]] = []
             for uid, card in evaluation.cards.items():
                 rows.extend({"unit": uid, **r} for r in scorecard_rows(card))
             print(to_csv([{k: _cell(v) for k, v in row.items()} for row in rows]), end="")
-            return 0
+            return _failed(failures, ui)
         if not evaluation.cards:
             ui.warn(
                 f"{campaign.id}: no scores recorded yet (record them with do: score in a "
@@ -109,13 +127,13 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
                     continue
                 subject = "persons" if unit_card.is_person else "units"
                 ui.out.print(scorecard_table(unit_card, campaign.compiled.schemes.get(subject)))
-            return 0
+            return _failed(failures, ui)
         if evaluation.ranking:
             ui.out.print(ranking_table(evaluation.ranking, unit_scheme))
         ui.out.print(distribution_table(evaluation.distribution, unit_scheme))
         if evaluation.advanced:
             ui.out.print("先进 (advanced): " + ", ".join(evaluation.advanced))
-        return 0
+        return _failed(failures, ui)
     finally:
         campaign.close()
 
@@ -134,7 +152,12 @@ def report_table(report: dict[str, Any], ladder: Sequence[str] = ()) -> Table:
             *(_instant(s["at"]) for u in units.values() for s in u["sanctions"]),
         ]
     )
-    table = Table(title=f"{report['campaign']} at {report['at']}")
+    when = report["at"]
+    table = Table(
+        title=f"{report['campaign']} at {when}"
+        if when is not None
+        else f"{report['campaign']} (not started)"
+    )
     add_text_column(table, "unit")
     add_text_column(table, "step")
     add_text_column(table, "status")
@@ -185,7 +208,7 @@ def add_replay_commands(sub: Any) -> None:
     group.add_argument("--csv", action="store_true", help="print every scorecard line as CSV")
     p.add_argument("--plot", metavar="FILE.png", help="draw the grade distribution")
     add_html_options(p)
-    p.set_defaults(func=cmd_evaluate)
+    p.set_defaults(func=cmd_evaluate, store_only=False)
 
 
 def _cell(value: str) -> str:

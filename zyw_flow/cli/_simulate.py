@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
 from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._outputs import written
 
 __all__ = ["add_simulate_command", "cmd_simulate"]
 
@@ -34,6 +36,9 @@ def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
 
     if args.units is None and args.units_csv is None:
         raise UsageError("simulate needs --units N (a generated tree) or --units-csv FILE")
+    _check_profile(args.profile)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out: {args.out} is a file, not a folder")
     units = read_units_csv(args.units_csv) if args.units_csv else generate_units(args.units)
     sim = Simulation(
         args.template,
@@ -57,13 +62,37 @@ def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
             sim, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
             progress=progress, report=not args.no_report,
         )  # fmt: skip
+    stale = Path(args.out) / "report.html"
+    if args.no_report and stale.exists():  # an earlier run's: it would not match summary.json
+        stale.unlink()
+        ui.warn(f"removed {stale}, left by an earlier run (--no-report)")
     if args.json:
         ui.json(result.summary)
     else:
         ui.out.print(summary_table(result.summary, evaluated=sim.evaluate))
-        print(f"written to {args.out}: summary.json, units.parquet, daily.parquet"
-              + ("" if args.no_report else ", report.html"))  # fmt: skip
+    files = "summary.json, units.parquet, daily.parquet" + ("" if args.no_report else
+                                                           ", report.html")  # fmt: skip
+    ui.warn(written(files, args.out))  # on stderr, as every command that prints its result
     return 0
+
+
+def _check_profile(profile: str) -> None:
+    """Refuse a ``--profile`` that is neither a bundled profile nor a file (exit 2: an unknown
+    file is unusable input; a profile file with problems is a checked failure, exit 1).
+
+    Raises:
+        UsageError: ``--profile: no bundled profile or file 'NAME'; bundled: …``.
+    """
+    from zyw_flow.sim import bundled_profiles
+
+    bundled = bundled_profiles()
+    if profile in bundled or Path(profile).is_file():
+        return
+    what = "is a folder, not a profile file" if Path(profile).is_dir() else "does not exist"
+    raise UsageError(
+        f"--profile: {profile!r} is not a bundled profile and the file {what}; bundled: "
+        + ", ".join(bundled)
+    )
 
 
 def _cell(m: Mapping[str, Any]) -> str:
@@ -112,8 +141,11 @@ def add_simulate_command(sub: Any) -> None:
     p.add_argument("--sweep", action="append", metavar="PATH=V1,V2,…",
                    help="one arm per value (several --sweep: every combination); arms share "
                    "their random numbers")  # fmt: skip
-    p.add_argument("--units", type=_count, help="units in a generated city → county → section tree")
-    p.add_argument(
+    units = p.add_mutually_exclusive_group()
+    units.add_argument(
+        "--units", type=_count, help="units in a generated city → county → section tree"
+    )
+    units.add_argument(
         "--units-csv", metavar="FILE", help="units from CSV (id,name,parent[,kind,group])"
     )
     p.add_argument("--runs", type=_count, default=1, help="replications per arm (default 1)")

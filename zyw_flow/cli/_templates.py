@@ -15,8 +15,9 @@ from rich.table import Table
 from zyw_flow._errors import TemplateNotFound, ZywFlowError
 from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
+from zyw_flow.cli._outputs import check_output, png_path, written
 from zyw_flow.cli._tables import add_date_column, add_text_column, date_format
-from zyw_flow.compile import compile_campaign, mermaid
+from zyw_flow.compile import CompiledCampaign, compile_campaign, mermaid
 from zyw_flow.resolve import ResolvedCampaign, load_template, resolve
 from zyw_flow.template import iter_template_sources
 from zyw_flow.validation import KINDS, locate, schema_text, validate_file
@@ -54,7 +55,24 @@ def cmd_templates(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
+def _search_path(folders: list[str] | None) -> tuple[Path, ...]:
+    """The ``--search-path`` folders, each checked to be one.
+
+    Raises:
+        UsageError: ``--search-path: DIR does not exist`` (or is not a folder).
+    """
+    out = []
+    for folder in folders or ():
+        path = Path(folder)
+        if not path.is_dir():
+            what = "is a file, not a folder" if path.exists() else "does not exist"
+            raise UsageError(f"--search-path: {folder} {what}")
+        out.append(path)
+    return tuple(out)
+
+
 def cmd_validate(args: argparse.Namespace, ui: Ui) -> int:
+    search_path = _search_path(args.search_path)
     failed = missing = 0
     for ref in args.files:
         try:
@@ -67,9 +85,11 @@ def cmd_validate(args: argparse.Namespace, ui: Ui) -> int:
             missing += 1
             ui.warn(f"{ref}: file does not exist")
             continue
-        report = validate_file(
-            path, kind=args.kind, params=args.param, search_path=args.search_path or ()
-        )
+        if path.is_dir():  # not a file to check: unusable input, as a missing one
+            missing += 1
+            ui.warn(f"{ref}: is a folder, not a file (give its files: {ref}/*.yaml)")
+            continue
+        report = validate_file(path, kind=args.kind, params=args.param, search_path=search_path)
         failed += not report.ok
         for line in report.lines():
             print(line)
@@ -86,23 +106,25 @@ def cmd_schema(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
+    # every destination is checked before anything is written: no half-done outputs
+    ics = check_output("--ics", args.ics)
+    gantt_to = png_path("--gantt", args.gantt)
     resolved = _load(args.template, args.param)
-    if args.ics:
+    if ics is not None:
         from zyw_flow.exchange import calendar_bytes, template_calendar
 
         cal = template_calendar(compile_campaign(resolved))
-        Path(args.ics).write_bytes(calendar_bytes(cal))
-        ui.warn(f"{len(cal.walk('VEVENT'))} deadline(s) written to {args.ics}")
-    if args.gantt:
+        ics.write_bytes(calendar_bytes(cal))
+        ui.warn(written(f"{len(cal.walk('VEVENT'))} deadline(s)", ics))
+    if gantt_to is not None:
         from zyw_flow._plots import gantt
 
-        gantt(resolved, Path(args.gantt))
+        gantt(resolved, gantt_to)
+        ui.warn(written("Gantt chart", gantt_to))
     if args.json:
         ui.json(resolved.to_json())
         return 0
     ui.out.print(calendar_table(resolved, all_instances=args.all_instances, width=ui.out.width))
-    if args.gantt:
-        ui.out.print(f"Gantt chart written to {args.gantt}")
     return 0
 
 
@@ -169,21 +191,43 @@ def calendar_table(
 
 
 def cmd_diagram(args: argparse.Namespace, ui: Ui) -> int:
+    png = png_path("--png", args.png)
     compiled = compile_campaign(_load(args.template, args.param))
     text = mermaid(compiled)
-    if args.png:
-        dot = shutil.which("dot")
-        if dot is None:
-            ui.warn("zyw-flow: --png needs Graphviz (`dot`); install it (apt-get install graphviz)")
-            return 2
-        from zyw_flow._plots import graphviz_source
-
-        subprocess.run(
-            [dot, "-Tpng", "-o", args.png], input=graphviz_source(compiled).encode(), check=True
-        )
-        ui.warn(f"diagram written to {args.png}")
+    if png is not None:
+        _render_png(compiled, png)
+        ui.warn(written("diagram", png))
     print(text, end="")
     return 0
+
+
+_NO_DOT = "--png needs Graphviz (`dot`); install it (apt-get install graphviz)"
+
+
+def _render_png(compiled: CompiledCampaign, png: Path) -> None:
+    """Render the machines with Graphviz ``dot`` into ``png``.
+
+    Raises:
+        UsageError: ``dot`` is not installed, or failed (its first line of error).
+    """
+    dot = shutil.which("dot")
+    if dot is None:
+        raise UsageError(_NO_DOT)
+    from zyw_flow._plots import graphviz_source
+
+    try:
+        subprocess.run(
+            [dot, "-Tpng", "-o", str(png)],
+            input=graphviz_source(compiled).encode(),
+            check=True,
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        raise UsageError(_NO_DOT) from None
+    except subprocess.CalledProcessError as exc:
+        said = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+        why = said[0] if said else f"exit status {exc.returncode}"
+        raise UsageError(f"--png: Graphviz could not write {png}: {why}") from None
 
 
 def add_template_commands(sub: Any) -> None:
