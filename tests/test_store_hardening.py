@@ -276,3 +276,11 @@ def test_a_store_url_is_printed_without_its_password(capsys: pytest.CaptureFixtu
     assert main(["campaign", "status", url]) == 2
     err = capsys.readouterr().err
     assert "s3cret-pw" not in err and err.count("\n") == 1
+
+
+def test_a_campaign_named_that_the_store_does_not_hold_lists_those_it_does(tmp_path: Path) -> None:
+    db = tmp_path / "mc.db"
+    Campaign.create_stored(db, "zhiyong-2011").close()
+    Campaign.create_stored(f"{db}?campaign=dq", "daqing-zuofeng-2011").close()
+    with pytest.raises(StoreError, match="holds no campaign 'nosuch'; it holds default, dq"):
+        Campaign.open(f"{db}?campaign=nosuch")

@@ -102,6 +102,10 @@ class Durable(Engine):
         try:
             meta = journal.read_meta()
             if not meta:
+                held = journal.campaigns() if journal.named else []
+                if held:
+                    raise StoreError(f"{journal.where}: holds no campaign {journal.campaign!r}; "
+                                     f"it holds {', '.join(held)}")  # fmt: skip
                 raise StoreError(f"{journal.where}: holds no campaign (create one first)")
             problem = meta_problem(meta)
             if problem:

@@ -495,7 +495,7 @@ class Journal(ABC):
         elif len(held) > 1:
             raise StoreError(
                 f"{self.where}: holds {len(held)} campaigns ({', '.join(held)}); say which "
-                "(campaign_id=…, or ?campaign=ID in a PostgreSQL URL)"
+                "(campaign_id=…, or PATH?campaign=ID / a PostgreSQL URL's ?campaign=ID)"
             )
 
     # -- meta ------------------------------------------------------------------------
