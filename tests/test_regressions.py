@@ -359,3 +359,72 @@ class TestInputChecks:
             c.enroll("x", at="2011-09-01")
         with Campaign.open(tmp_path / "c.db") as again:
             assert again.units == ("county-1",)
+
+
+class TestMoreInputChecks:
+    @pytest.mark.parametrize(
+        ("rows", "message"),
+        [
+            ([{"id": "county-1", "nmae": "一分局"}], "unknown field.*'nmae'"),
+            (["  "], "is only spaces"),
+            (["a\x00b"], "control character"),
+            (["county\t1"], "control character"),
+            ([" county-1"], "spaces at its ends"),
+            (["x" * 201], "201 characters long"),
+        ],
+    )
+    def test_an_enrollment_of_odd_ids_or_fields_is_refused(self, rows: list[object],
+                                                           message: str) -> None:  # fmt: skip
+        from zyw_flow import EnrollmentError
+
+        c = Campaign.create("zhiyong-2011")
+        with pytest.raises(EnrollmentError, match=message):
+            c.enroll_many([{"id": "ok"}, *rows])
+        assert c.units == ()
+
+    def test_bulk_calls_take_a_list_of_units_not_a_text(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        before = state(c)
+        with pytest.raises(TransitionRefused, match=r"a list of one: \['county-1'\]"):
+            c.submit_many("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
+        with pytest.raises(TransitionRefused, match="units must be a list"):
+            c.act_many("waive", "county-1", actor="office", at="2011-09-05", step="work_plan")
+        assert state(c) == before
+
+    def test_subscriptions_name_a_real_event_type_and_a_callable(self) -> None:
+        c = Campaign.create("zhiyong-2011")
+        with pytest.raises(TransitionRefused, match="did you mean step_overdue"):
+            c.subscribe("step_overdeu", print)
+        with pytest.raises(TransitionRefused, match="callable"):
+            c.subscribe("*", 5)  # type: ignore[arg-type]
+        seen: list[str] = []
+        c.subscribe("trigger_recorded", lambda e: seen.append(e.type))  # every public type
+        c.subscribe("complaint_registered", lambda e: seen.append(e.type))
+
+    def test_events_since_is_an_event_number(self) -> None:
+        from zyw_flow import UnknownUnitError
+
+        c = people(Campaign.create("zhiyong-2011"))
+        for since in ("5", -1, 1.5, True):
+            with pytest.raises(TransitionRefused, match="since must be an event number"):
+                c.events(since)  # type: ignore[arg-type]
+        with pytest.raises(UnknownUnitError):
+            c.events(0, unit="nosuch")
+        assert [e.type for e in c.events(0, unit="county-1")] == ["enrolled"]
+
+    @pytest.mark.parametrize(
+        ("horizon", "message"),
+        [(("2011-01-01",), "a pair"), ("2011-01-01", "a pair"),
+         (("2012-01-01", "2011-01-01"), "start must be before its end")],
+    )  # fmt: skip
+    def test_a_horizon_is_a_pair_in_order(self, horizon: object, message: str) -> None:
+        from zyw_flow import InstantError
+
+        with pytest.raises(InstantError, match=message):
+            Campaign.create("zhiyong-2011", horizon=horizon)  # type: ignore[arg-type]
+
+    def test_verify_finding_is_for_rectifications(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
+        with pytest.raises(TransitionRefused, match="a step of the template, not a rectification"):
+            c.verify_finding("county-1", "work_plan", actor="inspector", at="2011-09-06")

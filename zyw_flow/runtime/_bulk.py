@@ -52,6 +52,11 @@ def submit_many(
     at: At | None,
 ) -> int:
     """Implements :meth:`Campaign.submit_many`."""
+    if isinstance(units, str):
+        raise TransitionRefused(
+            f"units must be a list of unit ids, not the text {units!r} (a list of one: "
+            f"[{units!r}])", event="submit",
+        )  # fmt: skip
     ids = list(units)
     if not ids:
         return 0

@@ -437,7 +437,17 @@ class Campaign(Procedures, Triggers, Reading, Durable):
     def verify_finding(
         self, unit: str, finding: str, *, actor: str, at: At | None = None, key: str | None = None
     ) -> Event:
-        """Verify (accept) the rectification of a finding."""
+        """Verify (accept) the rectification of a finding.
+
+        Raises:
+            TransitionRefused: ``finding`` is one of the template's steps (``accept`` it).
+        """
+        s = self._state.step_index.get(finding) if type(finding) is str else None
+        if s is not None and s < self._state.n:
+            raise TransitionRefused(
+                f"{finding!r} is a step of the template, not a rectification: accept it",
+                unit=str(unit), step=finding, event="verify",
+            )  # fmt: skip
         return self.accept(unit, finding, actor=actor, at=at, key=key)
 
     def issue_sanction(

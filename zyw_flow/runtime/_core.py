@@ -11,19 +11,22 @@ state is rebuilt from the log.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import gc
 import heapq
 import logging
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, overload
 
-from zyw_flow._errors import InstantError, NoClockError, TimeOrderError
+from zyw_flow._errors import InstantError, NoClockError, TimeOrderError, TransitionRefused
 from zyw_flow._time import NEVER, At, format_us, parse_at
 from zyw_flow.compile import CompiledCampaign
 from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._codec import expand
-from zyw_flow.runtime._events import ClockMoved, DomainEvent
+from zyw_flow.runtime._events import ClockMoved, DomainEvent, EventType
 from zyw_flow.runtime._journal import EventLog, MemoryLog
 from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import State
@@ -101,11 +104,7 @@ class Engine:
     ) -> None:
         self.compiled = compiled
         self._clock = clock
-        self._horizon = (
-            _horizon(compiled)
-            if horizon is None
-            else (parse_at(horizon[0], compiled.zone), parse_at(horizon[1], compiled.zone))
-        )
+        self._horizon = _horizon(compiled) if horizon is None else _given_horizon(compiled, horizon)
         self._state = State(compiled)
         # the template's phase openings, deadlines and levels in time order: to bring one
         # unit up to the clock after it was enrolled late or acted in the past
@@ -289,6 +288,14 @@ class Engine:
         Returns:
             A function that cancels the subscription.
         """
+        if event_type != "*" and event_type not in public_types():
+            close = difflib.get_close_matches(str(event_type), sorted(public_types()), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ' ("*" for all)'
+            raise TransitionRefused(f"no event type {event_type!r}{hint}", event="subscribe")
+        if not callable(callback):
+            raise TransitionRefused(
+                f"callback must be callable, not {type(callback).__name__}", event="subscribe"
+            )
         self._subscribers.setdefault(event_type, []).append(callback)
 
         def cancel() -> None:
@@ -333,6 +340,24 @@ class Engine:
 
 
 _YEAR = 366 * 86_400_000_000
+
+
+def _given_horizon(compiled: CompiledCampaign, horizon: Any) -> tuple[int, int]:
+    """``horizon=(start, end)``: two instants, the start before the end."""
+    if isinstance(horizon, (str, bytes)) or not isinstance(horizon, Sequence) or len(horizon) != 2:
+        raise InstantError(horizon, "horizon must be a pair (start, end) of instants")
+    start, end = (parse_at(x, compiled.zone) for x in horizon)
+    if start >= end:
+        raise InstantError(horizon, "horizon's start must be before its end")
+    return start, end
+
+
+@functools.cache
+def public_types() -> frozenset[str]:
+    """Every ``Event.type`` a campaign can record (what ``subscribe`` may name)."""
+    from zyw_flow.runtime._proc_events import PROC_EVENTS
+
+    return frozenset(typing.get_args(EventType)) | {c.TYPE for c in PROC_EVENTS}
 
 
 def _horizon(compiled: CompiledCampaign) -> tuple[int, int]:

@@ -643,10 +643,14 @@ def decide_sanction(
 def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
     """``(id, name, parent, kind)`` of one item given to ``enroll_many``."""
     if type(item) is dict:  # (the common cases first: no abstract-class check)
+        if not _UNIT_FIELDS.issuperset(item):
+            _unknown_fields(item, i)
         return item.get("id"), item.get("name"), item.get("parent"), item.get("kind") or "unit"
     if type(item) is str:
         return item, None, None, "unit"
     if isinstance(item, Mapping):
+        if not _UNIT_FIELDS.issuperset(item):
+            _unknown_fields(item, i)
         return item.get("id"), item.get("name"), item.get("parent"), item.get("kind") or "unit"
     if isinstance(item, (tuple, list)) and 1 <= len(item) <= 4:
         padded = [*item, None, None, None][:4]
@@ -659,6 +663,30 @@ def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
 
 
 _EMPTY = ""
+_UNIT_FIELDS = frozenset({"id", "name", "parent", "kind"})
+#: The longest unit id (a code or a name, not a document)
+MAX_UNIT_ID = 200
+
+
+def _unknown_fields(item: Mapping[Any, Any], i: int) -> None:
+    extra = ", ".join(sorted(repr(k) for k in item if k not in _UNIT_FIELDS))
+    raise EnrollmentError(f"item {i}: unknown field(s) {extra}; a unit has id, name, parent, kind")
+
+
+def _check_ids(ids: Sequence[str]) -> None:
+    """Unit ids are printable text without spaces at their ends, at most 200 characters."""
+    for uid in ids:
+        if uid.isprintable() and uid.strip() is uid and len(uid) <= MAX_UNIT_ID:
+            continue
+        if len(uid) > MAX_UNIT_ID:
+            why = f"is {len(uid)} characters long (at most {MAX_UNIT_ID})"
+        elif not uid.strip():
+            why = "is only spaces"
+        elif not uid.isprintable():
+            why = "holds a control character (a tab, a line break, NUL …)"
+        else:
+            why = "has spaces at its ends"
+        raise EnrollmentError(f"unit id {uid[:60]!r} {why}", event="enrolled")
 
 
 def decide_enrolment(state: State, items: Iterable[Any], at: int) -> UnitsEnrolled:
@@ -708,6 +736,7 @@ def decide_enrolment(state: State, items: Iterable[Any], at: int) -> UnitsEnroll
         if kind != "unit" or kinds:
             _column(kinds, kind, "unit", i)
     del batch
+    _check_ids(ids)
     held: dict[str, tuple[int, ...]] = {}
     wanted = sorted({r.predicate for r in state.compiled.owners if r.predicate is not None})
     for name in wanted:

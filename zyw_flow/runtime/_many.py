@@ -86,6 +86,11 @@ def act_many(
 ) -> ActionEvents:
     """Implements :meth:`Campaign.act_many`."""
     payload = _fields(verb, fields)
+    if isinstance(units, str):
+        raise TransitionRefused(
+            f"units must be a list of unit ids, not the text {units!r} (a list of one: "
+            f"[{units!r}])", event=verb,
+        )  # fmt: skip
     ids = list(units)
     if not ids:
         return ActionEvents(campaign._state, [])

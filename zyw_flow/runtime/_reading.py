@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
-from zyw_flow._errors import UnknownUnitError
+from zyw_flow._errors import TransitionRefused, UnknownUnitError
 from zyw_flow._time import NEVER, At, format_us
 from zyw_flow.runtime import _queries, _scoring, _table
 from zyw_flow.runtime._core import Engine
@@ -51,6 +51,13 @@ class Reading(Engine):
     # -- events -----------------------------------------------------------------------
     def events(self, since: int = 0, *, unit: str | None = None) -> list[Event]:
         """Events after the cursor ``since`` (an event's ``seq``), optionally for one unit."""
+        if type(since) is not int or since < 0:
+            raise TransitionRefused(
+                f"since must be an event number (a whole number ≥ 0), not {since!r}",
+                event="events",
+            )
+        if unit is not None:
+            self._unit(unit)
         return self._log.events(self._state, since, unit)
 
     @property
