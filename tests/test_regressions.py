@@ -428,3 +428,30 @@ class TestMoreInputChecks:
         c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
         with pytest.raises(TransitionRefused, match="a step of the template, not a rectification"):
             c.verify_finding("county-1", "work_plan", actor="inspector", at="2011-09-06")
+
+
+def test_a_sanctions_person_and_reason_are_text_and_a_member_of_another_unit_is_refused() -> None:
+    c = people(Campaign.create("zhiyong-2011"))
+    c.enroll("county-2", at="2011-09-01")
+    c.add_actor("clerk-2", ["member"], unit="county-2")
+    before = state(c)
+    for fields in ({"person": "clerk-2"}, {"person": 5}, {"reason": 5}, {"person": " "}):
+        with pytest.raises(TransitionRefused):
+            c.issue_sanction("county-1", "interview", actor="rectify", at="2011-10-18",
+                             **fields)  # type: ignore[arg-type]  # fmt: skip
+    assert state(c) == before
+    c.issue_sanction("county-1", "interview", actor="rectify", at="2011-10-18", person="clerk-1")
+    c.issue_sanction("county-1", "interview", actor="rectify", at="2011-10-18", person="张三")
+
+
+def test_a_clock_moved_past_the_horizon_on_purpose_carries_it_along() -> None:
+    from zyw_flow import InstantError
+
+    c = Campaign.create("zhiyong-2011", horizon=("2010-01-01", "2026-12-31"))
+    c.tick("2026-12-02")
+    again = Campaign.create("zhiyong-2011")
+    with pytest.raises(InstantError, match="implausibly far"):
+        again.tick("2026-12-02")  # the default horizon: a 2011 campaign is not moved to 2026
+    c.tick("2027-06-01")  # within a year of the clock
+    with pytest.raises(InstantError, match="implausibly far"):
+        c.tick("2028-12-31")

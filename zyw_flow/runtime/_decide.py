@@ -623,6 +623,14 @@ def decide_sanction(
             event="sanction",
         )
     authorise(state, actor, state.compiled.permissions.get("sanction", ()), u, "sanction", None)
+    for name, value in (("person", person), ("reason", reason)):
+        if value is not None and (type(value) is not str or not value.strip()):
+            raise TransitionRefused(f"{name} must be non-empty text, not {value!r}", unit=uid,
+                                    event="sanction")  # fmt: skip
+    who = state.actors.get(person) if person is not None else None
+    if who is not None and who.unit is not None and who.unit != uid:
+        raise TransitionRefused(f"person {person!r} belongs to unit {who.unit!r}, not {uid!r}",
+                                unit=uid, event="sanction")  # fmt: skip
     deadline = (
         None
         if rectify_days is None
