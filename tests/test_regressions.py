@@ -455,3 +455,16 @@ def test_a_clock_moved_past_the_horizon_on_purpose_carries_it_along() -> None:
     c.tick("2027-06-01")  # within a year of the clock
     with pytest.raises(InstantError, match="implausibly far"):
         c.tick("2028-12-31")
+
+
+def test_a_round_is_not_finalized_before_the_campaign_clock() -> None:
+    from zyw_flow import TimeOrderError
+
+    c = people(Campaign.create("zhiyong-2011"))
+    c.enroll("county-2", at="2011-09-01")
+    c.add_actor("clerk-2", ["member"], unit="county-2")
+    c.submit("county-2", "work_plan", actor="clerk-2", at="2011-12-20")  # the clock: 12-20
+    before = state(c)
+    with pytest.raises(TimeOrderError, match="cannot finalize an evaluation at 2011-12-15"):
+        c.finalize_evaluation(actor="office", at="2011-12-15")
+    assert state(c) == before

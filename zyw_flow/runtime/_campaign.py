@@ -574,6 +574,9 @@ class Campaign(Procedures, Triggers, Reading, Durable):
             raise TransitionRefused("no unit is enrolled", event="finalize")
 
         root = self._state.ids[0]
+        when = at if at is not None or self._clock is None else self._clock()
+        if when is not None:  # a round is final for every unit: not before the clock
+            self._not_before_clock(self._at(when), "finalize", "finalize an evaluation at")
         return self._command(
             "finalize", root, None, actor, at, key, payload, decide_finalize, round
         )
