@@ -131,6 +131,24 @@ class TestFile:
         with pytest.raises(ValueError, match="lang"):
             render_board_html(zhiyong, lang="fr")
 
+    def test_only_its_own_scripts_may_run(self, zhiyong: Campaign) -> None:
+        """The policy names the page's two scripts by hash: no inline handler or injected
+        script in the data could run."""
+        import base64
+        import hashlib
+
+        html = render_board_html(zhiyong, font=False)
+        policy = re.search(r'Content-Security-Policy" content="([^"]*)"', html)
+        assert policy is not None
+        scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+        expected = [
+            "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+            for body in scripts
+        ]
+        assert len(expected) == 2
+        assert f"script-src {' '.join(expected)};" in policy.group(1)
+        assert "unsafe-inline" not in policy.group(1).split("script-src", 1)[1].split(";")[0]
+
     def test_script_end_tag_escaped(self, zhiyong: Campaign) -> None:
         """Data cannot close its script element."""
         html = render_board_html(zhiyong, font=False)

@@ -271,3 +271,46 @@ def test_every_seed_board(browser: Any, scenario: Path, tmp_path: Path) -> None:
     assert opened.count("#gantt svg") == 1
     opened.assert_clean()
     opened.close()
+
+
+_EVIL = """
+id: evil
+title: 探针
+params: {year: {type: int, default: 2011}}
+phases:
+  - id: p1
+    title: "<img src=x onerror=\\"document.title='XSS-phase'\\">一"
+    window: 9月1日—9月30日
+    steps:
+      a: {title: "<img src=x onerror=\\"document.title='XSS-step'\\">甲", due: 9月10日}
+"""
+
+
+def test_the_templates_text_is_never_markup(browser: Any, tmp_path: Path) -> None:
+    """Titles come from a template a host may not have written: every tooltip of the Gantt
+    chart shows them as text (ECharts renders a formatter's string as HTML)."""
+    from zyw_flow import load_template_text
+
+    c = Campaign.create(load_template_text(_EVIL))
+    c.enroll("u1", at="2011-08-30")
+    c.tick("2011-09-20")
+    opened = Page(browser, write_board_html(c, tmp_path / "evil.html"))
+    shown = opened.page.evaluate(
+        """() => {
+            const chart = echarts.getInstanceByDom(document.getElementById("gantt"));
+            const tips = [];
+            for (const seriesIndex of [1, 2]) {
+                for (let dataIndex = 0; dataIndex < 4; dataIndex++) {
+                    chart.dispatchAction({type: "showTip", seriesIndex, dataIndex});
+                    const tip = document.querySelector("#gantt div[style*='z-index']");
+                    if (tip) tips.push(tip.textContent);
+                }
+            }
+            return tips;
+        }"""
+    )
+    opened.page.wait_for_timeout(200)
+    assert any("<img src=x" in tip for tip in shown), shown  # shown, as text
+    assert opened.page.title() != "XSS-step" and opened.page.title() != "XSS-phase"
+    assert opened.count("img[src='x']") == 0
+    opened.close()

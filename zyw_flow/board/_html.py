@@ -10,6 +10,7 @@ forbids any).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -72,14 +73,18 @@ def render_board_html(
     css = _asset("board.css")
     title = str(data["campaign"]["title"])
     face = _font_face(page + app + payload + title) if font else ""
+    echarts = _asset("echarts.common.min.js")
     parts: dict[str, str] = {
+        # only the page's own two scripts may run: no inline handler (onerror=…) in a
+        # title that slipped through as markup, no injected <script>
+        "@SCRIPT_HASHES@": " ".join(_script_hash(body) for body in (echarts, app)),
         "@VERSION@": __version__,
         "@TITLE@": _escape(f"{title} — 工作看板"),
         "@LANG@": lang,
         "@FONT_FACE@": face,
         "@CSS@": css,
         "@DATA@": payload,
-        "@ECHARTS@": _asset("echarts.common.min.js"),
+        "@ECHARTS@": echarts,
         "@APP@": app,
     }
     out: list[str] = []
@@ -95,6 +100,13 @@ def render_board_html(
         out.append(parts[key])
         rest = rest[at + len(key) :]
     return "".join(out)
+
+
+def _script_hash(body: str) -> str:
+    """The CSP source of an inline script whose text is ``body`` (as the page holds it,
+    between ``<script>`` and its newline-separated ``</script>``)."""
+    digest = hashlib.sha256(f"\n{body}\n".encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
 def _escape(text: str) -> str:

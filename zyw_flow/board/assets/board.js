@@ -82,6 +82,12 @@
     return el("span", null, [title, el("span", { cls: "id", text: id })]);
   }
   function text(title, id) { return zh() && title ? title : id; }
+  // ECharts renders a formatter's string as HTML: the template's titles and ids are text
+  function esc(value) {
+    return String(value).replace(/[&<>"']/g, function (ch) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
+    });
+  }
   function unitText(id) { var u = byId[id]; return u ? text(u.name, u.id) : id; }
   function baseOf(step) { var i = step.indexOf("@"); return i < 0 ? step : step.slice(0, i); }
   function stepText(step, title) {
@@ -401,8 +407,8 @@
     c.setOption({
       textStyle: { fontFamily: FONT }, animation: false,
       tooltip: { trigger: "item", formatter: function (p) {
-        if (p.seriesIndex === 2) { return p.data.name + "<br>" + t("deadline") + ": " + p.data.due.slice(0, 10); }
-        var r = rows[p.dataIndex]; return text(r.title, r.id) + "<br>" + r.start.slice(0, 10) + " — " + r.end.slice(0, 10);
+        if (p.seriesIndex === 2) { return esc(p.data.name) + "<br>" + t("deadline") + ": " + esc(p.data.due.slice(0, 10)); }
+        var r = rows[p.dataIndex]; return esc(text(r.title, r.id)) + "<br>" + esc(r.start.slice(0, 10)) + " — " + esc(r.end.slice(0, 10));
       } },
       grid: { left: 8, right: 150, top: 28, bottom: 56, containLabel: true },
       dataZoom: [{ type: "slider", xAxisIndex: 0, filterMode: "none", bottom: 8, height: 18, labelFormatter: function (v) { return localDay(v, off); } }, { type: "inside", xAxisIndex: 0, filterMode: "none" }],
