@@ -75,6 +75,15 @@ def scored() -> Campaign:
     return result.campaign
 
 
+#: the 3,755 most used Chinese characters (GB2312 level 1, rows B0-D7)
+_GB2312 = [
+    bytes((a, b)).decode("gb2312")
+    for a in range(0xB0, 0xD8)
+    for b in range(0xA1, 0xFF)
+    if not (a == 0xD7 and b > 0xF9)
+]
+
+
 class TestUnitLists:
     @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
     def test_csv_in_every_office_encoding(self, tmp_path: Path, encoding: str) -> None:
@@ -89,6 +98,31 @@ class TestUnitLists:
         rows = [("x", "𠀀镇", None, "unit")]
         path = tmp_path / "units.csv"
         path.write_bytes(units_csv(rows).encode("gb18030"))
+        assert unit_rows(path) == rows
+
+    @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        names=st.lists(
+            st.lists(st.sampled_from(_GB2312), min_size=2, max_size=4).map("".join),
+            min_size=1, max_size=4,
+        )
+    )  # fmt: skip
+    def test_gbk_names_that_are_also_valid_utf8_are_read_as_gbk(
+        self, tmp_path: Path, names: list[str]
+    ) -> None:
+        """Many GBK names are valid UTF-8 too (鲁平 ``C2 B3 C6 BD`` reads as ``³ƽ``): an
+        unnamed encoding still reads them as the Chinese they are (names of two characters
+        or more; a lone 路 is ``·`` in UTF-8, see ``decode_bytes``)."""
+        rows = [(f"u{i}", name, None, "unit") for i, name in enumerate(names)]
+        path = tmp_path / "gbk.csv"
+        path.write_bytes(units_csv(rows).encode("gbk"))
+        assert unit_rows(path) == rows
+
+    @pytest.mark.parametrize("name", ["José", "Müller", "Wáng Fāng", "Lǚ Píng", "Ørsted"])
+    def test_latin_names_with_accents_stay_utf8(self, tmp_path: Path, name: str) -> None:
+        rows = [("u1", name, None, "unit")]
+        path = tmp_path / "latin.csv"
+        path.write_bytes(units_csv(rows).encode("utf-8"))
         assert unit_rows(path) == rows
 
     def test_a_wrong_encoding_is_refused_with_the_fix(self, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import TextIO
 
@@ -54,6 +55,20 @@ def _decode(path: Path, encoding: str | None) -> str:
     return decode_bytes(raw, encoding, str(path))
 
 
+_CELLS = re.compile(r"[,;\t\r\n]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _looks_misread(cell: str) -> bool:
+    """Whether a cell of a UTF-8 reading looks like GBK bytes read as UTF-8: non-ASCII
+    without an ASCII letter beside it, and more than one Latin-1 sign (a lone ``·`` or
+    ``é`` is taken as written)."""
+    if cell.isascii() or _ASCII_LETTER.search(cell):
+        return False
+    wide = [ch for ch in cell if ord(ch) > 0x7F]
+    return len(wide) > 1 or ord(wide[0]) > 0xFF
+
+
 def _cjk(ch: str) -> bool:
     return "\u3000" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
 
@@ -62,11 +77,13 @@ def decode_bytes(raw: bytes, encoding: str | None, where: str) -> str:
     """The text of a CSV file's bytes: ``encoding`` if given; else UTF-8 (a BOM dropped)
     or GB18030 (a superset of GBK).
 
-    Bytes that are valid as both are UTF-8 unless the UTF-8 reading has no Chinese at all
-    but letters of IPA, Greek, Cyrillic, Hebrew, Arabic … (U+0250–U+07FF), where the
-    GB18030 one is all Chinese and ASCII: a GBK list of short names (一, 十 …) can happen
-    to be valid UTF-8 (一 is ``D2 BB``, Cyrillic һ). Latin letters and punctuation (``·``,
-    pinyin ``ā``) keep a UTF-8 reading.
+    Bytes that are valid as both are UTF-8 unless the UTF-8 reading has no Chinese at all,
+    the GB18030 one is all Chinese and ASCII, and some cell of the UTF-8 reading is
+    non-ASCII without a single ASCII letter (but for a lone Latin-1 sign such as ``·``): a
+    GBK name often happens to be valid UTF-8 (鲁平 ``C2 B3 C6 BD`` reads as ``³ƽ``, 一
+    ``D2 BB`` as Cyrillic ``һ``), while a Latin or pinyin name keeps its ASCII letters
+    beside its accents (``José``, ``Wáng Fāng``). A one-character GBK name whose bytes read
+    as one Latin-1 sign (路 ``C2 B7`` is ``·``) stays ambiguous: name the encoding.
 
     Raises:
         EnrollmentError: not readable so, or an unknown encoding.
@@ -90,16 +107,14 @@ def decode_bytes(raw: bytes, encoding: str | None, where: str) -> str:
             raise EnrollmentError(
                 f"{where}: not readable as utf-8 or gb18030; give the file's encoding (encoding=…)"
             ) from None
-    wide = [ch for ch in text if ord(ch) > 0x7F]
-    if (
-        any(0x250 <= ord(ch) <= 0x7FF for ch in wide)
-        and not raw.startswith(b"\xef\xbb\xbf")
-        and not any(_cjk(ch) for ch in wide)
-    ):
-        try:
-            gb = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            return text
-        if all(ord(ch) <= 0x7F or _cjk(ch) for ch in gb):
-            return gb
+    if raw.startswith(b"\xef\xbb\xbf") or text.isascii() or any(_cjk(ch) for ch in text):
+        return text
+    if not any(_looks_misread(cell) for cell in _CELLS.split(text)):
+        return text
+    try:
+        gb = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return text
+    if all(ord(ch) <= 0x7F or _cjk(ch) for ch in gb):
+        return gb
     return text
