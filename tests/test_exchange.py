@@ -240,6 +240,13 @@ class TestActorLists:
         with pytest.raises(DataFileError, match="needs a `roles` column"):
             actor_rows(path)
 
+    def test_an_actor_listed_twice_is_refused(self, tmp_path: Path) -> None:
+        """One row per role would register the last row only: refused, naming both rows."""
+        path = tmp_path / "actors.csv"
+        path.write_text("id,roles\nwang,office\nli,member\nwang,inspector\n", encoding="utf-8")
+        with pytest.raises(DataFileError, match=r"row 4: actor 'wang' is listed already \(row 2\)"):
+            actor_rows(path)
+
     def test_cli_registers_an_xlsx_list(
         self, sqlite_store: Store, tmp_path: Path, capsys: Any
     ) -> None:
@@ -286,6 +293,13 @@ def read_xlsx(path: Path) -> list[list[Any]]:
 
 
 class TestExports:
+    def test_control_characters_do_not_break_a_workbook(self, tmp_path: Path) -> None:
+        """A name may hold a character XML cannot (a vertical tab from a pasted cell): the
+        workbook is written, with U+FFFD in its place; line breaks stay."""
+        sheet = Sheet("单位", ("单位编号", "单位名称"), (("u1", "line1\x0bline2\nthree\x00"),))
+        rows = read_xlsx(write_sheet(sheet, tmp_path / "v.xlsx"))
+        assert rows == [["单位编号", "单位名称"], ["u1", "line1\ufffdline2\nthree\ufffd"]]
+
     def test_ranking_matches_the_evaluation(self, scored: Campaign, tmp_path: Path) -> None:
         sheet = ranking_sheet(scored)
         evaluation = scored.evaluate()

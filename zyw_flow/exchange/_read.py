@@ -216,17 +216,25 @@ def actor_rows(
     ready for :meth:`~zyw_flow.Campaign.add_actor`.
 
     Raises:
-        DataFileError: unreadable, a bad header, a row without an id or a role.
+        DataFileError: unreadable, a bad header, a row without an id or a role, an actor
+            listed twice.
     """
     header, body = read_table(path, encoding=encoding, sheet=sheet)
     cols = _columns(header, ACTOR_COLUMNS, str(path))
     if "roles" not in cols:
         raise DataFileError(f"{path}: the header needs a `roles` column (roles or 角色)")
     out: list[ActorRow] = []
+    seen: dict[str, int] = {}
     for n, cells in body:
         aid = _get(cells, cols, "id")
         if aid is None:
             raise DataFileError(f"{path}: row {n}: no actor id")
+        if aid in seen:  # a second row would replace the first actor, roles and all
+            raise DataFileError(
+                f"{path}: row {n}: actor {aid!r} is listed already (row {seen[aid]}); give "
+                "all of its roles in one row (office;inspector)"
+            )
+        seen[aid] = n
         roles = tuple(r for r in _ROLE_SPLIT.split(_get(cells, cols, "roles") or "") if r)
         if not roles:
             raise DataFileError(f"{path}: row {n}: actor {aid!r} has no role")

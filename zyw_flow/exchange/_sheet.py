@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -167,8 +168,14 @@ def _xlsx_value(value: Cell) -> str | int | Decimal | dt.datetime | None:
 
 
 def _xlsx_text(value: str) -> str:
-    """XML keeps no carriage return: a line feed, then neutralised."""
-    return neutralise(value.replace("\r\n", "\n").replace("\r", "\n"))
+    """XML keeps no carriage return: a line feed, then neutralised; the other control
+    characters XML cannot hold (a vertical tab, NUL …) become U+FFFD (�)."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    return neutralise(_NOT_IN_XML.sub("\ufffd", text))
+
+
+#: characters an XML 1.0 document cannot hold (tab and line feed can)
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _width(text: str) -> int:
