@@ -119,6 +119,18 @@ class TestCampaignCalendar:
         ] == ["整改"]
         assert "已通过" in str(got["zhiyong-2011.county-1.work_plan@zyw-flow"]["DESCRIPTION"])
 
+    def test_a_units_recurring_instances_say_which_they_are(self) -> None:
+        c = Campaign.create(compiled("daqing-zuofeng-2011"))
+        c.enroll("u1", at="2011-01-01")
+        unit = events(parse(calendar_bytes(campaign_calendar(c, "u1"))))
+        instances = {uid: e for uid, e in unit.items() if uid.count("@") == 2}
+        assert instances
+        for uid, ev in instances.items():
+            day = uid.split("@")[1]
+            assert f"的一次（{day}）" in str(ev["DESCRIPTION"]), uid
+        assert not [u for u, e in unit.items() if u.count("@") == 1 and "周期事项" in str(
+            e["DESCRIPTION"])]  # fmt: skip
+
     def test_the_campaign_calendar_is_the_templates(self) -> None:
         c = self.campaign()
         stamp = dt.datetime(2011, 9, 1, tzinfo=dt.UTC)
@@ -222,7 +234,10 @@ class TestWarningAlarms:
             dt.datetime(2024, 4, 26, 23, 59, 59, tzinfo=zone),
             dt.datetime(2024, 4, 29, 23, 59, 59, tzinfo=zone),
         ]
+        assert "原定 " in str(ev["DESCRIPTION"])  # the moved deadline says so
+        assert "现为 2024-04-30T23:59:59.999999+08:00" in str(ev["DESCRIPTION"])
         done = events(parse(calendar_bytes(campaign_calendar(c, "county-1"))))
+        assert "原定" not in str(done["county-supervision.county-1.plan@zyw-flow"]["DESCRIPTION"])
         assert alarms(done["county-supervision.county-1.plan@zyw-flow"]) == []
         assert "已通过" in str(done["county-supervision.county-1.plan@zyw-flow"]["DESCRIPTION"])
         owed = [e for uid, e in done.items() if not uid.endswith(".plan@zyw-flow")]

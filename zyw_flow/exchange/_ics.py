@@ -128,6 +128,11 @@ def unit_deadlines(campaign: Campaign, unit: str) -> list[Deadline]:
             f"事项：{sid}",
             f"状态：{STATUS_TITLES.get(s.status, s.status)}（{s.status}）",
         ]
+        if step is not None and step.instance is not None:
+            lines.append(f"周期事项 {step.base} 的一次（{step.instance.isoformat()}）")
+        if step is not None and step.due is not None and step.due.timestamp() != s.due.timestamp():
+            planned = _aware(step.due, compiled).isoformat()
+            lines.append(f"原定 {planned}，现为 {s.due.astimezone(compiled.zone).isoformat()}")
         if s.late:
             lines.append("逾期")
         if s.escalation_title:
