@@ -16,7 +16,7 @@ from zyw_flow.cli._outputs import written
 
 __all__ = ["add_simulate_command", "cmd_simulate"]
 
-MAX_UNITS = 2**24 - 1  # zyw_flow.sim.MAX_UNITS (not imported here: numpy is slow to load)
+MAX_UNITS = 2**24 - 1  # zyw_flow.sim._units.MAX_UNITS (not imported here: numpy is slow to load)
 MAX_RUNS = 100_000
 MAX_SEED = 2**128 - 1
 

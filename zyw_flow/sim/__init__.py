@@ -24,10 +24,9 @@ from zyw_flow.sim._profile import (
 )
 from zyw_flow.sim._runner import RepResult, run_replication
 from zyw_flow.sim._spec import Simulation, compile_arm
-from zyw_flow.sim._units import MAX_UNITS, UnitTree, generate_units, read_units_csv
+from zyw_flow.sim._units import UnitTree, generate_units, read_units_csv
 
 __all__ = [
-    "MAX_UNITS",
     "Behaviour",
     "Override",
     "Profile",

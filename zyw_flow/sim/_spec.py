@@ -6,11 +6,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 import attrs
 
-from zyw_flow import __version__
 from zyw_flow._errors import TemplateError
 from zyw_flow._yaml import read_yaml_file
 from zyw_flow.compile import CompiledCampaign, compile_campaign
@@ -42,6 +42,14 @@ def _as_sweep(values: Iterable[Iterable[Override | str]]) -> tuple[tuple[Overrid
 
 
 _DEFAULT_PROFILE: Any = "seed004"
+
+
+def _version() -> str:
+    """The installed package's version (the top-level package is not imported below it)."""
+    try:
+        return metadata.version("zyw_flow")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return ""
 
 
 @attrs.frozen
@@ -105,7 +113,7 @@ class Simulation:
         prof = attrs.evolve(self.profile, file="", lines={})
         content = template_content(_build_arm(self, 0))
         blob = json.dumps(
-            [__version__, self.template, content, sorted(self.params.items()),
+            [_version(), self.template, content, sorted(self.params.items()),
              list(self.units.ids),
              list(self.units.parents), list(self.units.groups), list(self.units.kinds),
              repr(prof), self.seed, self.runs,
