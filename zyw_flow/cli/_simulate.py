@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,32 @@ from zyw_flow.cli._outputs import written
 
 __all__ = ["add_simulate_command", "cmd_simulate"]
 
+MAX_UNITS = 2**24 - 1  # zyw_flow.sim._units.MAX_UNITS (not imported here: numpy is slow to load)
+MAX_RUNS = 100_000
+MAX_SEED = 2**128 - 1
 
-def _count(text: str) -> int:
-    try:
-        value = int(float(text)) if "e" in text.lower() else int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    return value
+
+def _whole(low: int, high: int, shown: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high] (``shown``: how to write ``high`` in
+    messages), written in digits (``2000``) or in exponent form when that is exactly whole
+    (``1e5``, ``2.5e3``; not ``1.99e1``)."""
+    bounds = f"from {low} to {shown or high}"
+
+    def read(text: str) -> int:
+        try:
+            d = Decimal(text.strip())
+        except InvalidOperation:
+            d = Decimal("NaN")
+        if not d.is_finite():
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
+        if d.adjusted() > len(str(high)) or not low <= d <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, not {text!r}")
+        if d != d.to_integral_value():
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
+        return int(d)
+
+    read.__name__ = "whole number"  # argparse names the type so in its messages
+    return read
 
 
 def cmd_simulate(args: argparse.Namespace, ui: Ui) -> int:
@@ -143,18 +163,23 @@ def add_simulate_command(sub: Any) -> None:
                    "their random numbers")  # fmt: skip
     units = p.add_mutually_exclusive_group()
     units.add_argument(
-        "--units", type=_count, help="units in a generated city → county → section tree"
+        "--units",
+        type=_whole(1, MAX_UNITS),
+        help=f"units in a generated city → county → section tree (1 to {MAX_UNITS})",
     )
     units.add_argument(
         "--units-csv", metavar="FILE", help="units from CSV (id,name,parent[,kind,group])"
     )
-    p.add_argument("--runs", type=_count, default=1, help="replications per arm (default 1)")
-    p.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
+    p.add_argument("--runs", type=_whole(1, MAX_RUNS), default=1,
+                   help=f"replications per arm (default 1; at most {MAX_RUNS})")  # fmt: skip
+    p.add_argument("--seed", type=_whole(0, MAX_SEED, "2**128 - 1"), default=0,
+                   help="random seed (default 0; a whole number below 2**128)")  # fmt: skip
     p.add_argument("--profile", default="seed004",
                    help="bundled profile (punctual, absent, seed004, district-organs, townships, "
                    "villages) or a profile file; default seed004")  # fmt: skip
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_count, default=1, help="local worker processes")
+    where.add_argument("--workers", type=_whole(1, 1024), default=1,
+                       help="local worker processes (1 to 1024)")  # fmt: skip
     where.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler, tcp://HOST:PORT")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--resume", action="store_true",

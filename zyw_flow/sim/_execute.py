@@ -19,7 +19,7 @@ from zyw_flow.sim import _outputs
 from zyw_flow.sim._errors import SimulationError
 from zyw_flow.sim._metrics import aggregate, compare
 from zyw_flow.sim._overrides import overrides_json
-from zyw_flow.sim._runner import RepResult, run_replication
+from zyw_flow.sim._runner import RepResult, align_daily, run_replication
 from zyw_flow.sim._spec import Simulation, compile_arm
 
 __all__ = ["SimResult", "run_simulation", "run_task", "summarise"]
@@ -55,7 +55,8 @@ class SimResult:
     Attributes:
         simulation: what was run.
         summary: the ``summary.json`` contract (template, units, runs, seed, arms …).
-        results: every replication's result, in (arm, replication) order.
+        results: every replication's result, in (arm, replication) order, their per-day
+            tables over the same days (:func:`~zyw_flow.sim._runner.align_daily`).
     """
 
     simulation: Simulation
@@ -158,7 +159,7 @@ def run_simulation(
     """
     for arm in range(len(sim.arms)):  # every arm's template must be valid before anything runs
         compiled = compile_arm(sim, arm)
-        sim.profile.check_levels(tuple(lv.id for lv in compiled.escalation), compiled.id)
+        sim.profile.for_levels(tuple(lv.id for lv in compiled.escalation), compiled.id)
         for g in set(sim.units.groups):
             sim.profile.classes(g)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -183,7 +184,7 @@ def run_simulation(
             _outputs.write_part(folder, res)
         if progress is not None:
             progress(len(done), total)
-    results = tuple(done[t] for t in sorted(done))
+    results = align_daily([done[t] for t in sorted(done)])  # every one over the same days
     summary = summarise(sim, results)
     if folder is not None:
         _outputs.write_outputs(folder, sim, summary, results, report=report)

@@ -16,10 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-import yaml
 
 from zyw_flow._errors import Problem, TemplateError
-from zyw_flow._yaml import Document
+from zyw_flow._yaml import Document, read_yaml
 from zyw_flow.sim._errors import SimulationError
 
 __all__ = ["Override", "apply_overrides", "parse_override", "parse_path", "parse_sweep"]
@@ -30,16 +29,23 @@ _DURATION = re.compile(r"^\s*(\d+)(\s*.*)$")
 
 @attrs.frozen
 class Override:
-    """One ``path=value`` override: ``text`` as given, ``value`` read as YAML."""
+    """One ``path=value`` override: ``text`` as given, ``value`` read as YAML; ``option``
+    the command-line option it came from (``--set`` or ``--sweep``), for messages."""
 
     path: str
     text: str
+    option: str = "--set"
 
     @property
     def value(self) -> Any:
+        """The text read as the template loader reads a YAML value: a date or a time stays
+        text (``2011-09-08``), numbers and booleans are numbers and booleans; text that is
+        not YAML is itself."""
+        if not self.text.strip():
+            return ""
         try:
-            return yaml.safe_load(self.text) if self.text.strip() else ""
-        except yaml.YAMLError:
+            return read_yaml(self.text, f"{self.option} {self.path}").data
+        except TemplateError:
             return self.text
 
 
@@ -89,7 +95,7 @@ def parse_sweep(assignment: str) -> list[Override]:
     if not eq or not any(values):
         raise SimulationError(f"a sweep is path=v1,v2,…, not {assignment!r}")
     parse_path(path)
-    return [Override(path.strip(), v) for v in values]
+    return [Override(path.strip(), v, "--sweep") for v in values]
 
 
 def _fields(node: Any) -> str:
@@ -118,7 +124,7 @@ def _apply(data: Any, override: Override, template: str) -> str:
         return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in done).lstrip(".")
 
     def fail(message: str) -> SimulationError:
-        return SimulationError(f"--set {override.path}={override.text}: {message}")
+        return SimulationError(f"{override.option} {override.path}={override.text}: {message}")
 
     for i, seg in enumerate(segments):
         last = i == len(segments) - 1
@@ -171,10 +177,18 @@ def explain(exc: TemplateError, overrides: Sequence[Override]) -> TemplateError:
     """The template's problems, each saying which overrides the run applied."""
     if not overrides:
         return exc
-    said = ", ".join(f"{o.path}={o.text}" for o in overrides)
     return TemplateError(
-        Problem(p.file, p.line, p.path, f"{p.message} (with --set {said})") for p in exc.problems
+        Problem(p.file, p.line, p.path, f"{p.message} (with {said(overrides)})")
+        for p in exc.problems
     )
+
+
+def said(overrides: Sequence[Override]) -> str:
+    """``--set a=1, b=2; --sweep c=3``: the overrides as the options that gave them."""
+    parts: dict[str, list[str]] = {}
+    for o in overrides:
+        parts.setdefault(o.option, []).append(f"{o.path}={o.text}")
+    return "; ".join(f"{opt} {', '.join(items)}" for opt, items in parts.items())
 
 
 def overrides_json(overrides: Sequence[Override]) -> Mapping[str, Any]:

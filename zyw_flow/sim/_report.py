@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zyw_flow.sim._runner import RepResult
+from zyw_flow.sim._runner import RepResult, align_daily
 from zyw_flow.sim._spec import compile_arm
 
 if TYPE_CHECKING:
@@ -146,7 +146,9 @@ def _table(summary: Mapping[str, Any], names: Sequence[str]) -> str:
 
 
 def render_report(sim: Simulation, summary: Mapping[str, Any], results: Sequence[RepResult]) -> str:
-    """The report page as HTML text."""
+    """The report page as HTML text (the per-day curves averaged over replications that
+    cover the same days: see :func:`~zyw_flow.sim._runner.align_daily`)."""
+    results = align_daily(results)
     compiled = compile_arm(sim, 0)
     steps = {d.id: d.title for d in compiled.steps}
     phases = {p.id: p.title for p in compiled.resolved.phases}

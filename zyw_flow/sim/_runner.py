@@ -39,7 +39,7 @@ from zyw_flow.sim._profile import Behaviour, Profile
 from zyw_flow.sim._seeds import uniform_chunks
 from zyw_flow.sim._units import UnitTree
 
-__all__ = ["RepResult", "run_replication"]
+__all__ = ["RepResult", "align_daily", "run_replication"]
 
 # Slot layout of a unit's random numbers (the words of its SeedSequence): slot 0 draws
 # its class; then, for each template step in order, a unit-submitted dated step takes
@@ -234,7 +234,7 @@ def _replicate(
     steps = compiled.steps
     levels = compiled.escalation
     level_ids = tuple(lv.id for lv in levels)
-    profile.check_levels(level_ids, compiled.id)
+    profile = profile.for_levels(level_ids, compiled.id)  # the template's levels, no other
     c = Campaign(compiled)
     for role in ("office", "inspector", "accountability", "leader"):
         if role in compiled.roles:
@@ -865,3 +865,44 @@ def _daily(
             out["overdue"].append(overdue)
             out["on_time_so_far"].append(min(done, on_time))
     return out
+
+
+def align_daily(results: Sequence[RepResult]) -> tuple[RepResult, ...]:
+    """The results with every per-day table covering the same days: from the first day any
+    of them starts to the last day any of them reaches. A replication's table ends on its
+    own last day (its last action plus three weeks, past every escalation); after it,
+    nothing can change, so its last figures are carried forward; before its first day
+    (an arm whose phases open later), no step is overdue or handed in yet."""
+    days = {d for r in results for d in r.daily.get("day", ())}
+    if not days:
+        return tuple(results)
+    lo = dt.date.fromisoformat(min(days)).toordinal()
+    hi = dt.date.fromisoformat(max(days)).toordinal()
+    span = [dt.date.fromordinal(o).isoformat() for o in range(lo, hi + 1)]
+    return tuple(_align(r, span) for r in results)
+
+
+def _align(res: RepResult, span: list[str]) -> RepResult:
+    t = res.daily
+    day = list(t.get("day", ()))
+    if not day:
+        return res
+    keys = ("day", "phase", "step", "owed", "overdue", "on_time_so_far")
+    out: dict[str, list[Any]] = {k: [] for k in keys}
+    first = {d: i for i, d in enumerate(span)}
+    a = 0
+    while a < len(day):  # one block of consecutive days per step
+        b = a
+        while b + 1 < len(day) and t["step"][b + 1] == t["step"][a]:
+            b += 1
+        head, tail = first[day[a]], first[day[b]]
+        rows: list[tuple[Any, ...]] = []
+        rows += [(d, t["phase"][a], t["step"][a], t["owed"][a], 0, 0) for d in span[:head]]
+        rows += [tuple(t[k][j] for k in keys) for j in range(a, b + 1)]
+        last = tuple(t[k][b] for k in keys[1:])
+        rows += [(d, *last) for d in span[tail + 1 :]]
+        for row in rows:
+            for k, v in zip(keys, row, strict=True):
+                out[k].append(v)
+        a = b + 1
+    return attrs.evolve(res, daily=out)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 import attrs
@@ -19,9 +20,9 @@ from zyw_flow.sim._errors import SimulationError
 from zyw_flow.sim._overrides import Override, apply_overrides, explain, parse_override
 from zyw_flow.sim._profile import Profile, load_profile
 from zyw_flow.sim._units import UnitTree, generate_units
-from zyw_flow.template import find_template
+from zyw_flow.template import CampaignTemplate, find_template
 
-__all__ = ["Simulation", "compile_arm"]
+__all__ = ["Simulation", "compile_arm", "template_content"]
 
 
 def _as_override(o: Override | str) -> Override:
@@ -37,10 +38,18 @@ def _as_overrides(values: Iterable[Override | str]) -> tuple[Override, ...]:
 
 
 def _as_sweep(values: Iterable[Iterable[Override | str]]) -> tuple[tuple[Override, ...], ...]:
-    return tuple(_as_overrides(v) for v in values)
+    return tuple(tuple(attrs.evolve(o, option="--sweep") for o in _as_overrides(v)) for v in values)
 
 
 _DEFAULT_PROFILE: Any = "seed004"
+
+
+def _version() -> str:
+    """The installed package's version (the top-level package is not imported below it)."""
+    try:
+        return metadata.version("zyw_flow")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return ""
 
 
 @attrs.frozen
@@ -93,10 +102,19 @@ class Simulation:
         return self.arms[arm]
 
     def fingerprint(self) -> str:
-        """A digest of everything that decides the results (for ``resume``)."""
+        """A digest of everything that decides the results (for ``resume``): the template's
+        content (its text and the phase templates and scoring schemes it uses, not just its
+        id or path), the parameters, units, profile (its content), seed, runs, arms and
+        options, and the package version.
+
+        Raises:
+            SimulationError, TemplateError: the template cannot be read or built.
+        """
         prof = attrs.evolve(self.profile, file="", lines={})
+        content = template_content(_build_arm(self, 0))
         blob = json.dumps(
-            [self.template, sorted(self.params.items()), list(self.units.ids),
+            [_version(), self.template, content, sorted(self.params.items()),
+             list(self.units.ids),
              list(self.units.parents), list(self.units.groups), list(self.units.kinds),
              repr(prof), self.seed, self.runs,
              [[(o.path, o.text) for o in a] for a in self.arms], self.evaluate, self.accept],
@@ -105,13 +123,48 @@ class Simulation:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=32)
-def _compile(template: str, params: tuple[tuple[str, Any], ...],
-             overrides: tuple[Override, ...]) -> CompiledCampaign:  # fmt: skip
+def template_content(template: CampaignTemplate) -> str:
+    """A digest of what a built template was made of: its file's text and the texts of the
+    phase templates and scoring schemes it uses (so an edited file, or a bundled one an
+    upgrade changed, is another simulation)."""
+    h = hashlib.sha256()
+    parts = [("template", "", template.text)]
+    parts += [("phase", k, v) for k, v in sorted(template.phase_texts.items())]
+    parts += [("scheme", k, v) for k, v in sorted(template.scheme_texts.items())]
+    for kind, key, text in parts:
+        for piece in (kind, key, text):
+            data = piece.encode("utf-8")
+            h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+def _params_key(sim: Simulation) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((str(k), v) for k, v in sim.params.items()))
+
+
+def _build(template: str, params: tuple[tuple[str, Any], ...],
+           overrides: tuple[Override, ...]) -> CampaignTemplate:  # fmt: skip
+    """The template as its files read now (not cached: a file edited between two runs of
+    one process is read again)."""
     found = find_template(template)
     doc = apply_overrides(read_yaml_file(found.path), overrides, template)
     try:
-        return compile_campaign(resolve(build_template(doc, dict(params))))
+        return build_template(doc, dict(params))
+    except TemplateError as exc:
+        raise explain(exc, overrides) from None
+
+
+def _build_arm(sim: Simulation, arm: int) -> CampaignTemplate:
+    return _build(sim.template, _params_key(sim), sim.arm_overrides(arm))
+
+
+@lru_cache(maxsize=32)
+def _compile(template: str, params: tuple[tuple[str, Any], ...],
+             overrides: tuple[Override, ...], content: str) -> CompiledCampaign:  # fmt: skip
+    """Compiled once per process and content (``content``: :func:`template_content`)."""
+    built = _build(template, params, overrides)
+    try:
+        return compile_campaign(resolve(built))
     except TemplateError as exc:
         raise explain(exc, overrides) from None
 
@@ -124,5 +177,6 @@ def compile_arm(sim: Simulation, arm: int) -> CompiledCampaign:
         TemplateError: the template, with the overrides, has problems (each located, the
             message naming the overrides).
     """
-    params = tuple(sorted((str(k), v) for k, v in sim.params.items()))
-    return _compile(sim.template, params, sim.arm_overrides(arm))
+    params, overrides = _params_key(sim), sim.arm_overrides(arm)
+    content = template_content(_build(sim.template, params, overrides))
+    return _compile(sim.template, params, overrides, content)
