@@ -133,17 +133,27 @@ class _Builder:
         self.stored_schemes = dict(scheme_texts) if scheme_texts is not None else None
         self.stored_phases = dict(phase_texts) if phase_texts is not None else None
         self.bad_paths: set[str] = set()  # values already reported (e.g. unknown ${param})
+        #: fields of the wrong shape, reported by the schema and left out of the document
+        self.shape_paths: set[str] = set()
         self.triggers: dict[str, str] = {}  # the `triggers:` block, read before the phases
         self.partial = False
         self.given = dict(params or {})
         self.problems: list[Problem] = []
         self.phase_texts: dict[str, str] = {}
         self._phase_cache: dict[str, tuple[Document, dict[str, Any]] | None] = {}
+        self._phase_shapes: dict[str, tuple[str, ...]] = {}
         near = Path(doc.file)
         self.near = near if near.is_file() else None
 
     def problem(self, path: str, message: str, doc: Document | None = None) -> None:
+        if doc is None and self._under_shape_error(path):
+            return  # the schema reported this field's shape; it was left out
         self.problems.append((doc or self.doc).problem(path, message))
+
+    def _under_shape_error(self, path: str) -> bool:
+        return any(
+            path == bad or path.startswith((bad + ".", bad + "[")) for bad in self.shape_paths
+        )
 
     # -- parameters -----------------------------------------------------------------
     def bind_params(self, raw: Any) -> tuple[tuple[ParamDef, ...], dict[str, Any]]:
@@ -239,8 +249,14 @@ class _Builder:
         return _PARAM_RE.sub(sub, value)
 
     # -- schema ---------------------------------------------------------------------
-    def check_schema(self, data: Any, kind: str, doc: Document) -> None:
-        self.problems.extend(schema_problems(data, schema(kind), doc))
+    def check_schema(self, data: Any, kind: str, doc: Document, prefix: str = "") -> Any:
+        """Report how ``data`` breaks the ``kind`` schema; return ``data`` without the fields
+        of the wrong shape (their paths, under ``prefix``, go to :attr:`shape_paths`)."""
+        problems, prune = _schema_check(data, schema(kind), doc)
+        self.problems.extend(problems)
+        for parts in prune:
+            self.shape_paths.add(join(prefix, _path_str(parts)) if prefix else _path_str(parts))
+        return _prune(data, prune)
 
     # -- phases ---------------------------------------------------------------------
     def phase_template(self, name: str, path: str) -> tuple[Document, dict[str, Any]] | None:
@@ -271,10 +287,13 @@ class _Builder:
                     path, f"{pdoc.file} is not a phase template (a mapping with `kind: phase`)"
                 )
             else:
-                before = len(self.problems)
-                self.check_schema(pdoc.data, "phase", pdoc)
-                if len(self.problems) == before:
-                    result = (pdoc, pdoc.data)
+                # A phase template of the wrong shape in places is still used without those
+                # fields, so that the campaign's own problems are reported with its own.
+                problems, prune = _schema_check(pdoc.data, schema("phase"), pdoc)
+                self.problems.extend(problems)
+                self._phase_shapes[name] = tuple(_path_str(parts) for parts in prune)
+                result = (pdoc, _prune(pdoc.data, prune))
+                if not problems:
                     self.phase_texts[name] = pdoc.text
         self._phase_cache[name] = result
         return result
@@ -337,15 +356,25 @@ class _Builder:
             if found is None:
                 return None
             _, pdata = found
+            for rel in self._phase_shapes.get(use, ()):
+                if rel.startswith("steps."):  # an inherited step's field of the wrong shape
+                    self.shape_paths.add(join(path, rel))
             base_title = str(pdata.get("title", ""))
-            aliases = tuple(str(a) for a in pdata.get("aliases", []))
-            inherited = {str(k): dict(v) for k, v in pdata.get("steps", {}).items()}
+            aliases = tuple(str(a) for a in pdata.get("aliases", []) or [])
+            steps_in = pdata.get("steps")
+            inherited = {
+                str(k): dict(v)
+                for k, v in (steps_in.items() if isinstance(steps_in, dict) else ())
+                if isinstance(v, dict)
+            }
         phase_id = raw.get("id", use)
         title = raw.get("title", base_title)
+        if phase_id is None and join(path, "id") in self.shape_paths:
+            phase_id = path  # reported by the schema; its steps are still checked
         if not isinstance(phase_id, str):
             self.problem(path, "a phase without `use:` needs an `id`")
             return None
-        if not title:
+        if not title and join(path, "title") not in self.shape_paths:
             self.problem(path, "a phase without `use:` needs a `title`")
         for i, drop in enumerate(raw.get("drop", []) or []):
             if drop not in inherited:
@@ -594,7 +623,7 @@ class _Builder:
         body = self.interpolate(body, "", values)
         if "params" in data:
             body["params"] = data["params"]
-        self.check_schema(body, "campaign", self.doc)
+        body = self.check_schema(body, "campaign", self.doc)
 
         roles_raw = body.get("roles")
         roles = dict(roles_raw) if isinstance(roles_raw, dict) else dict(DEFAULT_ROLES)
@@ -894,7 +923,30 @@ def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) ->
     Unknown fields are reported one by one at their own path, with the closest known
     field suggested; other errors get a sentence instead of jsonschema's wording.
     """
+    return _schema_check(data, json_schema, doc)[0]
+
+
+#: Schema keywords whose failure means the value has the wrong shape (or a value the
+#: builder cannot use): such a field is left out before the template is assembled.
+_SHAPE_KEYWORDS = frozenset(
+    {"type", "enum", "const", "oneOf", "anyOf", "minimum", "maximum", "propertyNames"}
+)
+
+
+def _schema_check(
+    data: Any, json_schema: Mapping[str, Any], doc: Document
+) -> tuple[list[Problem], list[tuple[Any, ...]]]:
+    """:func:`schema_problems`, and the fields to leave out because of their shape.
+
+    A field of the wrong type (``escalation: 5``, ``submit: member``, ``submit: null``) is
+    reported here once; the builder then works on the document without it (the default
+    applies), so that it neither crashes nor reads a string character by character, and
+    goes on to report every other problem. An item of a list of scalars that has the
+    wrong shape leaves the whole list out; an item of a list of mappings is skipped by
+    the builder itself.
+    """
     problems: list[Problem] = []
+    prune: list[tuple[Any, ...]] = []
     validator = jsonschema.Draft202012Validator(json_schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         path = _path_str(error.absolute_path)
@@ -907,7 +959,58 @@ def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) ->
                     )
             continue
         problems.append(doc.problem(path, _schema_message(error)))
-    return problems
+        target = _prune_target(error)
+        if target is not None:
+            prune.append(target)
+    return problems, prune
+
+
+def _prune_target(error: jsonschema.ValidationError) -> tuple[Any, ...] | None:
+    """The document path (parts) to leave out for a shape error, or ``None``."""
+    if error.validator not in _SHAPE_KEYWORDS:
+        return None
+    parts = tuple(error.absolute_path)
+    where = list(error.absolute_schema_path)
+    if error.validator == "propertyNames":
+        return None  # a bad key of a map: the builder reads keys as text
+    if not parts or len(where) < 2:
+        return None
+    if where[-2] == "items":  # an item of a list
+        item = error.schema
+        if isinstance(item, Mapping) and item.get("type") == "object":
+            return None  # the builder skips an item that is not a mapping
+        if len(where) >= 4 and where[-4] == "properties" and len(parts) >= 2:
+            return parts[:-1]  # a list of scalars: leave the whole list out
+        return None
+    if len(where) >= 3 and where[-3] == "properties":
+        return parts
+    return None
+
+
+def _prune(data: Any, targets: Sequence[tuple[Any, ...]]) -> Any:
+    """A copy of ``data`` without the fields at ``targets`` (each a path of keys/indexes)."""
+    if not targets:
+        return data
+    out = _copy(data)
+    for parts in sorted(set(targets), key=len, reverse=True):
+        cur = out
+        for part in parts[:-1]:
+            found = isinstance(cur, dict) and part in cur
+            found = found or (isinstance(cur, list) and isinstance(part, int) and part < len(cur))
+            cur = cur[part] if found else None
+            if cur is None:
+                break
+        if isinstance(cur, dict):
+            cur.pop(parts[-1], None)
+    return out
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _is_kind(data: Any, kind: str) -> bool:
@@ -926,7 +1029,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} is not one of: {allowed}"
     if validator == "type":
         got = type(error.instance).__name__
-        return f"expected {error.validator_value}, got {got} {error.instance!r}"
+        hint = ""
+        if error.validator_value == "array" and isinstance(error.instance, str | int):
+            hint = f" (a list: write [{error.instance}])"
+        return f"expected {error.validator_value}, got {got} {error.instance!r}{hint}"
     if validator == "pattern":
         if "A-Z" in str(error.validator_value):
             return f"{error.instance!r} is not a valid id (letters, digits, '-' and '_')"
