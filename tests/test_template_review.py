@@ -4,6 +4,7 @@ every problem is collected, and validation catches what Campaign.create would re
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from zyw_flow._errors import Problem
 from zyw_flow._yaml import Document, join, read_yaml
 from zyw_flow.resolve import resolve
 from zyw_flow.template._build import _Builder
+from zyw_flow.validation import validate_file
 
 BASE = """\
 id: probe
@@ -222,3 +224,110 @@ def test_a_text_for_a_list_is_one_problem_at_the_field(
     assert len(mine) == 1, lines(problems)
     assert "expected array" in mine[0].message and "(a list: write [" in mine[0].message
     assert_others_reported(problems)
+
+
+# -- 1: relative window anchors and offsets out of range -------------------------------------
+
+TWO_PHASES = """\
+id: probe
+title: 探针
+params: {year: {type: int, default: %s}}
+%s
+phases:
+  - id: p1
+    title: 一
+    window: %s
+    steps:
+      s1: {title: S1}
+  - id: p2
+    title: 二
+    window: %s
+    steps:
+      s2: {title: S2, due: %s}
+      z: {title: Z, submit: [king]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "path", "words"),
+    [
+        ("9月1日—phase.end", "10月", "phases[0].window", "its own phase"),
+        ("phase.start", "10月", "phases[0].window", "its own phase"),
+        ("campaign.start", "10月", "phases[0].window", "the first phase's window"),
+        ("9月", "campaign.end", "phases[1].window", "ends with the last window"),
+        ("9月", "phases.p2.start—11月", "phases[1].window", "this or a later phase"),
+        ("9月", "steps.s2.due", "phases[1].window", "step 's2' is in this or a later phase"),
+        ("2011-09-01—phases.p2.end", "10月", "phases[0].window", "this or a later phase"),
+    ],
+)
+def test_a_window_refers_only_to_what_is_known_before_it(
+    first: str, second: str, path: str, words: str
+) -> None:
+    problems = problems_of(TWO_PHASES % (2011, "", first, second, "10月31日"))
+    mine = [p for p in problems if p.path == path]
+    assert len(mine) == 1 and words in mine[0].message, lines(problems)
+    assert any("'king'" in p.message for p in problems), lines(problems)
+    assert all(p.line is not None for p in problems)
+
+
+def test_campaign_start_in_a_later_window_is_the_first_phase_start() -> None:
+    resolved = resolve(load_template_text(TWO_PHASES.replace(", submit: [king]", "") % (
+        2011, "", "9月", "campaign.start + 30 days—11月", "10月31日")))  # fmt: skip
+    assert resolved.phases[1].start.date().isoformat() == "2011-10-01"
+
+
+def test_a_bad_window_does_not_hide_the_dates_of_other_phases() -> None:
+    problems = problems_of(TWO_PHASES % (2011, "", "9月1日—phase.end", "10月", "10月32日"))
+    assert {p.path for p in problems} >= {
+        "phases[0].window",
+        "phases[1].steps.s2.due",
+        "phases[1].steps.z.submit[0]",
+    }, lines(problems)
+
+
+@pytest.mark.parametrize(
+    ("year", "calendar", "due", "words"),
+    [
+        (2011, "", "phase.end + 99999999 days", "outside the years 1-9999"),
+        (2011, "", "phase.start - 99999999 days", "outside the years 1-9999"),
+        (2011, "calendar: {name: weekends}", "phase.end + 99999999 working days", "outside"),
+        (2011, "calendar: {name: weekends}", "phase.end - 99999999 working days", "outside"),
+        (9999, "calendar: {fallback: weekends}", "phase.end + 5 working days", "outside"),
+        (9999, "calendar: {fallback: weekends}", "phase.end + 1 day", "outside"),
+        (9999, "calendar: {fallback: weekends}", "次年1月10日", "year 10000 is out of range"),
+    ],
+)
+def test_a_deadline_out_of_range_is_a_located_problem(
+    year: int, calendar: str, due: str, words: str
+) -> None:
+    problems = problems_of(TWO_PHASES % (year, calendar, "9月", "12月", due), file="range.yaml")
+    mine = [p for p in problems if p.path == "phases[1].steps.s2.due"]
+    assert len(mine) == 1 and words in mine[0].message, lines(problems)
+    assert mine[0].line == 15
+    assert any("'king'" in p.message for p in problems)
+
+
+def test_the_last_quarter_of_year_9999_ends_on_its_last_day() -> None:
+    text = TWO_PHASES.replace(", submit: [king]", "") % (
+        9999,
+        "calendar: {fallback: weekends}",
+        "9月",
+        "10月—12月",
+        "quarters.Q4.end",
+    )
+    resolved = resolve(load_template_text(text))  # fmt: skip
+    assert resolved.step("s2").due is not None
+    assert resolved.step("s2").due.date().isoformat() == "9999-12-31"
+
+
+def test_validate_reports_the_reviewed_window_and_offset_files(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(TWO_PHASES % (2011, "", "9月1日—phase.end", "10月",
+                                  "phase.end + 99999999 days"), encoding="utf-8")  # fmt: skip
+    report = validate_file(path)
+    assert not report.ok
+    assert sorted(p.path for p in report.errors) == [
+        "phases[0].window",
+        "phases[1].steps.s2.due",
+        "phases[1].steps.z.submit[0]",
+    ]

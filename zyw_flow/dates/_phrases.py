@@ -229,10 +229,9 @@ class RelativeDate:
 
         Raises:
             CalendarHorizonError: a working-day offset walks beyond the calendar's data.
+            CalendarError: the day reached lies outside the years 1–9999.
         """
-        if self.unit == "working_days":
-            return calendar.add_workdays(anchor, self.amount)
-        return calendar.add_days(anchor, self.amount)
+        return calendar.shift(anchor, self.amount, self.unit)
 
 
 DateExpr: TypeAlias = AbsoluteDate | RelativeDate

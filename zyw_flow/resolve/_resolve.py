@@ -9,6 +9,7 @@ time zone; every deadline becomes the end of its day (23:59:59.999999), moved by
 
 from __future__ import annotations
 
+import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -223,6 +224,7 @@ class _Resolver:
         self.due_dates: dict[str, dt.date | None] = {}
         self._resolving: set[str] = set()
         self.failed: set[str] = set()  # steps whose deadline could not be read (reported)
+        self.failed_windows: set[str] = set()  # phases whose window could not be (reported)
 
     def problem(self, path: str, message: str) -> None:
         line = None
@@ -243,15 +245,27 @@ class _Resolver:
             return dt.date.fromisoformat(anchor)
         parts = anchor.split(".")
         if parts[0] == "phase":
+            if phase.id not in self.windows:  # in the phase's own window
+                raise DateExpressionError(anchor, "a window cannot refer to its own phase")
             start, end = self.windows[phase.id]
             return start if parts[1] == "start" else end
         if parts[0] == "campaign":
             if parts[1] == "start":
+                if not self.windows:
+                    raise DateExpressionError(
+                        anchor,
+                        "the campaign starts with the first phase's window, which "
+                        "cannot refer to it",
+                    )
                 return min(w[0] for w in self.windows.values())
+            if self.failed_windows:
+                raise _Reported
             if len(self.windows) < len(self.t.phases):
                 raise DateExpressionError(anchor, "campaign.end is known only after every window")
             return max(w[1] for w in self.windows.values())
         if parts[0] == "phases":
+            if parts[1] in self.failed_windows:
+                raise _Reported
             if parts[1] not in self.windows:
                 raise DateExpressionError(
                     anchor, f"phase {parts[1]!r} has no window yet (refer only to earlier phases)"
@@ -260,10 +274,11 @@ class _Resolver:
             return start if parts[2] == "start" else end
         if parts[0] == "quarters":
             q = int(parts[1][1])
+            if not 1 <= self.year <= 9999:
+                raise DateExpressionError(anchor, f"year {self.year} is out of range")
             if parts[2] == "start":
                 return dt.date(self.year, 3 * q - 2, 1)
-            month_after = dt.date(self.year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-            return month_after - dt.timedelta(days=1)
+            return dt.date(self.year, 3 * q, _stdcal.monthrange(self.year, 3 * q)[1])
         if parts[0] == "steps":
             if parts[1] in self.failed:
                 raise _Reported
@@ -320,6 +335,8 @@ class _Resolver:
                 f"steps.{sid}.due", "deadlines refer to each other in a cycle"
             )
         phase = next(p for p in self.t.phases if p.id == step.phase)
+        if phase.id in self.failed_windows:
+            raise _Reported
         if phase.id not in self.windows:
             raise DateExpressionError(
                 f"steps.{sid}.due", f"step {sid!r} is in a later phase; refer only to earlier steps"
@@ -495,11 +512,15 @@ class _Resolver:
             got = self.window(phase)
             if got is not None:
                 self.windows[phase.id] = got
-        if len(self.windows) < len(self.t.phases):
-            raise TemplateError(self.problems)
+            else:
+                self.failed_windows.add(phase.id)
+        if len({p.id for p in self.t.phases}) < len(self.t.phases):
+            raise TemplateError(self.problems)  # duplicate phase ids (the loader reports them)
         self.check_order()
         phases: list[ResolvedPhase] = []
         for index, phase in enumerate(self.t.phases):
+            if phase.id not in self.windows:
+                continue  # reported; the other phases' dates are still checked
             start, end = self.windows[phase.id]
             steps = tuple(self.steps_of(phase, index))
             phases.append(

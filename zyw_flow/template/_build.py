@@ -525,6 +525,35 @@ class _Builder:
         if parts[0] == "steps" and parts[1] not in steps:
             self.problem(path, f"{anchor!r} refers to an unknown step {parts[1]!r}")
 
+    def check_window_anchor(
+        self,
+        anchor: str,
+        path: str,
+        index: int,
+        phases: list[PhaseDef],
+        step_phase: Mapping[str, int],
+    ) -> None:
+        """A window is resolved in phase order: it may refer only to what is known before
+        it (earlier phases and their steps, ``campaign.start`` after the first phase)."""
+        parts = anchor.split(".")
+        later = {p.id: i for i, p in enumerate(phases) if i >= index}
+        why = None
+        if parts[0] == "phase":
+            why = "a window cannot refer to its own phase; give a date or an earlier phase"
+        elif anchor == "campaign.end":
+            why = "the campaign ends with the last window, so no window can refer to it"
+        elif anchor == "campaign.start" and index == 0:
+            why = "the campaign starts with the first phase's window, which cannot refer to it"
+        elif parts[0] == "phases" and parts[1] in later:
+            why = f"phase {parts[1]!r} is this or a later phase; refer only to earlier phases"
+        elif parts[0] == "steps" and step_phase.get(parts[1], -1) >= index:
+            why = (
+                f"step {parts[1]!r} is in this or a later phase; a window may refer only to "
+                "steps of earlier phases"
+            )
+        if why is not None:
+            self.problem(path, f"{anchor!r}: {why}")
+
     def check_steps(self, phases: list[PhaseDef], roles: Mapping[str, str]) -> None:
         phase_ids = {p.id for p in phases}
         seen: dict[str, str] = {}
@@ -537,16 +566,19 @@ class _Builder:
                 else:
                     seen[step.id] = step.path
         step_ids = set(seen)
-        for phase in phases:
+        step_phase = {s.id: i for i, p in enumerate(phases) for s in p.steps}
+        for index, phase in enumerate(phases):
             try:
                 if join(phase.path, "window") in self.bad_paths:
                     raise _AlreadyReported
                 start, end = parse_window(phase.window)
-                for expr in (start, end):
-                    if isinstance(expr, RelativeDate):
-                        self.check_anchor(
-                            expr.anchor, join(phase.path, "window"), phase_ids, step_ids
-                        )
+                anchors = dict.fromkeys(
+                    e.anchor for e in (start, end) if isinstance(e, RelativeDate)
+                )
+                for anchor in anchors:
+                    wpath = join(phase.path, "window")
+                    self.check_anchor(anchor, wpath, phase_ids, step_ids)
+                    self.check_window_anchor(anchor, wpath, index, phases, step_phase)
             except _AlreadyReported:
                 pass
             except DateExpressionError as exc:
