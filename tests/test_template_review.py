@@ -4,12 +4,13 @@ every problem is collected, and validation catches what Campaign.create would re
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from zyw_flow import TemplateError, load_template_text
+from zyw_flow import Campaign, TemplateError, load_template_text
 from zyw_flow._errors import Problem
 from zyw_flow._yaml import Document, join, read_yaml
 from zyw_flow.resolve import resolve
@@ -331,3 +332,54 @@ def test_validate_reports_the_reviewed_window_and_offset_files(tmp_path: Path) -
         "phases[1].steps.s2.due",
         "phases[1].steps.z.submit[0]",
     ]
+
+
+# -- 2: the calendar block's dates are checked at load ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("calendar", "path", "words"),
+    [
+        ("{years: {2027: {holidays: [notadate]}}}", "calendar.years[2027].holidays[0]",
+         "'notadate' is not an ISO date"),
+        ("{years: {2027: {workdays: ['20270220']}}}", "calendar.years[2027].workdays[0]",
+         "is not an ISO date (YYYY-MM-DD)"),
+        ("{years: {2027: {holidays: [2026-01-01]}}}", "calendar.years[2027].holidays[0]",
+         "2026-01-01 is not in 2027"),
+        ("{years: {2027: {holidays: [2027-01-01], workdays: [2027-01-01]}}}",
+         "calendar.years[2027].workdays[0]", "both a holiday and a workday of 2027"),
+        ("{years: {abc: {}}}", "calendar.years.abc", "'abc' is not a year"),
+        ("{years: {0: {}}}", "calendar.years[0]", "0 is not a year"),
+        ("{extra_holidays: [2011-09-13], extra_workdays: [2011-09-13]}",
+         "calendar.extra_workdays[0]", "both an extra holiday and an extra workday"),
+        ("{extra_holidays: [2011-13-01]}", "calendar.extra_holidays[0]", "not an ISO date"),
+        ("{name: us}", "calendar.name", "unknown calendar 'us'"),
+    ],
+)  # fmt: skip
+def test_the_calendar_block_is_checked_with_every_other_problem(
+    calendar: str, path: str, words: str, tmp_path: Path
+) -> None:
+    text = BASE % (f"calendar: {calendar}", "", "")
+    problems = problems_of(text)
+    mine = [p for p in problems if p.path == path]
+    assert len(mine) == 1 and words in mine[0].message, lines(problems)
+    assert_others_reported(problems)
+    with pytest.raises(TemplateError):
+        Campaign.create(load_template_text(text))
+    file = tmp_path / "cal.yaml"
+    file.write_text(text, encoding="utf-8")
+    assert str(mine[0]).split(": ", 1)[1] in "\n".join(validate_file(file).lines())
+
+
+def test_a_declared_year_is_used_once_its_days_are_checked() -> None:
+    text = TWO_PHASES.replace(", submit: [king]", "") % (
+        2027,
+        "calendar: {years: {2027: {holidays: [2027-10-29], workdays: [2027-10-30]}}}",
+        "9月",
+        "10月",
+        "10月29日",
+    )
+    template = load_template_text(text)
+    assert template.calendar.years == {2027: (("2027-10-29",), ("2027-10-30",))}
+    cal = resolve(template).calendar
+    assert not cal.is_workday(dt.date(2027, 10, 29)) and cal.is_workday(dt.date(2027, 10, 30))

@@ -218,7 +218,13 @@ class _Resolver:
         self.year = template.year
         self.tz = template.timezone
         self.problems: list[Problem] = []
-        self.calendar = make_calendar(template.calendar)
+        try:
+            self.calendar = make_calendar(template.calendar)
+        except (CalendarError, ValueError) as exc:  # the loader checks the block; a bare
+            self.problem("calendar", str(exc))  # CalendarDef may still be wrong
+            self.calendar = WorkCalendar(fallback=template.calendar.fallback
+                                         if template.calendar.fallback in ("error", "weekends")
+                                         else "error")  # fmt: skip
         self.windows: dict[str, tuple[dt.date, dt.date]] = {}
         self.step_defs: dict[str, StepDef] = {s.id: s for p in template.phases for s in p.steps}
         self.due_dates: dict[str, dt.date | None] = {}

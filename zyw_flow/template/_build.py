@@ -8,6 +8,8 @@ by the resolver, which reports in the same form.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import json
 import re
@@ -66,6 +68,7 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _alias_key(text: str) -> str | None:
@@ -683,31 +686,7 @@ class _Builder:
                 "calendar.name",
                 f"unknown calendar {cal_name!r}; known: {', '.join(KNOWN_CALENDARS)}",
             )
-        years: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        for year, spec in (cal_raw.get("years") or {}).items():
-            try:
-                y = int(year)
-            except ValueError:
-                self.problem(join("calendar.years", year), f"{year!r} is not a year")
-                continue
-            spec = spec if isinstance(spec, dict) else {}
-            years[y] = (tuple(spec.get("holidays", ())), tuple(spec.get("workdays", ())))
-        for key in ("extra_holidays", "extra_workdays"):
-            for i, text in enumerate(cal_raw.get(key, ()) or ()):
-                try:
-                    pendulum.Date.fromisoformat(str(text))
-                except ValueError:
-                    self.problem(
-                        join(join("calendar", key), i), f"{text!r} is not an ISO date (YYYY-MM-DD)"
-                    )
-        calendar = CalendarDef(
-            name=cal_name,
-            on_non_workday=cal_raw.get("on_non_workday", "keep"),
-            fallback=cal_raw.get("fallback", "error"),
-            extra_holidays=tuple(map(str, cal_raw.get("extra_holidays", ()) or ())),
-            extra_workdays=tuple(map(str, cal_raw.get("extra_workdays", ()) or ())),
-            years=years,
-        )
+        calendar = self.calendar_def(cal_raw, cal_name if cal_name in KNOWN_CALENDARS else "cn")
         timezone = str(body.get("timezone", "Asia/Shanghai"))
         try:
             pendulum.timezone(timezone)
@@ -931,6 +910,72 @@ class _Builder:
             ids[str(subject)] = str(ref)
             texts[str(subject)] = text
         return ids, texts, extra
+
+    def iso_days(self, raw: Any, path: str) -> list[tuple[int, dt.date]]:
+        """The days of a list of ISO dates (``[2011-09-13]``), each bad one a problem."""
+        days: list[tuple[int, dt.date]] = []
+        for i, text in enumerate(raw if isinstance(raw, list) else ()):
+            day = None
+            if isinstance(text, str) and _ISO_DAY_RE.fullmatch(text.strip()):
+                with contextlib.suppress(ValueError):
+                    day = dt.date.fromisoformat(text.strip())
+            if day is None:
+                self.problem(join(path, i), f"{text!r} is not an ISO date (YYYY-MM-DD)")
+            else:
+                days.append((i, day))
+        return days
+
+    def calendar_def(self, raw: Mapping[str, Any], name: str) -> CalendarDef:
+        """The ``calendar:`` block, every date checked here (a bad one is left out): ISO
+        days, each declared year's days within that year, no day both off and working."""
+        years: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        years_raw = raw.get("years")
+        for year, spec in years_raw.items() if isinstance(years_raw, dict) else ():
+            ypath = join("calendar.years", year)
+            try:
+                y = int(year)
+            except ValueError:
+                y = 0
+            if isinstance(year, bool) or not 1 <= y <= 9999:
+                self.problem(ypath, f"{year!r} is not a year")
+                continue
+            spec = spec if isinstance(spec, dict) else {}
+            found: dict[str, dict[dt.date, str]] = {}
+            for key in ("holidays", "workdays"):
+                found[key] = {}
+                for i, day in self.iso_days(spec.get(key), join(ypath, key)):
+                    if day.year != y:
+                        self.problem(join(join(ypath, key), i), f"{day.isoformat()} is not in {y}")
+                    else:
+                        found[key].setdefault(day, join(join(ypath, key), i))
+            for day in sorted(set(found["holidays"]) & set(found["workdays"])):
+                self.problem(
+                    found["workdays"][day],
+                    f"{day.isoformat()} is both a holiday and a workday of {y}",
+                )
+                del found["holidays"][day], found["workdays"][day]
+            years[y] = (
+                tuple(d.isoformat() for d in found["holidays"]),
+                tuple(d.isoformat() for d in found["workdays"]),
+            )
+        extra: dict[str, dict[dt.date, str]] = {}
+        for key in ("extra_holidays", "extra_workdays"):
+            path = join("calendar", key)
+            extra[key] = {d: join(path, i) for i, d in reversed(self.iso_days(raw.get(key), path))}
+        for day in sorted(set(extra["extra_holidays"]) & set(extra["extra_workdays"])):
+            self.problem(
+                extra["extra_workdays"][day],
+                f"{day.isoformat()} is both an extra holiday and an extra workday",
+            )
+            del extra["extra_holidays"][day], extra["extra_workdays"][day]
+        return CalendarDef(
+            name=name,
+            on_non_workday=raw.get("on_non_workday", "keep"),
+            fallback=raw.get("fallback", "error"),
+            extra_holidays=tuple(sorted(d.isoformat() for d in extra["extra_holidays"])),
+            extra_workdays=tuple(sorted(d.isoformat() for d in extra["extra_workdays"])),
+            years=years,
+        )
 
     def check_unique(self, ids: list[str], path: str, what: str) -> None:
         seen: set[str] = set()
