@@ -383,3 +383,120 @@ def test_a_declared_year_is_used_once_its_days_are_checked() -> None:
     assert template.calendar.years == {2027: (("2027-10-29",), ("2027-10-30",))}
     cal = resolve(template).calendar
     assert not cal.is_workday(dt.date(2027, 10, 29)) and cal.is_workday(dt.date(2027, 10, 30))
+
+
+# -- 4: an escalation ladder or warning lights out of order for some deadline ----------------
+
+LADDER = """\
+id: ladder
+title: 升级
+params: {year: {type: int, default: %s}}
+%s
+phases:
+  - id: p
+    title: P
+    window: %s
+    steps:
+      a: {title: A, due: %s%s}
+"""
+
+
+def ladder_problems(*args: str) -> list[Problem]:
+    year, top, window, due, extra = args
+    text = LADDER % (year, top, window, due, extra)
+    problems = problems_of(text)
+    with pytest.raises(TemplateError):
+        Campaign.create(load_template_text(text))
+    return problems
+
+
+def test_a_mixed_ladder_that_skips_a_level_around_a_holiday_is_refused() -> None:
+    top = (
+        "escalation:\n  - {id: reminder, title: 催办, after: 1 working day}\n"
+        "  - {id: red_card, title: 红牌, after: 3 days, sanction: interview}"
+    )
+    problems = ladder_problems("2011", top, "9月—10月", "9月30日", "")
+    assert len(problems) == 1, lines(problems)
+    (p,) = problems
+    assert (p.path, p.line) == ("escalation[1].after", 6)
+    assert "reached on 2011-10-03, before level 'reminder'" in p.message
+    assert "step 'a' due 2011-09-30" in p.message and "sanction 'interview'" in p.message
+
+
+def test_a_ladder_out_of_order_for_a_deadline_that_is_not_a_step_is_refused() -> None:
+    """No step is due near 国庆, but a finding's deadline may be: 2011-09-30 is in the
+    window."""
+    top = (
+        "escalation:\n  - {id: reminder, title: 催办, after: 1 working day}\n"
+        "  - {id: red_card, title: 红牌, after: 3 days}"
+    )
+    problems = ladder_problems("2011", top, "9月20日—10月20日", "9月21日", "")
+    assert [p.path for p in problems] == ["escalation[1].after"], lines(problems)
+    assert "a deadline on 2011-09-30" in problems[0].message
+
+
+def test_days_then_fewer_working_days_is_refused() -> None:
+    top = (
+        "escalation:\n  - {id: reminder, title: 催办, after: 10 days}\n"
+        "  - {id: red_card, title: 红牌, after: 1 working day, sanction: interview}"
+    )
+    problems = ladder_problems("2011", top, "9月", "9月5日", "")
+    assert [p.path for p in problems] == ["escalation[1].after"], lines(problems)
+
+
+def test_levels_reached_at_the_same_instant_both_fire() -> None:
+    top = (
+        "escalation:\n  - {id: reminder, title: 催办, after: 1 working day}\n"
+        "  - {id: red_card, title: 红牌, after: 3 days, sanction: interview}"
+    )
+    text = LADDER % ("2011", top, "9月13日—9月20日", "9月16日", "")  # a Friday
+    c = Campaign.create(load_template_text(text))
+    c.add_actor("office", ["office"])
+    c.enroll("u", at="2011-09-13")
+    events = [e.type for e in c.tick("2011-09-30")]
+    assert events.count("step_escalated") == 2 and "sanction_issued" in events
+
+
+@pytest.mark.parametrize(
+    ("top", "extra", "path"),
+    [
+        ("warnings:\n  - {id: y, title: 黄, before: 1 working day}\n"
+         "  - {id: b, title: 蓝, before: 3 working days}", "", "warnings[1].before"),
+        ("warnings:\n  - {id: y, title: 黄, before: 2 days}\n"
+         "  - {id: b, title: 蓝, before: 1 working day}", "", "warnings[1].before"),
+        ("warnings:\n  - {id: y, title: 黄, before: 1 day}\n"
+         "  - {id: b, title: 蓝, before: 30 hours}", "", "warnings[1].before"),
+        ("", ", warnings: [{id: y, title: 黄, before: 1 day}, {id: b, title: 蓝, before: 2 days}]",
+         "phases[0].steps.a.warnings[1].before"),
+    ],
+)  # fmt: skip
+def test_warning_lights_out_of_order_are_refused(top: str, extra: str, path: str) -> None:
+    problems = ladder_problems("2011", top, "9月", "9月19日", extra)  # a Monday
+    assert [p.path for p in problems] == [path], lines(problems)
+    assert "would never come on" in problems[0].message
+    assert problems[0].line is not None
+
+
+# -- 6: the horizon check walks the warning lights -------------------------------------------
+
+
+def test_a_warning_light_beyond_the_calendar_is_found_by_validation(tmp_path: Path) -> None:
+    top = "warnings:\n  - {id: blue, title: 蓝灯, before: 5 working days}"
+    text = LADDER % ("2004", top, "1月1日—1月31日", "1月2日", "")
+    file = tmp_path / "warn.yaml"
+    file.write_text(text, encoding="utf-8")
+    report = validate_file(file)
+    assert [(p.path, p.line) for p in report.errors] == [("phases[0].steps.a.due", 11)]
+    assert "warning light 'blue'" in report.errors[0].message
+    assert "2003-12-31" in report.errors[0].message
+    with pytest.raises(TemplateError):  # not a CalendarHorizonError
+        Campaign.create(load_template_text(text))
+
+
+def test_a_light_in_hours_or_a_declared_year_is_countable() -> None:
+    top = (
+        "calendar: {years: {2003: {holidays: [], workdays: []}}}\n"
+        "warnings:\n  - {id: blue, title: 蓝灯, before: 5 working days}\n"
+        "  - {id: red, title: 红灯, before: 4 hours}"
+    )
+    Campaign.create(load_template_text(LADDER % ("2004", top, "1月1日—1月31日", "1月2日", "")))

@@ -574,26 +574,107 @@ class _Resolver:
             except CalendarError as exc:
                 self.problem("calendar", str(exc))
                 return
-        # Escalation levels counted in working days after the last deadlines must be
-        # countable too; name the first step and level that would run off the data.
-        paths = {s.id: s.path for p in self.t.phases for s in p.steps}
-        for phase in phases:
-            for step in phase.steps:
-                if step.due is None:
-                    continue
-                for level in self.t.escalation:
-                    if level.unit != "working_days":
-                        continue
-                    try:
-                        self.calendar.add_workdays(step.due.date(), level.amount)
-                    except CalendarError as exc:
-                        self.problem(
-                            join(paths.get(step.base, phase.id), "due"),
-                            f"escalation level {level.id!r} ({level.title}) of step "
-                            f"{step.id!r}, {level.amount} working days after "
-                            f"{step.due.date()}, runs beyond the calendar: {exc}",
-                        )
-                        return
+        self.check_ladders(phases)
+
+    def check_ladders(self, phases: list[ResolvedPhase]) -> None:
+        """Every deadline's escalation levels and warning lights must be countable (within
+        the calendar's data and the years 1-9999) and come in order.
+
+        The runtime climbs the ladder one level at a time and lights the warnings one after
+        the other: a level reached before the one above it is never reached, and its
+        sanction never issued; a light due before the previous one never comes on. A ladder
+        mixing days and working days can do that around a long holiday, so the order is
+        checked for every step deadline of the campaign and for a deadline at the end of
+        each day of its window (a finding's or a trigger's deadline may fall on any). Each
+        problem is reported once, for the first deadline that shows it.
+        """
+        defs = {s.id: s for p in self.t.phases for s in p.steps}
+        reported: set[tuple[str, int]] = set()
+        deadlines: list[tuple[pendulum.DateTime, StepDef | None]] = [
+            (step.due, defs.get(step.base)) for p in phases for step in p.steps if step.due
+        ]
+        first, last = phases[0].start.date(), phases[-1].end.date()
+        days = (last - first).days
+        deadlines += [
+            (end_of_day(first + dt.timedelta(days=i), self.tz), None) for i in range(days + 1)
+        ]
+        for due, step in deadlines:
+            self.check_escalation(due, step, reported)
+            self.check_warnings(due, step, reported)
+
+    def check_escalation(
+        self, due: pendulum.DateTime, step: StepDef | None, reported: set[tuple[str, int]]
+    ) -> None:
+        day0 = due.date()
+        reached: list[dt.date] = []
+        for i, level in enumerate(self.t.escalation):
+            try:
+                day = self.calendar.shift(day0, level.amount, level.unit)
+            except CalendarError as exc:
+                if step is not None and ("horizon", -1) not in reported:
+                    reported.add(("horizon", -1))
+                    unit = "working days" if level.unit == "working_days" else "days"
+                    self.problem(
+                        join(step.path, "due"),
+                        f"escalation level {level.id!r} ({level.title}) of step {step.id!r}, "
+                        f"{level.amount} {unit} after {day0}, runs beyond the calendar: {exc}",
+                    )
+                return
+            if reached and day < reached[-1] and ("escalation", i) not in reported:
+                reported.add(("escalation", i))
+                before = self.t.escalation[i - 1]
+                whose = f"step {step.id!r} due {day0}" if step else f"a deadline on {day0}"
+                self.problem(
+                    join(join("escalation", i), "after"),
+                    f"level {level.id!r} ({_after(level.amount, level.unit)}) is reached on "
+                    f"{day}, before level {before.id!r} ({_after(before.amount, before.unit)}) "
+                    f"on {reached[-1]}, for {whose}: the ladder is climbed in order, so it "
+                    "would never be reached"
+                    + (f" nor its sanction {level.sanction!r} issued" if level.sanction else "")
+                    + "; make every level later than the one before for every deadline "
+                    "(count them all in working days, or all in days)",
+                )
+            reached.append(max(day, reached[-1]) if reached else day)
+
+    def check_warnings(
+        self, due: pendulum.DateTime, step: StepDef | None, reported: set[tuple[str, int]]
+    ) -> None:
+        own = step is not None and step.warnings is not None
+        ladder = step.warnings if step is not None and step.warnings is not None else None
+        ladder = self.t.warnings if ladder is None else ladder
+        base = join(step.path, "warnings") if own and step is not None else "warnings"
+        day0 = due.date()
+        lit: list[dt.datetime] = []
+        for i, light in enumerate(ladder):
+            try:
+                if light.unit == "hours":
+                    at: dt.datetime = due - dt.timedelta(hours=light.amount)
+                else:
+                    day = self.calendar.shift(day0, -light.amount, light.unit)
+                    at = dt.datetime.combine(day, due.timetz())
+            except (CalendarError, OverflowError) as exc:
+                if step is not None and ("light-horizon", -1) not in reported:
+                    reported.add(("light-horizon", -1))
+                    self.problem(
+                        join(step.path, "due"),
+                        f"warning light {light.id!r} ({light.title}) of step {step.id!r}, "
+                        f"{_after(light.amount, light.unit)} before {day0}, runs beyond the "
+                        f"calendar: {exc}",
+                    )
+                return
+            if lit and at < lit[-1] and (f"warnings:{base}", i) not in reported:
+                reported.add((f"warnings:{base}", i))
+                before = ladder[i - 1]
+                whose = f"step {step.id!r} due {day0}" if step else f"a deadline on {day0}"
+                self.problem(
+                    join(join(base, i), "before"),
+                    f"light {light.id!r} ({_after(light.amount, light.unit)} before) comes on "
+                    f"{at:%Y-%m-%d %H:%M}, before light {before.id!r} "
+                    f"({_after(before.amount, before.unit)} before) at {lit[-1]:%Y-%m-%d %H:%M}, "
+                    f"for {whose}: the lights come on in order, so it would never come on; "
+                    "list them earliest first, each earlier than the next for every deadline",
+                )
+            lit.append(max(at, lit[-1]) if lit else at)
 
     def check_order(self) -> None:
         """Phases must open in the order they are written."""
@@ -609,6 +690,12 @@ class _Resolver:
                     f"(which opens on {previous[1]}); list phases in the order they open",
                 )
             previous = (phase.id, start)
+
+
+def _after(amount: int, unit: str) -> str:
+    """``3 working days``, ``1 day``, ``4 hours``: a delay as a template writes it."""
+    word = {"working_days": "working day", "days": "day", "hours": "hour"}.get(unit, unit)
+    return f"{amount} {word}{'' if amount == 1 else 's'}"
 
 
 def resolve(template: CampaignTemplate) -> ResolvedCampaign:
