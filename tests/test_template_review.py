@@ -500,3 +500,36 @@ def test_a_light_in_hours_or_a_declared_year_is_countable() -> None:
         "  - {id: red, title: 红灯, before: 4 hours}"
     )
     Campaign.create(load_template_text(LADDER % ("2004", top, "1月1日—1月31日", "1月2日", "")))
+
+
+# -- 5: the year parameter is an int --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "given", "expected"),
+    [
+        ("{type: str, default: abc}", {}, {"params.year.type", "params.year.default"}),
+        ("{type: bool, default: true}", {}, {"params.year.type", "params.year.default"}),
+        ("{type: str, default: '2011'}", {}, {"params.year.type"}),
+        ("{type: date, default: 2011-01-01}", {}, {"params.year.type", "params.year.default"}),
+        ("{type: int, default: 0}", {}, {"params.year.default"}),
+        ("{type: int, default: 10000}", {}, {"params.year.default"}),
+        ("{type: int}", {"year": 12000}, {"params.year"}),
+        ("{type: int}", {"year": "abc"}, {"params.year"}),
+    ],
+)
+def test_the_year_parameter_must_be_an_int(
+    spec: str, given: dict[str, Any], expected: set[str], tmp_path: Path
+) -> None:
+    text = (
+        f"id: y\ntitle: t\nparams:\n  year: {spec}\nphases:\n  - {{id: p, title: P, window: 9月}}\n"
+    )
+    with pytest.raises(TemplateError) as info:
+        load_template_text(text, given)
+    problems = list(info.value.problems)
+    assert {p.path for p in problems} == expected, lines(problems)
+    assert all(p.line == 4 for p in problems), lines(problems)
+    if not given:
+        file = tmp_path / "y.yaml"
+        file.write_text(text, encoding="utf-8")
+        assert {p.path for p in validate_file(file).errors} == expected

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+import attrs
 import jsonschema
 import pendulum
 
@@ -177,6 +178,12 @@ class _Builder:
                 )
         if "year" not in defs:
             defs["year"] = ParamDef("year", "int", None, True, "campaign year")
+        elif defs["year"].type != "int":  # every date of the campaign counts from it
+            self.problem(
+                "params.year.type",
+                f"the year parameter must be of type int, not {defs['year'].type!r}",
+            )
+            defs["year"] = attrs.evolve(defs["year"], type="int")
         values: dict[str, Any] = {}
         for name, value in self.given.items():
             if name not in defs:
@@ -198,6 +205,10 @@ class _Builder:
                 )
             else:
                 values[name] = self._coerce(pdef, pdef.default, f"params.{name}.default")
+        year = values.get("year")
+        if isinstance(year, int) and not isinstance(year, bool) and not 1 <= year <= 9999:
+            where = "params.year" if "year" in self.given else "params.year.default"
+            self.problem(where, f"year {year} is out of range (1-9999)")
         return tuple(defs.values()), values
 
     def _coerce(self, pdef: ParamDef, value: Any, path: str) -> Any:
