@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from zyw_flow import Campaign, TemplateError, load_template_text
-from zyw_flow._errors import Problem
+from zyw_flow._errors import DateExpressionError, Problem
 from zyw_flow._yaml import Document, join, read_yaml
+from zyw_flow.dates import AbsoluteDate, RelativeDate, WorkCalendar, parse_date, parse_window
 from zyw_flow.resolve import resolve
 from zyw_flow.template._build import _Builder
 from zyw_flow.validation import validate_file
@@ -533,3 +534,47 @@ def test_the_year_parameter_must_be_an_int(
         file = tmp_path / "y.yaml"
         file.write_text(text, encoding="utf-8")
         assert {p.path for p in validate_file(file).errors} == expected
+
+
+# -- 9: date phrases as the docs describe them -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("window", "first", "last"),
+    [
+        ("9月初至中旬", "2011-09-01", "2011-09-20"),
+        ("9月上旬—中旬", "2011-09-01", "2011-09-20"),
+        ("9月中旬—下旬", "2011-09-11", "2011-09-30"),
+        ("2011-09-20 - 3天", "2011-09-17", "2011-09-17"),
+        ("2011-09-01 - 2011-09-20", "2011-09-01", "2011-09-20"),
+        ("截止到9月10日", "2011-09-10", "2011-09-10"),
+    ],
+)
+def test_window_phrases_the_docs_describe(window: str, first: str, last: str) -> None:
+    start, end = parse_window(window)
+    assert isinstance(start, AbsoluteDate | RelativeDate)
+    cal = WorkCalendar()
+    got = [
+        (x.apply(dt.date.fromisoformat(x.anchor), cal) if isinstance(x, RelativeDate)
+         else (x.span(2011).first if i == 0 else x.span(2011).last)).isoformat()
+        for i, x in enumerate((start, end))
+    ]  # fmt: skip
+    assert got == [first, last]
+
+
+def test_a_deadline_up_to_a_day_is_a_date() -> None:
+    expr = parse_date("截止到9月10日")
+    assert isinstance(expr, AbsoluteDate) and expr.span(2011).last == dt.date(2011, 9, 10)
+
+
+@pytest.mark.parametrize(
+    "due", ["2011-09-10 10:00:00", "2011-09-10T10:00", "2011-09-10 10:00+08:00"]
+)
+def test_a_date_with_a_time_of_day_says_so(due: str) -> None:
+    with pytest.raises(DateExpressionError, match="a date with a time of day") as info:
+        parse_date(due)
+    assert "this is a window" not in info.value.reason
+    problems = problems_of(BASE % ("", "", f"due: {due}"))
+    assert any(
+        p.path == "phases[0].steps.a.due" and "time of day" in p.message for p in problems
+    ), lines(problems)
