@@ -578,3 +578,36 @@ def test_a_date_with_a_time_of_day_says_so(due: str) -> None:
     assert any(
         p.path == "phases[0].steps.a.due" and "time of day" in p.message for p in problems
     ), lines(problems)
+
+
+# -- 8: a phase template with schema problems is still merged --------------------------------
+
+PHASE = """\
+kind: phase
+id: local
+title: 本地
+steps:
+  x: {title: X, submit: member}
+  y: {title: Y, kind: party}
+"""
+
+
+def test_a_phase_template_of_the_wrong_shape_does_not_hide_the_campaign_problems() -> None:
+    text = """\
+id: probe
+title: 探针
+params: {year: {type: int, default: 2011}}
+phases:
+  - use: local
+    window: 9月
+    steps:
+      z: {title: Z, submit: [king], due: 9月31日}
+"""
+    problems = problems_of(text, phase_texts={"local": PHASE})
+    got = {(p.file, p.path) for p in problems}
+    assert got == {
+        ("<stored>/phases/local.yaml", "steps.x.submit"),
+        ("<stored>/phases/local.yaml", "steps.y.kind"),
+        ("<string>", "phases[0].steps.z.submit[0]"),
+        ("<string>", "phases[0].steps.z.due"),
+    }, lines(problems)
