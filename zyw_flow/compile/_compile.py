@@ -52,10 +52,7 @@ def escalation_instants(
     """
     out = []
     for level in ladder:
-        if level.unit == "working_days":
-            day = calendar.add_workdays(due.date(), level.amount)
-        else:
-            day = due.date() + dt.timedelta(days=level.amount)
+        day = calendar.shift(due.date(), level.amount, level.unit)
         local = due.astimezone(ZoneInfo(tz))
         at = dt.datetime.combine(day, local.timetz())
         out.append(to_us(at))
@@ -77,10 +74,7 @@ def warning_instants(
         if level.unit == "hours":
             out.append(to_us(due) - level.amount * 3_600_000_000)
             continue
-        if level.unit == "working_days":
-            day = calendar.add_workdays(local.date(), -level.amount)
-        else:
-            day = local.date() - dt.timedelta(days=level.amount)
+        day = calendar.shift(local.date(), -level.amount, level.unit)
         out.append(to_us(dt.datetime.combine(day, local.timetz())))
     return tuple(out)
 

@@ -118,6 +118,17 @@ def _to_years(
     return _Years(out)
 
 
+_MIN_ORD, _MAX_ORD = date.min.toordinal(), date.max.toordinal()
+
+
+def _range_error(d: date, n: int, unit: str) -> CalendarError:
+    """A move of ``n`` days or working days from ``d`` out of the years 1–9999."""
+    way = f"{n} {unit} after" if n >= 0 else f"{-n} {unit} before"
+    return CalendarError(
+        f"{way} {date(d.year, d.month, d.day).isoformat()} is outside the years 1-9999"
+    )
+
+
 def _check_name(_inst: object, _attr: object, value: str) -> None:
     if value not in KNOWN_CALENDARS:
         raise CalendarError(f"unknown calendar {value!r}; known: {', '.join(KNOWN_CALENDARS)}")
@@ -282,7 +293,7 @@ class WorkCalendar:
         A ``datetime`` keeps its time of day.
         """
         step = 0
-        while not self.is_workday(d + timedelta(days=step)):
+        while not self.is_workday(self.add_days(d, step)):
             step += 1
         return d + timedelta(days=step)
 
@@ -292,7 +303,7 @@ class WorkCalendar:
         A ``datetime`` keeps its time of day.
         """
         step = 0
-        while not self.is_workday(d - timedelta(days=step)):
+        while not self.is_workday(self.add_days(d, -step)):
             step += 1
         return d - timedelta(days=step)
 
@@ -316,9 +327,13 @@ class WorkCalendar:
         step = 1 if n > 0 else -1
         remaining = abs(n)
         o = start = d.toordinal()
+        if not _MIN_ORD <= o + n <= _MAX_ORD:  # n working days move at least n days
+            raise _range_error(d, n, "working days")
         table = self._table(d.year)
         while remaining:
             o += step
+            if not _MIN_ORD <= o <= _MAX_ORD:
+                raise _range_error(d, n, "working days")
             if table is None or not table[0] <= o < table[0] + len(table[1]):
                 table = self._table(date.fromordinal(o).year)
                 if table is None:
@@ -331,8 +346,25 @@ class WorkCalendar:
         return d + timedelta(days=o - start)
 
     def add_days(self, d: _D, n: int) -> _D:
-        """Move ``d`` by ``n`` calendar days (no calendar data needed)."""
+        """Move ``d`` by ``n`` calendar days (no calendar data needed).
+
+        Raises:
+            CalendarError: the day reached lies outside the years 1–9999.
+        """
+        if not _MIN_ORD <= d.toordinal() + n <= _MAX_ORD:
+            raise _range_error(d, n, "days")
         return d + timedelta(days=n)
+
+    def shift(self, d: _D, n: int, unit: str) -> _D:
+        """Move ``d`` by ``n`` ``"days"`` or ``"working_days"`` (see :meth:`add_workdays`).
+
+        Raises:
+            CalendarError: the day reached lies outside the years 1–9999.
+            CalendarHorizonError: a working-day walk leaves the covered data.
+        """
+        if unit == "working_days":
+            return self.add_workdays(d, n)
+        return self.add_days(d, n)
 
     def adjust(self, d: _D, policy: NonWorkdayPolicy) -> _D:
         """Apply a non-working-day policy to ``d``.

@@ -229,10 +229,9 @@ class RelativeDate:
 
         Raises:
             CalendarHorizonError: a working-day offset walks beyond the calendar's data.
+            CalendarError: the day reached lies outside the years 1–9999.
         """
-        if self.unit == "working_days":
-            return calendar.add_workdays(anchor, self.amount)
-        return calendar.add_days(anchor, self.amount)
+        return calendar.shift(anchor, self.amount, self.unit)
 
 
 DateExpr: TypeAlias = AbsoluteDate | RelativeDate
@@ -312,8 +311,8 @@ def _iso_to_chinese(s: str) -> str:
     return _ISO_MONTH_DAY.sub(lambda m: f"{int(m[1])}月{int(m[2])}日", s)
 
 
-_SEP_STRONG = re.compile(r"—+|~+|(?<!截)至|到")
-_SEP_ANY = re.compile(r"—+|~+|-+|(?<!截)至|到")
+_SEP_STRONG = re.compile(r"—+|~+|(?<!截)至|(?<!截止)(?<!截至)到")
+_SEP_ANY = re.compile(r"—+|~+|-+|(?<!截)至|(?<!截止)(?<!截至)到")
 
 
 # ---------------------------------------------------------------------------------------
@@ -376,7 +375,7 @@ def _parse_relative(text: str, label: str, s: str) -> RelativeDate:
 # Chinese and ISO calendar phrases
 # ---------------------------------------------------------------------------------------
 
-_PREFIXES = ("截至", "截止", "每年", "从", "自", "于", "在")
+_PREFIXES = ("截止到", "截至到", "截至", "截止", "每年", "从", "自", "于", "在")
 _SUFFIXES_BEFORE = ("之前", "以前", "为止", "截止", "截至", "前", "止")
 _SUFFIXES_START = ("开始", "起")
 _YEAR_WORDS: dict[str, int] = {
@@ -633,6 +632,30 @@ def _one(phrase: str, label: str, s: str) -> DateExpr:
 _WINDOW_NOT_DATE = "this is a window (a start and an end); one date is expected here"
 
 
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?"
+    r"\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def _no_time_of_day(text: str) -> None:
+    """Refuse a date with a time of day (an unquoted YAML timestamp) for what it is."""
+    if _TIMESTAMP.fullmatch(text.strip()):
+        day = text.strip()[:10].rstrip("Tt ")
+        raise DateExpressionError(
+            text,
+            "a date with a time of day: a deadline is the end of its day, a window starts at "
+            f"the beginning of its first; write the date alone ({day})",
+        )
+
+
+def _iso_with_offset(s: str) -> bool:
+    """``2015-02-28-2天`` (prepared): an ISO anchor and an offset in a known unit."""
+    iso = _ISO_ANCHOR.match(s)
+    off = _OFFSET.match(s[iso.end() :]) if iso is not None else None
+    return off is not None and off.group(3).lower() in _UNITS
+
+
 def parse_date(text: str) -> DateExpr:
     """Read one date expression.
 
@@ -648,6 +671,7 @@ def parse_date(text: str) -> DateExpr:
         DateExpressionError: the text is not a date expression (the reason says why).
     """
     s = _prepare_checked(text)
+    _no_time_of_day(text)
     iso = _ISO_ANCHOR.match(s)
     if iso is not None and _OFFSET.match(s[iso.end() :]):
         return _one(text, text.strip(), s)  # `2015-02-28 - 2天`: an anchor, not a window
@@ -683,6 +707,10 @@ def parse_window(text: str) -> tuple[DateExpr, DateExpr]:
             or the window ends before it starts.
     """
     s = _prepare_checked(text)
+    _no_time_of_day(text)
+    if _iso_with_offset(s):  # `2011-09-20 - 3天`: an anchor and an offset, never a window
+        expr = _one(text, text.strip(), s)
+        return expr, expr
     letters = _has_letters(s)
     if not letters:
         s = _iso_to_chinese(s)
@@ -706,6 +734,9 @@ def parse_window(text: str) -> tuple[DateExpr, DateExpr]:
     if unit is not None and _TRAILING_NUMBER.search(left):
         left += unit.group(1)
     first = _parse_side(text, left)
+    bare, _ = _strip_affixes(right)
+    if first.month is not None and bare and _MONTH_PARTS.get(bare, (None,))[0] is not None:
+        right = f"{first.month}月{right}"  # `9月初至中旬`: the end takes the start's month
     last = _parse_side(text, right, day_only=True)
     if last.day_only:
         if first.month is None:

@@ -9,6 +9,7 @@ time zone; every deadline becomes the end of its day (23:59:59.999999), moved by
 
 from __future__ import annotations
 
+import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -217,12 +218,19 @@ class _Resolver:
         self.year = template.year
         self.tz = template.timezone
         self.problems: list[Problem] = []
-        self.calendar = make_calendar(template.calendar)
+        try:
+            self.calendar = make_calendar(template.calendar)
+        except (CalendarError, ValueError) as exc:  # the loader checks the block; a bare
+            self.problem("calendar", str(exc))  # CalendarDef may still be wrong
+            self.calendar = WorkCalendar(fallback=template.calendar.fallback
+                                         if template.calendar.fallback in ("error", "weekends")
+                                         else "error")  # fmt: skip
         self.windows: dict[str, tuple[dt.date, dt.date]] = {}
         self.step_defs: dict[str, StepDef] = {s.id: s for p in template.phases for s in p.steps}
         self.due_dates: dict[str, dt.date | None] = {}
         self._resolving: set[str] = set()
         self.failed: set[str] = set()  # steps whose deadline could not be read (reported)
+        self.failed_windows: set[str] = set()  # phases whose window could not be (reported)
 
     def problem(self, path: str, message: str) -> None:
         line = None
@@ -243,15 +251,27 @@ class _Resolver:
             return dt.date.fromisoformat(anchor)
         parts = anchor.split(".")
         if parts[0] == "phase":
+            if phase.id not in self.windows:  # in the phase's own window
+                raise DateExpressionError(anchor, "a window cannot refer to its own phase")
             start, end = self.windows[phase.id]
             return start if parts[1] == "start" else end
         if parts[0] == "campaign":
             if parts[1] == "start":
+                if not self.windows:
+                    raise DateExpressionError(
+                        anchor,
+                        "the campaign starts with the first phase's window, which "
+                        "cannot refer to it",
+                    )
                 return min(w[0] for w in self.windows.values())
+            if self.failed_windows:
+                raise _Reported
             if len(self.windows) < len(self.t.phases):
                 raise DateExpressionError(anchor, "campaign.end is known only after every window")
             return max(w[1] for w in self.windows.values())
         if parts[0] == "phases":
+            if parts[1] in self.failed_windows:
+                raise _Reported
             if parts[1] not in self.windows:
                 raise DateExpressionError(
                     anchor, f"phase {parts[1]!r} has no window yet (refer only to earlier phases)"
@@ -260,10 +280,11 @@ class _Resolver:
             return start if parts[2] == "start" else end
         if parts[0] == "quarters":
             q = int(parts[1][1])
+            if not 1 <= self.year <= 9999:
+                raise DateExpressionError(anchor, f"year {self.year} is out of range")
             if parts[2] == "start":
                 return dt.date(self.year, 3 * q - 2, 1)
-            month_after = dt.date(self.year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-            return month_after - dt.timedelta(days=1)
+            return dt.date(self.year, 3 * q, _stdcal.monthrange(self.year, 3 * q)[1])
         if parts[0] == "steps":
             if parts[1] in self.failed:
                 raise _Reported
@@ -320,6 +341,8 @@ class _Resolver:
                 f"steps.{sid}.due", "deadlines refer to each other in a cycle"
             )
         phase = next(p for p in self.t.phases if p.id == step.phase)
+        if phase.id in self.failed_windows:
+            raise _Reported
         if phase.id not in self.windows:
             raise DateExpressionError(
                 f"steps.{sid}.due", f"step {sid!r} is in a later phase; refer only to earlier steps"
@@ -495,11 +518,15 @@ class _Resolver:
             got = self.window(phase)
             if got is not None:
                 self.windows[phase.id] = got
-        if len(self.windows) < len(self.t.phases):
-            raise TemplateError(self.problems)
+            else:
+                self.failed_windows.add(phase.id)
+        if len({p.id for p in self.t.phases}) < len(self.t.phases):
+            raise TemplateError(self.problems)  # duplicate phase ids (the loader reports them)
         self.check_order()
         phases: list[ResolvedPhase] = []
         for index, phase in enumerate(self.t.phases):
+            if phase.id not in self.windows:
+                continue  # reported; the other phases' dates are still checked
             start, end = self.windows[phase.id]
             steps = tuple(self.steps_of(phase, index))
             phases.append(
@@ -547,26 +574,107 @@ class _Resolver:
             except CalendarError as exc:
                 self.problem("calendar", str(exc))
                 return
-        # Escalation levels counted in working days after the last deadlines must be
-        # countable too; name the first step and level that would run off the data.
-        paths = {s.id: s.path for p in self.t.phases for s in p.steps}
-        for phase in phases:
-            for step in phase.steps:
-                if step.due is None:
-                    continue
-                for level in self.t.escalation:
-                    if level.unit != "working_days":
-                        continue
-                    try:
-                        self.calendar.add_workdays(step.due.date(), level.amount)
-                    except CalendarError as exc:
-                        self.problem(
-                            join(paths.get(step.base, phase.id), "due"),
-                            f"escalation level {level.id!r} ({level.title}) of step "
-                            f"{step.id!r}, {level.amount} working days after "
-                            f"{step.due.date()}, runs beyond the calendar: {exc}",
-                        )
-                        return
+        self.check_ladders(phases)
+
+    def check_ladders(self, phases: list[ResolvedPhase]) -> None:
+        """Every deadline's escalation levels and warning lights must be countable (within
+        the calendar's data and the years 1-9999) and come in order.
+
+        The runtime climbs the ladder one level at a time and lights the warnings one after
+        the other: a level reached before the one above it is never reached, and its
+        sanction never issued; a light due before the previous one never comes on. A ladder
+        mixing days and working days can do that around a long holiday, so the order is
+        checked for every step deadline of the campaign and for a deadline at the end of
+        each day of its window (a finding's or a trigger's deadline may fall on any). Each
+        problem is reported once, for the first deadline that shows it.
+        """
+        defs = {s.id: s for p in self.t.phases for s in p.steps}
+        reported: set[tuple[str, int]] = set()
+        deadlines: list[tuple[pendulum.DateTime, StepDef | None]] = [
+            (step.due, defs.get(step.base)) for p in phases for step in p.steps if step.due
+        ]
+        first, last = phases[0].start.date(), phases[-1].end.date()
+        days = (last - first).days
+        deadlines += [
+            (end_of_day(first + dt.timedelta(days=i), self.tz), None) for i in range(days + 1)
+        ]
+        for due, step in deadlines:
+            self.check_escalation(due, step, reported)
+            self.check_warnings(due, step, reported)
+
+    def check_escalation(
+        self, due: pendulum.DateTime, step: StepDef | None, reported: set[tuple[str, int]]
+    ) -> None:
+        day0 = due.date()
+        reached: list[dt.date] = []
+        for i, level in enumerate(self.t.escalation):
+            try:
+                day = self.calendar.shift(day0, level.amount, level.unit)
+            except CalendarError as exc:
+                if step is not None and ("horizon", -1) not in reported:
+                    reported.add(("horizon", -1))
+                    unit = "working days" if level.unit == "working_days" else "days"
+                    self.problem(
+                        join(step.path, "due"),
+                        f"escalation level {level.id!r} ({level.title}) of step {step.id!r}, "
+                        f"{level.amount} {unit} after {day0}, runs beyond the calendar: {exc}",
+                    )
+                return
+            if reached and day < reached[-1] and ("escalation", i) not in reported:
+                reported.add(("escalation", i))
+                before = self.t.escalation[i - 1]
+                whose = f"step {step.id!r} due {day0}" if step else f"a deadline on {day0}"
+                self.problem(
+                    join(join("escalation", i), "after"),
+                    f"level {level.id!r} ({_after(level.amount, level.unit)}) is reached on "
+                    f"{day}, before level {before.id!r} ({_after(before.amount, before.unit)}) "
+                    f"on {reached[-1]}, for {whose}: the ladder is climbed in order, so it "
+                    "would never be reached"
+                    + (f" nor its sanction {level.sanction!r} issued" if level.sanction else "")
+                    + "; make every level later than the one before for every deadline "
+                    "(count them all in working days, or all in days)",
+                )
+            reached.append(max(day, reached[-1]) if reached else day)
+
+    def check_warnings(
+        self, due: pendulum.DateTime, step: StepDef | None, reported: set[tuple[str, int]]
+    ) -> None:
+        own = step is not None and step.warnings is not None
+        ladder = step.warnings if step is not None and step.warnings is not None else None
+        ladder = self.t.warnings if ladder is None else ladder
+        base = join(step.path, "warnings") if own and step is not None else "warnings"
+        day0 = due.date()
+        lit: list[dt.datetime] = []
+        for i, light in enumerate(ladder):
+            try:
+                if light.unit == "hours":
+                    at: dt.datetime = due - dt.timedelta(hours=light.amount)
+                else:
+                    day = self.calendar.shift(day0, -light.amount, light.unit)
+                    at = dt.datetime.combine(day, due.timetz())
+            except (CalendarError, OverflowError) as exc:
+                if step is not None and ("light-horizon", -1) not in reported:
+                    reported.add(("light-horizon", -1))
+                    self.problem(
+                        join(step.path, "due"),
+                        f"warning light {light.id!r} ({light.title}) of step {step.id!r}, "
+                        f"{_after(light.amount, light.unit)} before {day0}, runs beyond the "
+                        f"calendar: {exc}",
+                    )
+                return
+            if lit and at < lit[-1] and (f"warnings:{base}", i) not in reported:
+                reported.add((f"warnings:{base}", i))
+                before = ladder[i - 1]
+                whose = f"step {step.id!r} due {day0}" if step else f"a deadline on {day0}"
+                self.problem(
+                    join(join(base, i), "before"),
+                    f"light {light.id!r} ({_after(light.amount, light.unit)} before) comes on "
+                    f"{at:%Y-%m-%d %H:%M}, before light {before.id!r} "
+                    f"({_after(before.amount, before.unit)} before) at {lit[-1]:%Y-%m-%d %H:%M}, "
+                    f"for {whose}: the lights come on in order, so it would never come on; "
+                    "list them earliest first, each earlier than the next for every deadline",
+                )
+            lit.append(max(at, lit[-1]) if lit else at)
 
     def check_order(self) -> None:
         """Phases must open in the order they are written."""
@@ -582,6 +690,12 @@ class _Resolver:
                     f"(which opens on {previous[1]}); list phases in the order they open",
                 )
             previous = (phase.id, start)
+
+
+def _after(amount: int, unit: str) -> str:
+    """``3 working days``, ``1 day``, ``4 hours``: a delay as a template writes it."""
+    word = {"working_days": "working day", "days": "day", "hours": "hour"}.get(unit, unit)
+    return f"{amount} {word}{'' if amount == 1 else 's'}"
 
 
 def resolve(template: CampaignTemplate) -> ResolvedCampaign:

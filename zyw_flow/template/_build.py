@@ -8,6 +8,8 @@ by the resolver, which reports in the same form.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import json
 import re
@@ -18,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+import attrs
 import jsonschema
 import pendulum
 
@@ -66,6 +69,7 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _alias_key(text: str) -> str | None:
@@ -133,17 +137,27 @@ class _Builder:
         self.stored_schemes = dict(scheme_texts) if scheme_texts is not None else None
         self.stored_phases = dict(phase_texts) if phase_texts is not None else None
         self.bad_paths: set[str] = set()  # values already reported (e.g. unknown ${param})
+        #: fields of the wrong shape, reported by the schema and left out of the document
+        self.shape_paths: set[str] = set()
         self.triggers: dict[str, str] = {}  # the `triggers:` block, read before the phases
         self.partial = False
         self.given = dict(params or {})
         self.problems: list[Problem] = []
         self.phase_texts: dict[str, str] = {}
         self._phase_cache: dict[str, tuple[Document, dict[str, Any]] | None] = {}
+        self._phase_shapes: dict[str, tuple[str, ...]] = {}
         near = Path(doc.file)
         self.near = near if near.is_file() else None
 
     def problem(self, path: str, message: str, doc: Document | None = None) -> None:
+        if doc is None and self._under_shape_error(path):
+            return  # the schema reported this field's shape; it was left out
         self.problems.append((doc or self.doc).problem(path, message))
+
+    def _under_shape_error(self, path: str) -> bool:
+        return any(
+            path == bad or path.startswith((bad + ".", bad + "[")) for bad in self.shape_paths
+        )
 
     # -- parameters -----------------------------------------------------------------
     def bind_params(self, raw: Any) -> tuple[tuple[ParamDef, ...], dict[str, Any]]:
@@ -164,6 +178,12 @@ class _Builder:
                 )
         if "year" not in defs:
             defs["year"] = ParamDef("year", "int", None, True, "campaign year")
+        elif defs["year"].type != "int":  # every date of the campaign counts from it
+            self.problem(
+                "params.year.type",
+                f"the year parameter must be of type int, not {defs['year'].type!r}",
+            )
+            defs["year"] = attrs.evolve(defs["year"], type="int")
         values: dict[str, Any] = {}
         for name, value in self.given.items():
             if name not in defs:
@@ -185,6 +205,10 @@ class _Builder:
                 )
             else:
                 values[name] = self._coerce(pdef, pdef.default, f"params.{name}.default")
+        year = values.get("year")
+        if isinstance(year, int) and not isinstance(year, bool) and not 1 <= year <= 9999:
+            where = "params.year" if "year" in self.given else "params.year.default"
+            self.problem(where, f"year {year} is out of range (1-9999)")
         return tuple(defs.values()), values
 
     def _coerce(self, pdef: ParamDef, value: Any, path: str) -> Any:
@@ -239,8 +263,14 @@ class _Builder:
         return _PARAM_RE.sub(sub, value)
 
     # -- schema ---------------------------------------------------------------------
-    def check_schema(self, data: Any, kind: str, doc: Document) -> None:
-        self.problems.extend(schema_problems(data, schema(kind), doc))
+    def check_schema(self, data: Any, kind: str, doc: Document, prefix: str = "") -> Any:
+        """Report how ``data`` breaks the ``kind`` schema; return ``data`` without the fields
+        of the wrong shape (their paths, under ``prefix``, go to :attr:`shape_paths`)."""
+        problems, prune = _schema_check(data, schema(kind), doc)
+        self.problems.extend(problems)
+        for parts in prune:
+            self.shape_paths.add(join(prefix, _path_str(parts)) if prefix else _path_str(parts))
+        return _prune(data, prune)
 
     # -- phases ---------------------------------------------------------------------
     def phase_template(self, name: str, path: str) -> tuple[Document, dict[str, Any]] | None:
@@ -271,10 +301,13 @@ class _Builder:
                     path, f"{pdoc.file} is not a phase template (a mapping with `kind: phase`)"
                 )
             else:
-                before = len(self.problems)
-                self.check_schema(pdoc.data, "phase", pdoc)
-                if len(self.problems) == before:
-                    result = (pdoc, pdoc.data)
+                # A phase template of the wrong shape in places is still used without those
+                # fields, so that the campaign's own problems are reported with its own.
+                problems, prune = _schema_check(pdoc.data, schema("phase"), pdoc)
+                self.problems.extend(problems)
+                self._phase_shapes[name] = tuple(_path_str(parts) for parts in prune)
+                result = (pdoc, _prune(pdoc.data, prune))
+                if not problems:
                     self.phase_texts[name] = pdoc.text
         self._phase_cache[name] = result
         return result
@@ -337,15 +370,25 @@ class _Builder:
             if found is None:
                 return None
             _, pdata = found
+            for rel in self._phase_shapes.get(use, ()):
+                if rel.startswith("steps."):  # an inherited step's field of the wrong shape
+                    self.shape_paths.add(join(path, rel))
             base_title = str(pdata.get("title", ""))
-            aliases = tuple(str(a) for a in pdata.get("aliases", []))
-            inherited = {str(k): dict(v) for k, v in pdata.get("steps", {}).items()}
+            aliases = tuple(str(a) for a in pdata.get("aliases", []) or [])
+            steps_in = pdata.get("steps")
+            inherited = {
+                str(k): dict(v)
+                for k, v in (steps_in.items() if isinstance(steps_in, dict) else ())
+                if isinstance(v, dict)
+            }
         phase_id = raw.get("id", use)
         title = raw.get("title", base_title)
+        if phase_id is None and join(path, "id") in self.shape_paths:
+            phase_id = path  # reported by the schema; its steps are still checked
         if not isinstance(phase_id, str):
             self.problem(path, "a phase without `use:` needs an `id`")
             return None
-        if not title:
+        if not title and join(path, "title") not in self.shape_paths:
             self.problem(path, "a phase without `use:` needs a `title`")
         for i, drop in enumerate(raw.get("drop", []) or []):
             if drop not in inherited:
@@ -496,6 +539,35 @@ class _Builder:
         if parts[0] == "steps" and parts[1] not in steps:
             self.problem(path, f"{anchor!r} refers to an unknown step {parts[1]!r}")
 
+    def check_window_anchor(
+        self,
+        anchor: str,
+        path: str,
+        index: int,
+        phases: list[PhaseDef],
+        step_phase: Mapping[str, int],
+    ) -> None:
+        """A window is resolved in phase order: it may refer only to what is known before
+        it (earlier phases and their steps, ``campaign.start`` after the first phase)."""
+        parts = anchor.split(".")
+        later = {p.id: i for i, p in enumerate(phases) if i >= index}
+        why = None
+        if parts[0] == "phase":
+            why = "a window cannot refer to its own phase; give a date or an earlier phase"
+        elif anchor == "campaign.end":
+            why = "the campaign ends with the last window, so no window can refer to it"
+        elif anchor == "campaign.start" and index == 0:
+            why = "the campaign starts with the first phase's window, which cannot refer to it"
+        elif parts[0] == "phases" and parts[1] in later:
+            why = f"phase {parts[1]!r} is this or a later phase; refer only to earlier phases"
+        elif parts[0] == "steps" and step_phase.get(parts[1], -1) >= index:
+            why = (
+                f"step {parts[1]!r} is in this or a later phase; a window may refer only to "
+                "steps of earlier phases"
+            )
+        if why is not None:
+            self.problem(path, f"{anchor!r}: {why}")
+
     def check_steps(self, phases: list[PhaseDef], roles: Mapping[str, str]) -> None:
         phase_ids = {p.id for p in phases}
         seen: dict[str, str] = {}
@@ -508,16 +580,19 @@ class _Builder:
                 else:
                     seen[step.id] = step.path
         step_ids = set(seen)
-        for phase in phases:
+        step_phase = {s.id: i for i, p in enumerate(phases) for s in p.steps}
+        for index, phase in enumerate(phases):
             try:
                 if join(phase.path, "window") in self.bad_paths:
                     raise _AlreadyReported
                 start, end = parse_window(phase.window)
-                for expr in (start, end):
-                    if isinstance(expr, RelativeDate):
-                        self.check_anchor(
-                            expr.anchor, join(phase.path, "window"), phase_ids, step_ids
-                        )
+                anchors = dict.fromkeys(
+                    e.anchor for e in (start, end) if isinstance(e, RelativeDate)
+                )
+                for anchor in anchors:
+                    wpath = join(phase.path, "window")
+                    self.check_anchor(anchor, wpath, phase_ids, step_ids)
+                    self.check_window_anchor(anchor, wpath, index, phases, step_phase)
             except _AlreadyReported:
                 pass
             except DateExpressionError as exc:
@@ -594,7 +669,7 @@ class _Builder:
         body = self.interpolate(body, "", values)
         if "params" in data:
             body["params"] = data["params"]
-        self.check_schema(body, "campaign", self.doc)
+        body = self.check_schema(body, "campaign", self.doc)
 
         roles_raw = body.get("roles")
         roles = dict(roles_raw) if isinstance(roles_raw, dict) else dict(DEFAULT_ROLES)
@@ -622,31 +697,7 @@ class _Builder:
                 "calendar.name",
                 f"unknown calendar {cal_name!r}; known: {', '.join(KNOWN_CALENDARS)}",
             )
-        years: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        for year, spec in (cal_raw.get("years") or {}).items():
-            try:
-                y = int(year)
-            except ValueError:
-                self.problem(join("calendar.years", year), f"{year!r} is not a year")
-                continue
-            spec = spec if isinstance(spec, dict) else {}
-            years[y] = (tuple(spec.get("holidays", ())), tuple(spec.get("workdays", ())))
-        for key in ("extra_holidays", "extra_workdays"):
-            for i, text in enumerate(cal_raw.get(key, ()) or ()):
-                try:
-                    pendulum.Date.fromisoformat(str(text))
-                except ValueError:
-                    self.problem(
-                        join(join("calendar", key), i), f"{text!r} is not an ISO date (YYYY-MM-DD)"
-                    )
-        calendar = CalendarDef(
-            name=cal_name,
-            on_non_workday=cal_raw.get("on_non_workday", "keep"),
-            fallback=cal_raw.get("fallback", "error"),
-            extra_holidays=tuple(map(str, cal_raw.get("extra_holidays", ()) or ())),
-            extra_workdays=tuple(map(str, cal_raw.get("extra_workdays", ()) or ())),
-            years=years,
-        )
+        calendar = self.calendar_def(cal_raw, cal_name if cal_name in KNOWN_CALENDARS else "cn")
         timezone = str(body.get("timezone", "Asia/Shanghai"))
         try:
             pendulum.timezone(timezone)
@@ -871,6 +922,72 @@ class _Builder:
             texts[str(subject)] = text
         return ids, texts, extra
 
+    def iso_days(self, raw: Any, path: str) -> list[tuple[int, dt.date]]:
+        """The days of a list of ISO dates (``[2011-09-13]``), each bad one a problem."""
+        days: list[tuple[int, dt.date]] = []
+        for i, text in enumerate(raw if isinstance(raw, list) else ()):
+            day = None
+            if isinstance(text, str) and _ISO_DAY_RE.fullmatch(text.strip()):
+                with contextlib.suppress(ValueError):
+                    day = dt.date.fromisoformat(text.strip())
+            if day is None:
+                self.problem(join(path, i), f"{text!r} is not an ISO date (YYYY-MM-DD)")
+            else:
+                days.append((i, day))
+        return days
+
+    def calendar_def(self, raw: Mapping[str, Any], name: str) -> CalendarDef:
+        """The ``calendar:`` block, every date checked here (a bad one is left out): ISO
+        days, each declared year's days within that year, no day both off and working."""
+        years: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        years_raw = raw.get("years")
+        for year, spec in years_raw.items() if isinstance(years_raw, dict) else ():
+            ypath = join("calendar.years", year)
+            try:
+                y = int(year)
+            except ValueError:
+                y = 0
+            if isinstance(year, bool) or not 1 <= y <= 9999:
+                self.problem(ypath, f"{year!r} is not a year")
+                continue
+            spec = spec if isinstance(spec, dict) else {}
+            found: dict[str, dict[dt.date, str]] = {}
+            for key in ("holidays", "workdays"):
+                found[key] = {}
+                for i, day in self.iso_days(spec.get(key), join(ypath, key)):
+                    if day.year != y:
+                        self.problem(join(join(ypath, key), i), f"{day.isoformat()} is not in {y}")
+                    else:
+                        found[key].setdefault(day, join(join(ypath, key), i))
+            for day in sorted(set(found["holidays"]) & set(found["workdays"])):
+                self.problem(
+                    found["workdays"][day],
+                    f"{day.isoformat()} is both a holiday and a workday of {y}",
+                )
+                del found["holidays"][day], found["workdays"][day]
+            years[y] = (
+                tuple(d.isoformat() for d in found["holidays"]),
+                tuple(d.isoformat() for d in found["workdays"]),
+            )
+        extra: dict[str, dict[dt.date, str]] = {}
+        for key in ("extra_holidays", "extra_workdays"):
+            path = join("calendar", key)
+            extra[key] = {d: join(path, i) for i, d in reversed(self.iso_days(raw.get(key), path))}
+        for day in sorted(set(extra["extra_holidays"]) & set(extra["extra_workdays"])):
+            self.problem(
+                extra["extra_workdays"][day],
+                f"{day.isoformat()} is both an extra holiday and an extra workday",
+            )
+            del extra["extra_holidays"][day], extra["extra_workdays"][day]
+        return CalendarDef(
+            name=name,
+            on_non_workday=raw.get("on_non_workday", "keep"),
+            fallback=raw.get("fallback", "error"),
+            extra_holidays=tuple(sorted(d.isoformat() for d in extra["extra_holidays"])),
+            extra_workdays=tuple(sorted(d.isoformat() for d in extra["extra_workdays"])),
+            years=years,
+        )
+
     def check_unique(self, ids: list[str], path: str, what: str) -> None:
         seen: set[str] = set()
         for i, ident in enumerate(ids):
@@ -894,7 +1011,30 @@ def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) ->
     Unknown fields are reported one by one at their own path, with the closest known
     field suggested; other errors get a sentence instead of jsonschema's wording.
     """
+    return _schema_check(data, json_schema, doc)[0]
+
+
+#: Schema keywords whose failure means the value has the wrong shape (or a value the
+#: builder cannot use): such a field is left out before the template is assembled.
+_SHAPE_KEYWORDS = frozenset(
+    {"type", "enum", "const", "oneOf", "anyOf", "minimum", "maximum", "propertyNames"}
+)
+
+
+def _schema_check(
+    data: Any, json_schema: Mapping[str, Any], doc: Document
+) -> tuple[list[Problem], list[tuple[Any, ...]]]:
+    """:func:`schema_problems`, and the fields to leave out because of their shape.
+
+    A field of the wrong type (``escalation: 5``, ``submit: member``, ``submit: null``) is
+    reported here once; the builder then works on the document without it (the default
+    applies), so that it neither crashes nor reads a string character by character, and
+    goes on to report every other problem. An item of a list of scalars that has the
+    wrong shape leaves the whole list out; an item of a list of mappings is skipped by
+    the builder itself.
+    """
     problems: list[Problem] = []
+    prune: list[tuple[Any, ...]] = []
     validator = jsonschema.Draft202012Validator(json_schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         path = _path_str(error.absolute_path)
@@ -907,7 +1047,58 @@ def schema_problems(data: Any, json_schema: Mapping[str, Any], doc: Document) ->
                     )
             continue
         problems.append(doc.problem(path, _schema_message(error)))
-    return problems
+        target = _prune_target(error)
+        if target is not None:
+            prune.append(target)
+    return problems, prune
+
+
+def _prune_target(error: jsonschema.ValidationError) -> tuple[Any, ...] | None:
+    """The document path (parts) to leave out for a shape error, or ``None``."""
+    if error.validator not in _SHAPE_KEYWORDS:
+        return None
+    parts = tuple(error.absolute_path)
+    where = list(error.absolute_schema_path)
+    if error.validator == "propertyNames":
+        return None  # a bad key of a map: the builder reads keys as text
+    if not parts or len(where) < 2:
+        return None
+    if where[-2] == "items":  # an item of a list
+        item = error.schema
+        if isinstance(item, Mapping) and item.get("type") == "object":
+            return None  # the builder skips an item that is not a mapping
+        if len(where) >= 4 and where[-4] == "properties" and len(parts) >= 2:
+            return parts[:-1]  # a list of scalars: leave the whole list out
+        return None
+    if len(where) >= 3 and where[-3] == "properties":
+        return parts
+    return None
+
+
+def _prune(data: Any, targets: Sequence[tuple[Any, ...]]) -> Any:
+    """A copy of ``data`` without the fields at ``targets`` (each a path of keys/indexes)."""
+    if not targets:
+        return data
+    out = _copy(data)
+    for parts in sorted(set(targets), key=len, reverse=True):
+        cur = out
+        for part in parts[:-1]:
+            found = isinstance(cur, dict) and part in cur
+            found = found or (isinstance(cur, list) and isinstance(part, int) and part < len(cur))
+            cur = cur[part] if found else None
+            if cur is None:
+                break
+        if isinstance(cur, dict):
+            cur.pop(parts[-1], None)
+    return out
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _is_kind(data: Any, kind: str) -> bool:
@@ -926,7 +1117,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} is not one of: {allowed}"
     if validator == "type":
         got = type(error.instance).__name__
-        return f"expected {error.validator_value}, got {got} {error.instance!r}"
+        hint = ""
+        if error.validator_value == "array" and isinstance(error.instance, str | int):
+            hint = f" (a list: write [{error.instance}])"
+        return f"expected {error.validator_value}, got {got} {error.instance!r}{hint}"
     if validator == "pattern":
         if "A-Z" in str(error.validator_value):
             return f"{error.instance!r} is not a valid id (letters, digits, '-' and '_')"
