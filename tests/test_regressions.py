@@ -468,3 +468,37 @@ def test_a_round_is_not_finalized_before_the_campaign_clock() -> None:
     with pytest.raises(TimeOrderError, match="cannot finalize an evaluation at 2011-12-15"):
         c.finalize_evaluation(actor="office", at="2011-12-15")
     assert state(c) == before
+
+
+_MIXED_LADDER = """
+id: mixed
+title: 探针
+params: {year: {type: int, default: 2011}}
+sanctions: [{id: interview, title: 约谈}]
+escalation:
+  - {id: reminder, title: 催办, after: 1 working day}
+  - {id: red_card, title: 红牌, after: 3 days, sanction: interview}
+phases:
+  - id: p1
+    title: 一
+    window: 5月
+    steps:
+      a: {title: 甲, due: 5月10日}
+"""
+
+
+def test_a_deadline_past_the_window_climbs_a_mixed_ladder_in_order() -> None:
+    """Moved to 2011-09-30, before 国庆: 1 working day is 10-08, 3 days 10-03. The red card
+    is reached with the reminder (levels in order), its sanction issued."""
+    from zyw_flow import load_template_text
+
+    c = Campaign.create(load_template_text(_MIXED_LADDER))
+    c.add_actor("office", ["office"])
+    c.enroll("u1", at="2011-05-01")
+    c.set_deadline("u1", "a", until="2011-09-30", reason="延后", actor="office", at="2011-05-02")
+    events = [e for e in c.tick("2011-10-31") if e.type == "step_escalated"]
+    assert [(e.data["id"], e.at.date().isoformat()) for e in events] == [  # type: ignore[index]
+        ("reminder", "2011-10-08"), ("red_card", "2011-10-08")]  # fmt: skip
+    status = c.unit_status("u1")
+    assert status.steps["a"].escalation == 2 and [s["sanction"] for s in status.sanctions] == [
+        "interview"]  # fmt: skip

@@ -9,6 +9,7 @@ The compiler never imports the runtime.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -178,8 +179,13 @@ class CompiledCampaign:
                 dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=due_us)
             ).astimezone(self.zone)  # working days count in the campaign's time zone
             ladder = self.warnings if s is None or not self.step_warnings else self.step_warnings[s]
+            # A deadline the campaign sets while it runs may lie past the window that the
+            # template's ladder was checked over; where mixed units (days, working days)
+            # bring a level before the one under it, it is reached with that one: levels
+            # are climbed in order, none is skipped (nor its sanction).
+            levels = escalation_instants(due, self.escalation, self.calendar, self.timezone)
             found = (
-                escalation_instants(due, self.escalation, self.calendar, self.timezone),
+                tuple(itertools.accumulate(levels, max)),
                 warning_instants(due, ladder, self.calendar, self.timezone),
             )
             self._instants[key] = found
