@@ -416,3 +416,23 @@ class TestTinyDecimals:
     def test_trailing_zeros_do_not_count(self) -> None:
         """88.5 written with forty zeros is 88.5, not too many digits."""
         assert parse_decimal("88.5" + "0" * 40, what="score") == Decimal("88.5")
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\ufffe"])
+def test_a_character_yaml_refuses_is_a_problem_at_its_line(
+    char: str, pure: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At its line, with libyaml (which counts bytes) or the pure-Python reader."""
+    import yaml
+
+    import zyw_flow._yaml as reader
+    from zyw_flow import load_template_text
+
+    if pure:
+        monkeypatch.setattr(reader, "_Loader", yaml.SafeLoader)
+    text = f"id: x\ntitle: 探针\ndescription: a{char}b\n"
+    with pytest.raises(TemplateError) as info:
+        load_template_text(text)
+    (problem,) = info.value.problems
+    assert problem.line == 3 and "a character YAML cannot hold" in problem.message

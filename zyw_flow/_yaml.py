@@ -152,6 +152,14 @@ def read_yaml(text: str | bytes, file: str = "<string>") -> Document:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise TemplateError([_syntax_problem(exc, text, file)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: at its line
+        # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters
+        offset = exc.position if _Loader is yaml.SafeLoader else None
+        line = (text.count("\n", 0, offset) if offset is not None
+                else text.encode("utf-8")[: exc.position].count(b"\n")) + 1  # fmt: skip
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        what = f"a character YAML cannot hold (U+{code:04X}, a control character)"
+        raise TemplateError([Problem(file, line, "", f"malformed YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise TemplateError([Problem(file, None, "", f"malformed YAML: {exc}")]) from None
     lines: dict[str, int] = {}
