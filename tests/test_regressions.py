@@ -502,3 +502,13 @@ def test_a_deadline_past_the_window_climbs_a_mixed_ladder_in_order() -> None:
     status = c.unit_status("u1")
     assert status.steps["a"].escalation == 2 and [s["sanction"] for s in status.sanctions] == [
         "interview"]  # fmt: skip
+
+
+def test_a_deadline_past_the_calendar_names_the_call_and_the_unit() -> None:
+    c = people(Campaign.create("zhiyong-2011"))
+    message = r"^finding for unit 'county-1': 5000 working days after 2011-10-11T00:00:00\+08:00"
+    with pytest.raises(CalendarHorizonError, match=message + " run past the calendar"):
+        c.record_finding("county-1", actor="inspector", at="2011-10-11", days=5000)
+    with pytest.raises(CalendarHorizonError, match=r"^sanction for unit 'county-1'"):
+        c.issue_sanction("county-1", "interview", actor="rectify", at="2011-10-11",
+                         rectify_days=5000)  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 
 from zyw_flow._errors import (
     ActorSuspended,
+    CalendarHorizonError,
     DuplicateEventError,
     EnrollmentError,
     PermissionRefused,
@@ -509,10 +510,17 @@ def finding_deadline(
             unit=unit,
             event=event,
         )
-    due, esc = state.compiled.finding_due(
-        at, days, "days" if day_unit == "days" else "working_days"
-    )
-    lights = state.compiled.deadline_instants(None, due)[1] if state.compiled.warnings else ()
+    try:
+        due, esc = state.compiled.finding_due(
+            at, days, "days" if day_unit == "days" else "working_days"
+        )
+        lights = state.compiled.deadline_instants(None, due)[1] if state.compiled.warnings else ()
+    except CalendarHorizonError as exc:  # say which call ran past the data, and how far
+        what = "working days" if day_unit != "days" else "days"
+        raise CalendarHorizonError(
+            f"{event} for unit {unit!r}: {days} {what} after {format_us(at, state.zone)} "
+            f"run past the calendar: {exc}"
+        ) from None
     return days, due, esc, tuple(lights)  # every light: an index is its ladder level
 
 
