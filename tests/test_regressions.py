@@ -512,3 +512,13 @@ def test_a_deadline_past_the_calendar_names_the_call_and_the_unit() -> None:
     with pytest.raises(CalendarHorizonError, match=r"^sanction for unit 'county-1'"):
         c.issue_sanction("county-1", "interview", actor="rectify", at="2011-10-11",
                          rectify_days=5000)  # fmt: skip
+
+
+def test_an_actor_mapping_that_misses_a_unit_names_it() -> None:
+    c = people(Campaign.create("zhiyong-2011"))
+    c.enroll("county-2", at="2011-09-01")
+    before = state(c)
+    with pytest.raises(TransitionRefused, match="names no actor for unit 'county-2'"):
+        c.submit_many(["county-1", "county-2"], "work_plan", actor={"county-1": "clerk-1"},
+                      at="2011-09-05")  # fmt: skip
+    assert state(c) == before

@@ -24,12 +24,18 @@ __all__ = ["actors_of", "submit_many"]
 
 
 def actors_of(ids: list[str], actor: object, event: str) -> list[str]:
-    """The actor of each unit: one for all, a mapping unit → actor (a unit it does not
-    name has the empty id, refused as unknown), or a list in the units' order."""
+    """The actor of each unit: one for all, a mapping unit → actor (naming every unit), or
+    a list in the units' order."""
     if isinstance(actor, str):
         return [actor] * len(ids)
     if isinstance(actor, Mapping):
-        return list(map(actor.get, ids, repeat("")))
+        found = list(map(actor.get, ids, repeat("")))
+        if "" in found:  # (one C-level scan; the unit is looked for only when one is missing)
+            unit = ids[found.index("")]
+            raise TransitionRefused(
+                f"the actor mapping names no actor for unit {unit!r}", unit=unit, event=event
+            )
+        return found
     if isinstance(actor, Sequence):
         if len(actor) != len(ids):
             raise TransitionRefused(
