@@ -444,17 +444,20 @@ def test_a_sanctions_person_and_reason_are_text_and_a_member_of_another_unit_is_
     c.issue_sanction("county-1", "interview", actor="rectify", at="2011-10-18", person="张三")
 
 
-def test_a_clock_moved_past_the_horizon_on_purpose_carries_it_along() -> None:
+def test_a_clock_moved_past_the_horizon_on_purpose_carries_it_along(tmp_path: Path) -> None:
+    """Moved to 2026 once with a wider horizon (the CLI's --at now), a stored 2011 campaign
+    reopened with its default horizon accepts instants up to a year after its clock."""
     from zyw_flow import InstantError
 
-    c = Campaign.create("zhiyong-2011", horizon=("2010-01-01", "2026-12-31"))
-    c.tick("2026-12-02")
-    again = Campaign.create("zhiyong-2011")
+    db = tmp_path / "c.db"
+    with Campaign.create_stored(db, "zhiyong-2011", horizon=("2010-01-01", "2026-12-31")) as c:
+        c.tick("2026-12-02")
     with pytest.raises(InstantError, match="implausibly far"):
-        again.tick("2026-12-02")  # the default horizon: a 2011 campaign is not moved to 2026
-    c.tick("2027-06-01")  # within a year of the clock
-    with pytest.raises(InstantError, match="implausibly far"):
-        c.tick("2028-12-31")
+        Campaign.create("zhiyong-2011").tick("2026-12-02")  # the default: not moved to 2026
+    with Campaign.open(db) as again:
+        again.tick("2027-06-01")  # within a year of the clock
+        with pytest.raises(InstantError, match="implausibly far"):
+            again.tick("2028-12-31")
 
 
 def test_a_round_is_not_finalized_before_the_campaign_clock() -> None:
@@ -522,3 +525,64 @@ def test_an_actor_mapping_that_misses_a_unit_names_it() -> None:
         c.submit_many(["county-1", "county-2"], "work_plan", actor={"county-1": "clerk-1"},
                       at="2011-09-05")  # fmt: skip
     assert state(c) == before
+
+
+# -- found by a review of the day's changes ---------------------------------------------------
+class TestCorrectionsStandOn:
+    def test_a_rectification_passed_on_stands_on_its_sanction(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.enroll("county-2", at="2011-09-01")
+        c.add_actor("clerk-2", ["member"], unit="county-2")
+        c.issue_sanction("county-1", "circulated_criticism", rectify_days=5, actor="rectify",
+                         at="2011-10-18", key="sx")  # fmt: skip
+        c.transfer("county-1", "finding-1", to="county-2", reason="转办", actor="office",
+                   at="2011-10-19")  # fmt: skip
+        c.submit("county-2", "finding-1", actor="clerk-2", at="2011-10-20")
+        c.accept("county-2", "finding-1", actor="office", at="2011-10-21")
+        before = state(c)
+        with pytest.raises(TransitionRefused, match=r"step_transferred .* cannot be undone"):
+            c.void("sx", reason="误", actor="office", at="2011-10-22")
+        assert state(c) == before
+        assert c.unit_status("county-2").steps["finding-1"].status == "accepted"
+
+    def test_act_many_verify_is_for_rectifications_too(self) -> None:
+        c = people(Campaign.create("zhiyong-2011"))
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05")
+        before = state(c)
+        with pytest.raises(TransitionRefused, match="not a rectification"):
+            c.act_many("verify", ["county-1"], step="work_plan", actor="office", at="2011-09-06")
+        assert state(c) == before
+
+    def test_the_default_horizon_does_not_move_with_the_clock(self) -> None:
+        from zyw_flow import InstantError
+
+        c = Campaign.create("zhiyong-2011")  # the default horizon ends early in 2014
+        c.tick("2013-12-01")
+        with pytest.raises(InstantError, match="implausibly far"):
+            c.tick("2014-12-01")
+
+    def test_subscribe_refuses_what_is_not_an_event_type(self) -> None:
+        c = Campaign.create("zhiyong-2011")
+        with pytest.raises(TransitionRefused, match="no event type"):
+            c.subscribe(["step_overdue"], print)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("uid", ["市\u3000局", "a\u00a0b"])
+    def test_a_space_inside_an_id_is_part_of_it(self, uid: str) -> None:
+        c = Campaign.create("zhiyong-2011")
+        c.enroll_many([uid])
+        assert c.units == (uid,)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@h:5/db", "postgresql://u@h:5/db"),
+        ("postgresql://u@h/db?password=pw&campaign=x", "postgresql://u@h/db?password=***&campaign=x"),
+        ("postgresql://u:pw@[::1]:5432/db", "postgresql://u@[::1]:5432/db"),
+        ("c.db?campaign=x y", "c.db?campaign=x y"),
+    ],
+)  # fmt: skip
+def test_public_url_hides_every_password(url: str, shown: str) -> None:
+    from zyw_flow.store._journal import public_url
+
+    assert public_url(url) == shown

@@ -474,3 +474,46 @@ class TestVoidTrigger:
         with Campaign.open(db, use_snapshot=use_snapshot) as again:
             assert json.dumps(again.report(), sort_keys=True, ensure_ascii=False) == expected
             assert again.verify_journal().ok
+
+
+_LADDER = """
+id: t
+title: 探针
+params: {year: {type: int, default: 2011}}
+triggers: {basis_changed: 变化}
+sanctions: [{id: interview, title: 约谈}]
+escalation:
+  - {id: reminder, title: 催办, after: 1 working day}
+  - {id: red_card, title: 红牌, after: 3 working days, sanction: interview}
+phases:
+  - {id: y, title: 年, window: 1月1日—12月31日,
+     steps: {report: {title: 报, due: {after: basis_changed, within: 10 days}}}}
+"""
+
+
+class TestVoidTriggerStandsOn:
+    def test_a_pending_extension_request_stands_on_the_trigger(self) -> None:
+        c = campaign()
+        c.record_trigger("a", "basis_changed", actor="office", at="2011-09-05 10:00", key="t1")
+        c.request_extension("a", "report", until="2011-11-30", reason="材料多", actor="clerk-a",
+                            at="2011-09-10")  # fmt: skip
+        before = json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
+        with pytest.raises(TransitionRefused, match="extension request of step report is pending"):
+            c.void("t1", reason="录错", actor="office", at="2011-09-11")
+        assert json.dumps(c.report(), sort_keys=True, ensure_ascii=False) == before
+        c.refuse_extension("a", "report", actor="office", at="2011-09-11", reason="不予延期")
+        c.void("t1", reason="录错", actor="office", at="2011-09-11")
+        assert due(c, "a", "report") is None
+
+    def test_a_sanction_its_deadline_issued_stands_on_the_trigger(self) -> None:
+        c = Campaign.create(load_template_text(_LADDER))
+        c.add_actor("office", ["office"])
+        c.enroll("a", at="2011-01-01")
+        c.record_trigger("a", "basis_changed", actor="office", at="2011-03-01", key="t1")
+        c.tick("2011-03-20")
+        assert [s["sanction"] for s in c.unit_status("a").sanctions] == ["interview"]
+        before = json.dumps(c.report(), sort_keys=True, ensure_ascii=False)
+        with pytest.raises(TransitionRefused, match=r"step_escalated \(#\d+\) of step report "
+                           "stands on the trigger: it cannot be undone"):  # fmt: skip
+            c.void("t1", reason="录错", actor="office", at="2011-03-21")
+        assert json.dumps(c.report(), sort_keys=True, ensure_ascii=False) == before

@@ -53,6 +53,7 @@ from zyw_flow.store import (
     parse_receipt,
     verify_receipt,
 )
+from zyw_flow.store._journal import public_url
 
 __all__ = ["add_campaign_commands", "board_tree", "overdue_table", "unit_status_table"]
 
@@ -76,7 +77,7 @@ _DAY = dt.timedelta(days=1)
 
 def cmd_init(args: argparse.Namespace, ui: Ui) -> int:
     c = Campaign.create_stored(args.db, args.template, args.param)
-    print(f"created campaign {c.id} in {args.db}")
+    print(f"created campaign {c.id} in {public_url(str(args.db))}")
     c.close()
     return 0
 
@@ -683,7 +684,7 @@ def cmd_verify(args: argparse.Namespace, ui: Ui) -> int:
     journal = open_journal(args.db, create=False, read_only=True)
     try:
         if not journal.read_meta():
-            ui.warn(f"{args.db}: holds no campaign")
+            ui.warn(f"{public_url(str(args.db))}: holds no campaign")
             return 2
         report: VerifyReport | ReceiptReport
         if receipt is not None and public is not None:

@@ -18,6 +18,7 @@ from zyw_flow.runtime._apply import apply
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._csv import unit_rows
 from zyw_flow.runtime._decide import (
+    check_rectification,
     decide_actor,
     decide_enrolment,
     decide_finding,
@@ -442,12 +443,7 @@ class Campaign(Procedures, Triggers, Reading, Durable):
         Raises:
             TransitionRefused: ``finding`` is one of the template's steps (``accept`` it).
         """
-        s = self._state.step_index.get(finding) if type(finding) is str else None
-        if s is not None and s < self._state.n:
-            raise TransitionRefused(
-                f"{finding!r} is a step of the template, not a rectification: accept it",
-                unit=str(unit), step=finding, event="verify",
-            )  # fmt: skip
+        check_rectification(self._state, unit, finding, "verify")
         return self.accept(unit, finding, actor=actor, at=at, key=key)
 
     def issue_sanction(

@@ -125,7 +125,9 @@ class Engine:
         else:
             us = parse_at(at, self.compiled.zone)
         lo, hi = self._horizon
-        hi = max(hi, self._state.now + _YEAR)  # a clock moved on on purpose moves it along
+        now = self._state.now
+        if now > hi:  # a clock moved past the horizon on purpose carries it along
+            hi = now + _YEAR
         if not lo <= us <= hi:
             raise InstantError(
                 at if isinstance(at, str) else self._fmt(us),
@@ -289,7 +291,7 @@ class Engine:
         Returns:
             A function that cancels the subscription.
         """
-        if event_type != "*" and event_type not in public_types():
+        if type(event_type) is not str or (event_type != "*" and event_type not in public_types()):
             close = difflib.get_close_matches(str(event_type), sorted(public_types()), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ' ("*" for all)'
             raise TransitionRefused(f"no event type {event_type!r}{hint}", event="subscribe")

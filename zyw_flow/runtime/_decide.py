@@ -50,6 +50,7 @@ __all__ = [
     "ACTIONS",
     "Prepared",
     "authorise",
+    "check_rectification",
     "check_step_action",
     "check_submissions",
     "decide_actor",
@@ -263,6 +264,21 @@ def in_scope(state: State, unit: str | None, scope: str, u: int) -> bool:
             return True
         u = state.parent[u]
     return False
+
+
+def check_rectification(state: State, unit: str, step: object, event: str) -> None:
+    """``verify``: the step must be a rectification (a finding's, a sanction's …), not one
+    of the template's steps (those are accepted).
+
+    Raises:
+        TransitionRefused: a template step.
+    """
+    s = state.step_index.get(step) if type(step) is str else None
+    if s is not None and s < state.n:
+        raise TransitionRefused(
+            f"{step!r} is a step of the template, not a rectification: accept it",
+            unit=str(unit), step=str(step), event=event,
+        )  # fmt: skip
 
 
 def step_of(state: State, u: int, step: str, event: str) -> int:
@@ -680,6 +696,8 @@ def unit_row(item: Any, i: int) -> tuple[Any, Any, Any, Any]:
 
 _EMPTY = ""
 _UNIT_FIELDS = frozenset({"id", "name", "parent", "kind"})
+#: whitespace that breaks a line or a cell: never inside an id
+_BREAKS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 #: The longest unit id (a code or a name, not a document)
 MAX_UNIT_ID = 200
 
@@ -698,10 +716,12 @@ def _check_ids(ids: Sequence[str]) -> None:
             why = f"is {len(uid)} characters long (at most {MAX_UNIT_ID})"
         elif not uid.strip():
             why = "is only spaces"
-        elif not uid.isprintable():
-            why = "holds a control character (a tab, a line break, NUL …)"
-        else:
+        elif uid.strip() is not uid:
             why = "has spaces at its ends"
+        elif all(ch.isprintable() or (ch.isspace() and ch not in _BREAKS) for ch in uid):
+            continue  # a full-width or no-break space inside (市　局) is part of the id
+        else:
+            why = "holds a control character (a tab, a line break, NUL …)"
         raise EnrollmentError(f"unit id {uid[:60]!r} {why}", event="enrolled")
 
 

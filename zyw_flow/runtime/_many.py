@@ -22,7 +22,13 @@ from zyw_flow._time import At
 from zyw_flow.runtime._bulk import actors_of
 from zyw_flow.runtime._codec import expand
 from zyw_flow.runtime._core import LazyEvents
-from zyw_flow.runtime._decide import decide_finding, decide_gate, decide_step_action, prepare
+from zyw_flow.runtime._decide import (
+    check_rectification,
+    decide_finding,
+    decide_gate,
+    decide_step_action,
+    prepare,
+)
 from zyw_flow.runtime._events import DomainEvent, FindingRecorded, StepAction
 from zyw_flow.runtime._records import Event
 from zyw_flow.runtime._state import State
@@ -102,6 +108,9 @@ def act_many(
         if step is None:
             raise TransitionRefused(f"{verb} needs the step (one id, or one per unit)", event=verb)
         steps = _per_unit(step, ids, "step", verb)
+        if verb == "verify":
+            for uid, sid in zip(ids, steps, strict=True):
+                check_rectification(campaign._state, uid, sid, verb)
     if isinstance(actor, (Mapping, str)):
         actors = _per_unit(actor, ids, "actor", verb)
     else:

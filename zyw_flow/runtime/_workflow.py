@@ -447,12 +447,26 @@ def _rectification_of(state: State, target: Event, later: Sequence[Event]) -> in
     if (ordered.data or {}).get("source") != "sanction":
         return None
     for e in later:
-        if e.step == ordered.step and e.type in _CELL_ACTIONS and e.seq not in state.voided:
+        acted = e.type in _CELL_ACTIONS or e.type == "step_transferred"
+        if e.step == ordered.step and acted and e.seq not in state.voided:
+            what = "void that first" if e.type in VOIDABLE else "it cannot be undone"
             raise TransitionRefused(
                 f"a later {e.type} (#{e.seq}) of its rectification step {e.step} stands on "
-                "the sanction: void that first", unit=e.unit, step=e.step, event="void",
+                f"the sanction: {what}", unit=e.unit, step=e.step, event="void",
             )  # fmt: skip
-    return state.step_index[str(ordered.step)]
+    s = state.step_index[str(ordered.step)]
+    if state.defs[s].owner != target_unit(state, target):  # (passed on: belt and braces)
+        raise TransitionRefused(
+            f"its rectification step {ordered.step} was passed on to unit "
+            f"{state.ids[state.defs[s].owner]!r}: it cannot be undone",
+            unit=target.unit, step=ordered.step, event="void",
+        )  # fmt: skip
+    return s
+
+
+def target_unit(state: State, target: Event) -> int:
+    """The unit index of an event's unit."""
+    return state.index[str(target.unit)]
 
 
 def trigger_group(log: Any, state: State, target: Event) -> tuple[Event, ...]:
@@ -490,11 +504,22 @@ def _void_trigger(
     steps = {str(e.step) for e in group}
     for e in later:
         moved = e.type in ("deadline_set", "extension_approved", "step_transferred")
-        if e.step in steps and (moved or e.type in _CELL_ACTIONS) and e.seq not in state.voided:
+        # a sanction a level of the trigger's deadline issued stays issued
+        sanctioned = e.type == "step_escalated" and (
+            state.compiled.escalation[int((e.data or {})["level"]) - 1].sanction is not None
+        )
+        stands = moved or sanctioned or e.type in _CELL_ACTIONS
+        if e.step in steps and stands and e.seq not in state.voided:
             what = "void that first" if e.type in VOIDABLE else "it cannot be undone"
             raise TransitionRefused(
                 f"a later {e.type} (#{e.seq}) of step {e.step} stands on the trigger: {what}",
                 unit=uid, step=e.step, event="void",
+            )  # fmt: skip
+    for step in sorted(steps):  # asked for against the trigger's deadline
+        if pending_request(state, state.step_index[step], u) is not None:
+            raise TransitionRefused(
+                f"an extension request of step {step} is pending against the trigger's "
+                "deadline: approve or refuse it first", unit=uid, step=step, event="void",
             )  # fmt: skip
     cells: list[list[Any]] = []
     for e in group:
