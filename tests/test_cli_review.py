@@ -434,3 +434,18 @@ class TestRelayDeadLetters:
         assert code == 1
         assert dead(err) and not set(dead(err)) & set(first)  # only the tick's events
         assert f"{earlier} dead letter(s) from earlier runs" in err
+
+
+def test_campaign_list_names_each_campaigns_key_and_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "mc.db"
+    assert main(["campaign", "init", str(db), "zhiyong-2011"]) == 0
+    assert main(["campaign", "init", f"{db}?campaign=dq", "daqing-zuofeng-2011"]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "list", str(db)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "default\tzhiyong-2011", "dq\tdaqing-zuofeng-2011"]  # fmt: skip
+    before = db.read_bytes()
+    assert main(["campaign", "list", str(tmp_path / "missing.db")]) == 2
+    assert db.read_bytes() == before

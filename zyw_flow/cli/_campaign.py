@@ -46,7 +46,6 @@ from zyw_flow.runtime import (
 from zyw_flow.store import (
     ReceiptReport,
     VerifyReport,
-    list_campaigns,
     load_private_key,
     load_public_key,
     open_journal,
@@ -716,8 +715,15 @@ def cmd_snapshot(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_list(args: argparse.Namespace, ui: Ui) -> int:
-    for cid in list_campaigns(args.db):
-        print(cid)
+    """One line per campaign: the store's key (what ``?campaign=`` names), a tab, and the
+    campaign's own id (its template's)."""
+    journal = open_journal(args.db, create=False, read_only=True, choose=False)
+    try:
+        for key in journal.campaigns():
+            journal.retarget(key)
+            print(f"{key}\t{journal.read_meta().get('campaign_id', '')}")
+    finally:
+        journal.close()
     return 0
 
 
