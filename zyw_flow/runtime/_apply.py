@@ -477,16 +477,7 @@ def _voided(state: State, e: EventVoided) -> None:
     state.voided.add(e.target)
     u = e.unit
     if e.cell is not None:
-        s = e.step
-        j = state.slot(s, u)
-        status, level, flags, completed = e.cell
-        state.status[s][j] = status
-        state.esc[s][j] = level
-        state.flags[s][j] = (flags & ~UNOWED & 0xFF) | (state.flags[s][j] & UNOWED)
-        if completed < 0:
-            state.completed[s].pop(j, None)
-        else:
-            state.completed[s][j] = completed
+        _put_back(state, e.step, state.slot(e.step, u), *e.cell)
     restore = e.restore or {}
     if "score" in restore:
         key = tuple(restore["score"])
@@ -514,6 +505,20 @@ def _voided(state: State, e: EventVoided) -> None:
     _touch(state, u, e.at)
 
 
+def _put_back(
+    state: State, s: int, j: int, status: int, level: int, flags: int, completed: int
+) -> None:
+    """A cell as it was before a voided action: status, escalation level, flags (whether
+    the unit owes the step stays as it is now) and completion instant (-1: none)."""
+    state.status[s][j] = status
+    state.esc[s][j] = level
+    state.flags[s][j] = (flags & ~UNOWED & 0xFF) | (state.flags[s][j] & UNOWED)
+    if completed < 0:
+        state.completed[s].pop(j, None)
+    else:
+        state.completed[s][j] = completed
+
+
 def _untrigger(state: State, u: int, restore: Mapping[str, Any]) -> None:
     """A trigger made void: it is no longer recorded for the unit, and each step it gave a
     deadline is as it was before (its cell, and the deadline it had then, if any)."""
@@ -521,13 +526,7 @@ def _untrigger(state: State, u: int, restore: Mapping[str, Any]) -> None:
     state.voided.update(int(x) for x in restore["seqs"])
     for s, status, level, flags, completed, before in restore["cells"]:
         j = state.slot(s, u)
-        state.status[s][j] = status
-        state.esc[s][j] = level
-        state.flags[s][j] = (flags & ~UNOWED & 0xFF) | (state.flags[s][j] & UNOWED)
-        if completed < 0:
-            state.completed[s].pop(j, None)
-        else:
-            state.completed[s][j] = completed
+        _put_back(state, s, j, status, level, flags, completed)
         if before is None:  # the cell's scheduled instants go stale (they find no deadline)
             state.deadlines[s].pop(j, None)
             state.unit_deadlines.get(u, set()).discard(s)

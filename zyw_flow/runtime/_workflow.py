@@ -399,13 +399,7 @@ def decide_void(
                 "the unit has entered another phase since: that cannot be undone", unit=uid,
                 step=target.step, event=event,
             )  # fmt: skip
-        j = history.slot(s, u)
-        cell = (
-            history.status[s][j],
-            history.esc[s][j],
-            history.flags[s][j],
-            history.completed[s].get(j, -1),
-        )
+        cell = _cell_then(history, s, u)
         return [EventVoided(at, u, actor, target.seq, target.type, reason, s, cell, None, data,
                             key, fp, target.at_us)]  # fmt: skip
     if group:
@@ -469,6 +463,14 @@ def target_unit(state: State, target: Event) -> int:
     return state.index[str(target.unit)]
 
 
+def _cell_then(history: State, s: int, u: int) -> tuple[int, int, int, int]:
+    """Unit ``u``'s cell of step ``s`` in ``history``: status, escalation level, flags and
+    completion instant (-1: none) — what a void puts back."""
+    j = history.slot(s, u)
+    return (history.status[s][j], history.esc[s][j], history.flags[s][j],
+            history.completed[s].get(j, -1))  # fmt: skip
+
+
 def trigger_group(log: Any, state: State, target: Event) -> tuple[Event, ...]:
     """The events of the ``record_trigger`` that recorded ``target`` (one per step it gave
     a deadline, recorded one after another), in order. ``log`` is the campaign's journal."""
@@ -524,11 +526,9 @@ def _void_trigger(
     cells: list[list[Any]] = []
     for e in group:
         s = state.step_index[str(e.step)]
-        j = history.slot(s, u)
-        before = history.deadlines[s].get(j)
+        before = history.deadlines[s].get(history.slot(s, u))
         cells.append([
-            s, history.status[s][j], history.esc[s][j], history.flags[s][j],
-            history.completed[s].get(j, -1),
+            s, *_cell_then(history, s, u),
             None if before is None else [before[0], list(before[1]), list(before[2])],
         ])  # fmt: skip
     restore = {"trigger": (target.data or {})["trigger"], "seqs": [e.seq for e in group],
