@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "zyw_flow._bundled",
                 "zyw_flow._fonts",
                 "zyw_flow._fields",
+                "zyw_flow._files",
             }
         ),
     ),

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from zyw_flow._files import replaced
 from zyw_flow._fonts import cjk_font, cjk_rc
 from zyw_flow.compile import CompiledCampaign, derive_table
 from zyw_flow.resolve import ResolvedCampaign
@@ -101,7 +102,8 @@ def gantt(resolved: ResolvedCampaign, path: Path | str) -> Path:
     with plt.rc_context(cjk_rc()):  # type: ignore[arg-type]
         fig = gantt_figure(resolved)
         path = Path(path)
-        fig.savefig(path, dpi=120, bbox_inches="tight", pad_inches=0.15)
+        with replaced(path) as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight", pad_inches=0.15)
         plt.close(fig)
     return path
 

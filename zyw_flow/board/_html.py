@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zyw_flow._files import write_text_whole
 from zyw_flow.board._data import board_data
 
 if TYPE_CHECKING:
@@ -126,5 +127,5 @@ def write_board_html(
     See :func:`render_board_html` for the arguments. Returns the path written.
     """
     out = Path(path)
-    out.write_text(render_board_html(campaign, root=root, lang=lang, font=font), encoding="utf-8")
+    write_text_whole(out, render_board_html(campaign, root=root, lang=lang, font=font))
     return out

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from zyw_flow._errors import InstantError, UnknownActorError, ZywFlowError
+from zyw_flow._files import replaced, write_bytes_whole
 from zyw_flow.cli._args import NOW, UsageError
 from zyw_flow.cli._board import add_html_options, write_board
 from zyw_flow.cli._console import Ui
@@ -597,7 +598,7 @@ def cmd_export(args: argparse.Namespace, ui: Ui) -> int:
         if output is None:
             _export(c, fmt, sys.stdout, ui)
             return 0
-        with open(output, "w", encoding="utf-8", newline="") as out:
+        with replaced(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
             _export(c, fmt, out, ui)
         n = len(c)
     print(written(f"state of {n} unit(s) ({fmt.upper()})", output))
@@ -631,7 +632,7 @@ def cmd_ics(args: argparse.Namespace, ui: Ui) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
-    target.write_bytes(data)
+    write_bytes_whole(target, data)
     print(written(f"{len(cal.walk('VEVENT'))} deadline(s)", target))
     return 0
 

@@ -13,6 +13,7 @@ from typing import Any
 from rich.table import Table
 
 from zyw_flow._errors import TemplateNotFound, ZywFlowError
+from zyw_flow._files import write_bytes_whole
 from zyw_flow.cli._args import UsageError
 from zyw_flow.cli._console import Ui
 from zyw_flow.cli._outputs import check_output, png_path, written
@@ -114,7 +115,7 @@ def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
         from zyw_flow.exchange import calendar_bytes, template_calendar
 
         cal = template_calendar(compile_campaign(resolved))
-        ics.write_bytes(calendar_bytes(cal))
+        write_bytes_whole(ics, calendar_bytes(cal))
         ui.warn(written(f"{len(cal.walk('VEVENT'))} deadline(s)", ics))
     if gantt_to is not None:
         from zyw_flow._plots import gantt

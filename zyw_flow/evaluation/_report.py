@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.padding import Padding
 from rich.table import Table
 
+from zyw_flow._files import replaced
 from zyw_flow.evaluation._rules import RankRow
 from zyw_flow.evaluation._scheme import ScoringScheme
 from zyw_flow.evaluation._score import Scorecard
@@ -231,6 +232,7 @@ def plot_grade_distribution(
         ax.set_ylim(0, max([*counts, 1]) * 1.18)
         fig.tight_layout()
         out = Path(path)
-        fig.savefig(out, dpi=120)
+        with replaced(out) as tmp:
+            fig.savefig(tmp, dpi=120)
         plt.close(fig)
     return out

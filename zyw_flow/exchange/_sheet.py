@@ -14,6 +14,7 @@ from typing import Literal
 
 import attrs
 
+from zyw_flow._files import replaced, write_text_whole
 from zyw_flow.exchange._errors import DataFileError
 
 __all__ = [
@@ -108,7 +109,7 @@ def write_sheet(sheet: Sheet, path: str | Path, fmt: str | None = None) -> Path:
     suffix); return the path."""
     target = Path(path)
     if sheet_format(target, fmt) == "csv":
-        target.write_text(csv_text(sheet), encoding="utf-8-sig", newline="")
+        write_text_whole(target, csv_text(sheet), encoding="utf-8-sig", newline="")
     else:
         write_workbook([sheet], target)
     return target
@@ -149,7 +150,8 @@ def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
                     out.append(_xlsx_value(value))
             ws.append(out)
     target = Path(path)
-    book.save(target)
+    with replaced(target) as tmp:
+        book.save(tmp)
     return target
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from zyw_flow._files import replaced, write_bytes_whole
 from zyw_flow.sim._errors import SimulationError
 from zyw_flow.sim._report import write_report
 from zyw_flow.sim._runner import RepResult
@@ -25,10 +25,9 @@ __all__ = ["prepare", "write_outputs", "write_part"]
 MANIFEST = "run.json"
 
 
-def _atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    with replaced(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def _name(arm: int, rep: int) -> str:
@@ -58,7 +57,7 @@ def prepare(folder: Path, sim: Simulation, resume: bool) -> dict[tuple[int, int]
         elif parts.exists():
             shutil.rmtree(parts)
         parts.mkdir(exist_ok=True)
-        _atomic(manifest, json.dumps({"fingerprint": key}).encode("utf-8"))
+        write_bytes_whole(manifest, json.dumps({"fingerprint": key}).encode("utf-8"))
     except OSError as exc:
         raise SimulationError(f"{folder}: cannot write the output folder: {exc}") from None
     done: dict[tuple[int, int], RepResult] = {}
@@ -93,11 +92,11 @@ def write_part(folder: Path, res: RepResult) -> None:
     """Keep one finished replication (parquet first, its JSON last: the JSON marks it done)."""
     parts = folder / "parts"
     stem = _name(res.arm, res.rep)
-    pq.write_table(pa.table(dict(res.units)), parts / f"{stem}.units.parquet")
-    pq.write_table(pa.table(dict(res.daily)), parts / f"{stem}.daily.parquet")
+    _write_parquet(pa.table(dict(res.units)), parts / f"{stem}.units.parquet")
+    _write_parquet(pa.table(dict(res.daily)), parts / f"{stem}.daily.parquet")
     meta = {"arm": res.arm, "rep": res.rep, "metrics": res.metrics, "events": res.events,
             "seconds": res.seconds}  # fmt: skip
-    _atomic(parts / f"{stem}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+    write_bytes_whole(parts / f"{stem}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
 
 def summary_text(summary: Mapping[str, Any]) -> str:
@@ -110,11 +109,11 @@ def write_outputs(
     *, report: bool = True,
 ) -> None:  # fmt: skip
     """``summary.json``, the two Parquet tables and ``report.html``."""
-    _atomic(folder / "summary.json", summary_text(summary).encode("utf-8"))
+    write_bytes_whole(folder / "summary.json", summary_text(summary).encode("utf-8"))
     units = [_table(r.units, r.arm, r.rep) for r in results]
     daily = [_table(r.daily, r.arm, r.rep) for r in results]
     if units:
-        pq.write_table(pa.concat_tables(units), folder / "units.parquet")
-        pq.write_table(pa.concat_tables(daily), folder / "daily.parquet")
+        _write_parquet(pa.concat_tables(units), folder / "units.parquet")
+        _write_parquet(pa.concat_tables(daily), folder / "daily.parquet")
     if report:
         write_report(folder / "report.html", sim, summary, results)

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zyw_flow._files import write_text_whole
 from zyw_flow.sim._runner import RepResult, align_daily
 from zyw_flow.sim._spec import compile_arm
 
@@ -229,5 +230,5 @@ def write_report(
     path: Path, sim: Simulation, summary: Mapping[str, Any], results: Sequence[RepResult]
 ) -> Path:
     """Write ``report.html``; returns its path."""
-    path.write_text(render_report(sim, summary, results), encoding="utf-8")
+    write_text_whole(path, render_report(sim, summary, results))
     return path
