@@ -51,12 +51,12 @@ def build_template(
 def _with_date_problems(template: CampaignTemplate, problems: list[Problem]) -> list[Problem]:
     if any(p.path.startswith("params") for p in problems):
         return problems  # unbound parameters: dates cannot mean anything yet
-    seen = {p.path for p in problems}
+    seen = {(p.file, p.path) for p in problems}
     out = list(problems)
     try:
         resolve(template)
     except TemplateError as exc:
-        out.extend(p for p in dict.fromkeys(exc.problems) if p.path not in seen)
+        out.extend(p for p in dict.fromkeys(exc.problems) if (p.file, p.path) not in seen)
     except Exception:  # the template is too broken for dates to mean anything
         pass
     return out

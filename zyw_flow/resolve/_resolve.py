@@ -35,6 +35,7 @@ from zyw_flow.dates import (
     parse_window,
     start_of_day,
 )
+from zyw_flow.template._inherited import inherited_problem
 from zyw_flow.template._model import (
     CalendarDef,
     CampaignTemplate,
@@ -233,6 +234,10 @@ class _Resolver:
         self.failed_windows: set[str] = set()  # phases whose window could not be (reported)
 
     def problem(self, path: str, message: str) -> None:
+        moved = inherited_problem(self.t.inherited, path, message)
+        if moved is not None:
+            self.problems.append(moved)
+            return
         line = None
         probe = path
         while True:

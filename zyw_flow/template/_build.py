@@ -35,6 +35,7 @@ from zyw_flow._fields import unknown_field_message
 from zyw_flow._yaml import Document, join, read_limited, read_yaml
 from zyw_flow.dates import RelativeDate, parse_date, parse_duration, parse_recurrence, parse_window
 from zyw_flow.evaluation import Rule, extra_rules, load_scheme_text
+from zyw_flow.template._inherited import InheritedStep, inherited_problem
 from zyw_flow.template._model import (
     DEFAULT_PERMISSIONS,
     DEFAULT_ROLES,
@@ -146,13 +147,25 @@ class _Builder:
         self.phase_texts: dict[str, str] = {}
         self._phase_cache: dict[str, tuple[Document, dict[str, Any]] | None] = {}
         self._phase_shapes: dict[str, tuple[str, ...]] = {}
+        #: the steps campaign phases inherit (``use:``), by their path in the campaign
+        self._inherited: dict[str, InheritedStep] = {}
         near = Path(doc.file)
         self.near = near if near.is_file() else None
 
     def problem(self, path: str, message: str, doc: Document | None = None) -> None:
         if doc is None and self._under_shape_error(path):
             return  # the schema reported this field's shape; it was left out
+        if doc is None and self._inherited:
+            moved = inherited_problem(self._inherited, path, message)
+            if moved is not None:
+                self.problems.append(moved)
+                return
         self.problems.append((doc or self.doc).problem(path, message))
+
+    def _where(self, path: str) -> str:
+        """``FILE:LINE: PATH`` of a path in the campaign document."""
+        line = self.doc.line(path)
+        return f"{self.doc.file}:{line}: {path}" if line is not None else f"{self.doc.file}: {path}"
 
     def _under_shape_error(self, path: str) -> bool:
         return any(
@@ -358,6 +371,7 @@ class _Builder:
         self, raw: dict[str, Any], path: str, roles: Mapping[str, str], review: tuple[str, ...]
     ) -> PhaseDef | None:
         use = raw.get("use")
+        pdoc: Document | None = None
         inherited: dict[str, dict[str, Any]] = {}
         base_title = ""
         aliases: tuple[str, ...] = ()
@@ -369,7 +383,7 @@ class _Builder:
             found = self.phase_template(use, join(path, "use"))
             if found is None:
                 return None
-            _, pdata = found
+            pdoc, pdata = found
             for rel in self._phase_shapes.get(use, ()):
                 if rel.startswith("steps."):  # an inherited step's field of the wrong shape
                     self.shape_paths.add(join(path, rel))
@@ -403,6 +417,13 @@ class _Builder:
         merged: dict[str, tuple[dict[str, Any], str]] = {
             k: (v, join(join(path, "steps"), k)) for k, v in inherited.items()
         }
+        if inherited and pdoc is not None:
+            for k in inherited:
+                over = steps_raw.get(k) if isinstance(steps_raw, dict) else None
+                own = None if over is None else frozenset(over if isinstance(over, dict) else ())
+                self._inherited[join(join(path, "steps"), k)] = InheritedStep(
+                    pdoc, join("steps", k), own, self._where(join(path, "use"))
+                )
         if isinstance(steps_raw, dict):
             for sid, over in steps_raw.items():
                 spath = join(join(path, "steps"), sid)
@@ -824,6 +845,7 @@ class _Builder:
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             lines=self.doc.lines,
             phase_texts=self.phase_texts,
+            inherited=self._inherited,
             scoring=scoring,
             scheme_texts=scheme_texts,
             rules=rules,

@@ -12,6 +12,7 @@ import attrs
 
 from zyw_flow.dates import DurationUnit
 from zyw_flow.evaluation import Rule
+from zyw_flow.template._inherited import InheritedStep
 from zyw_flow.template._procedures import AccountabilityDef, ComplaintsDef
 
 __all__ = [
@@ -279,6 +280,9 @@ class CampaignTemplate:
     sha256: str = ""
     lines: Mapping[str, int] = attrs.field(factory=dict, eq=False, repr=False)
     phase_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    #: the steps phases take from phase templates (``use:``), by path: where their fields
+    #: are written, to locate a problem there (:mod:`zyw_flow.template._inherited`)
+    inherited: Mapping[str, InheritedStep] = attrs.field(factory=dict, eq=False, repr=False)
     scoring: Mapping[str, str] = attrs.field(factory=dict)
     scheme_texts: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     #: The campaign's own consequence rules (``rules:``), per scheme subject, validated
