@@ -312,6 +312,19 @@ class TestCorrections:
         with pytest.raises(TransitionRefused, match=r"no event #99999: the events are numbered"):
             c.void(seq=99999, reason="误", actor="office", at="2011-09-06")
 
+    def test_a_retry_with_a_voided_actions_key_does_not_bring_it_back(self) -> None:
+        """docs/workflows.md: the key stays the voided action's; a new recording needs a new
+        key, and with it the step is submitted again."""
+        c = people(Campaign.create("zhiyong-2011"))
+        first = c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05", key="k1")
+        c.void("k1", reason="误", actor="office", at="2011-09-06")
+        count = c.cursor
+        again = c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-05", key="k1")
+        assert again.duplicate and again.seq == first.seq and c.cursor == count
+        assert c.unit_status("county-1").steps["work_plan"].status == "pending"
+        c.submit("county-1", "work_plan", actor="clerk-1", at="2011-09-07", key="k2")
+        assert c.unit_status("county-1").steps["work_plan"].status == "submitted"
+
 
 class TestInputChecks:
     def test_an_enrollment_before_the_clock_has_an_instant_before_all(self) -> None:
