@@ -274,8 +274,16 @@ class TestRefusals:
         """The reply deadline is answered by reply_complaint only, not by submit."""
         cid = register(c)
         c.assign_complaint(cid, actor="office", at="2012-03-05 10:00")
-        with pytest.raises(PermissionRefused):
+        with pytest.raises(TransitionRefused, match="answered by reply_complaint"):
             c.submit("dept-a", cid, actor="clerk-a", at="2012-03-06")
+        with pytest.raises(TransitionRefused, match="answered by reply_complaint"):
+            c.accept("dept-a", cid, actor="office", at="2012-03-06")
+        with pytest.raises(TransitionRefused, match="answered by reply_complaint"):
+            c.waive("dept-a", cid, actor="office", reason="r", at="2012-03-06")
+        with pytest.raises(TransitionRefused, match="answered by reply_complaint"):
+            c.return_step("dept-a", cid, actor="office", reason="r", at="2012-03-06")
+        assert c.complaint(cid).status == "assigned"
+        assert c.unit_status("dept-a").steps[cid].status == "pending"
 
     def test_idempotent_intake(self, c: Campaign) -> None:
         """The same key and content is one complaint, reported as a duplicate."""

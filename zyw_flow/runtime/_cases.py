@@ -222,9 +222,23 @@ def decide_open(
             unit=uid,
             event="open_case",
         )
+    if suspend and who is not None and who.revoked_at is not None:
+        raise TransitionRefused(
+            f"{person!r} was revoked at {who.revoked_at.isoformat()}: there is no one to "
+            "suspend (open the case without suspend)",
+            unit=uid,
+            event="open_case",
+        )
     if complaint is not None and complaint not in state.proc.complaints:
         raise UnknownRecordError(
             f"no complaint {complaint!r} is registered", unit=uid, event="open_case"
+        )
+    if complaint is not None and state.proc.complaints[complaint].unit != u:
+        other = state.ids[state.proc.complaints[complaint].unit]
+        raise TransitionRefused(
+            f"complaint {complaint!r} is against unit {other!r}, not {uid!r}",
+            unit=uid,
+            event="open_case",
         )
     text = _text(state, u, description, "description", "open_case")
     _authorise(state, actor, u, "open_case")
@@ -312,6 +326,8 @@ def decide_statement(
             f"the statement period ended at {format_us(c.statement_due, state.zone)}",
         )
     text = _text(state, u, statement, "statement", "record_statement")
+    if not text.strip():
+        raise _refuse(state, c, "record_statement", "the statement (申辩) is empty")
     _authorise(state, actor, u, "record_statement")
     return [CaseStatement(at, u, actor, cid, text, key=key, fingerprint=fp)]
 
@@ -448,6 +464,7 @@ def apply_opened(state: State, e: CaseOpened) -> None:
     state.proc.unit_cases.setdefault(e.unit, []).append(e.case)
     if e.suspend and e.person is not None:
         state.proc.suspended[e.person] = e.case
+        state.proc.suspending.setdefault(e.person, []).append(e.case)
     if e.complaint is not None:
         state.proc.complaints[e.complaint].cases.append(e.case)
     _touch(state, e.unit, e.at)

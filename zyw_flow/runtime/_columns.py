@@ -89,6 +89,8 @@ def check_submissions(
         return None
     if not _authorised(state, d.submit, units, actors):
         return None
+    if state.proc.suspending and not state.proc.suspending.keys().isdisjoint(actors):
+        return None  # someone was suspended at some time: as of ``at``, one by one
     # the status rule, as status_at gives it for a template step with its own deadline
     got = _gather(state.status[s], np.uint8, r)
     raw = set(np.flatnonzero(np.bincount(got, minlength=256)).tolist())

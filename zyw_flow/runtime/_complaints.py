@@ -22,14 +22,15 @@ writers, called only by :func:`zyw_flow.runtime._apply.apply`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
 
-from zyw_flow._errors import TransitionRefused, UnknownRecordError
-from zyw_flow._time import from_us
+from zyw_flow._errors import TimeOrderError, TransitionRefused, UnknownRecordError
+from zyw_flow._time import format_us, from_us
 from zyw_flow.compile._machine import ACCEPTED, OVERDUE
 from zyw_flow.runtime._decide import (
     authorise,
@@ -47,7 +48,7 @@ from zyw_flow.runtime._proc_events import (
     ComplaintReplied,
 )
 from zyw_flow.runtime._proc_state import ComplaintRecord
-from zyw_flow.runtime._state import LATE, State, StepDef
+from zyw_flow.runtime._state import LATE, REPLY_ROLES, REPLY_SOURCE, State, StepDef
 
 __all__ = [
     "MODES",
@@ -71,8 +72,6 @@ __all__ = [
 MODES: Mapping[str, str] = {"transfer": "转办", "assign": "交办", "direct": "直办"}
 
 _OFFICE = ("office",)
-#: The ``source`` of a complaint's reply-deadline row in the step table (no rectification).
-REPLY_SOURCE = "complaint_reply"
 
 
 def _cfg(state: State) -> Any:
@@ -105,6 +104,20 @@ def _refuse(state: State, c: ComplaintRecord, event: str, why: str) -> Transitio
     return TransitionRefused(
         f"complaint {c.id} ({c.status}): {why}", unit=state.ids[c.unit], event=event
     )
+
+
+def _not_before(
+    state: State, c: ComplaintRecord, at: int, since: int | None, what: str, event: str
+) -> None:
+    """The complaint's steps are recorded on different units (the unit complained about,
+    the handling unit), so each unit's own time order does not order them: a step may not
+    be dated before the one it follows."""
+    if since is not None and at < since:
+        raise TimeOrderError(
+            f"complaint {c.id}: its {what} is at {format_us(since, state.zone)}; cannot "
+            f"record {event} at {format_us(at, state.zone)}",
+            unit=state.ids[c.unit], event=event,
+        )  # fmt: skip
 
 
 def _text(value: object, name: str, uid: str, event: str) -> str:
@@ -216,7 +229,7 @@ def decide_reply(
     authorise(
         state,
         actor,
-        _perm(state, "complaint_reply", ("member", "office")),
+        _perm(state, "complaint_reply", REPLY_ROLES),
         h,
         "reply_complaint",
         None,
@@ -245,6 +258,7 @@ def decide_callback(
             else f"it is already {c.status.replace('_', ' ')}"
         )
         raise _refuse(state, c, "callback_complaint", why)
+    _not_before(state, c, at, c.replied, "reply", "callback_complaint")
     scale = _cfg(state).satisfaction
     if satisfaction not in scale:
         raise _refuse(
@@ -275,6 +289,7 @@ def decide_close(
     if c.status not in ("replied", "called_back"):
         why = "it is already closed" if c.status == "closed" else "it has no reply yet"
         raise _refuse(state, c, "close_complaint", why)
+    _not_before(state, c, at, c.replied, "reply", "close_complaint")
     text = _text(note, "note", state.ids[u], "close_complaint")
     authorise(state, actor, _perm(state, "complaint", _OFFICE), u, "close_complaint", None)
     return [ComplaintClosed(at, u, actor, cid, text, key=key, fingerprint=fp)]
@@ -302,6 +317,18 @@ def decide_action(
             "it was not substantiated (查实)" if c.substantiated is False else "it has no reply yet"
         )
         raise _refuse(state, c, "act_on_complaint", why)
+    if c.status == "closed":
+        raise _refuse(
+            state, c, "act_on_complaint",
+            "it is closed (办结): follow a substantiated complaint up before closing it",
+        )  # fmt: skip
+    if c.findings or c.sanctions:
+        done = ", ".join([*c.findings, *c.sanctions])
+        raise _refuse(
+            state, c, "act_on_complaint",
+            f"it was followed up already ({done}); a further sanction is issue_sanction's",
+        )  # fmt: skip
+    _not_before(state, c, at, c.replied, "reply", "act_on_complaint")
     if not isinstance(finding, bool):
         raise _refuse(state, c, "act_on_complaint", "finding must be true or false")
     if not finding and sanction is None:
@@ -600,7 +627,9 @@ def statistics(state: State, month: str | None) -> ComplaintStatistics:
     the campaign clock; per unit complained about and per channel (template order)."""
     if month is not None:
         try:
-            dt.datetime.strptime(str(month), "%Y-%m")
+            if type(month) is not str or not re.fullmatch(r"\d{4}-\d{2}", month):
+                raise ValueError(month)
+            dt.datetime.strptime(month, "%Y-%m")
         except ValueError:
             raise TransitionRefused(
                 f"month must be YYYY-MM, not {month!r}", event="complaint_statistics"

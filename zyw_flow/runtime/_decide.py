@@ -43,7 +43,7 @@ from zyw_flow.runtime._events import (
     UnitsEnrolled,
 )
 from zyw_flow.runtime._records import UNIT_SCOPED_ROLES
-from zyw_flow.runtime._state import KINDS, REVIEWED, SYSTEM_ACTOR, UNOWED, State
+from zyw_flow.runtime._state import KINDS, REPLY_SOURCE, REVIEWED, SYSTEM_ACTOR, UNOWED, State
 from zyw_flow.runtime._timed import enter_phases, overdue_from
 
 __all__ = [
@@ -179,10 +179,12 @@ def prepare(
         raise UnknownActorError(
             f"actor {actor!r} is not registered (add_actor)", unit=unit, step=step, event=event
         )
-    if actor in state.proc.suspended:
+    if state.proc.suspending and (case := state.proc.suspension_at(actor, at)) is not None:
+        held = state.proc.cases[case]
+        ends = "it is decided" if held.decided is None else format_us(held.decided, state.zone)
         raise ActorSuspended(
-            f"actor {actor!r} is suspended by case {state.proc.suspended[actor]} (先停职后调查) "
-            "until it is decided",
+            f"actor {actor!r} is suspended by case {case} (先停职后调查) from "
+            f"{format_us(held.opened, state.zone)} until {ends}",
             unit=unit,
             step=step,
             event=event,
@@ -211,15 +213,26 @@ def authorise(
     if refusal is None:
         return None
     if at is not None:
+        held: list[str] = []  # delegations a suspension holds up
         for principal, delegate, start, end in state.delegations:
             if delegate == actor and start <= at < end and principal in state.actors:
                 boss = state.actors[principal]
                 if boss.revoked_at is not None and at >= to_us(boss.revoked_at):
                     continue
-                if principal in state.proc.suspended:  # 先停职后调查: no authority to lend
+                case = state.proc.suspension_at(principal, at) if state.proc.suspending else None
+                if case is not None:  # 先停职后调查: no authority to lend
+                    if _refusal(state, principal, allowed, u, event, step) is None:
+                        held.append(f"{principal!r} (suspended by case {case})")
                     continue
                 if _refusal(state, principal, allowed, u, event, step) is None:
                     return principal
+        if held:
+            raise PermissionRefused(
+                f"actor {actor!r} may not {event} itself, and may not on behalf of "
+                f"{', '.join(held)} at {format_us(at, state.zone)}: a suspended principal "
+                "lends no authority (先停职后调查)",
+                unit=state.ids[u], step=step, event=event,
+            )  # fmt: skip
     raise refusal
 
 
@@ -352,6 +365,12 @@ def check_step_action(
     if s is None or s >= state.n or state.flags[s][u] & UNOWED:
         s = step_of(state, u, step, action)
     d = state.defs[s]
+    if d.source == REPLY_SOURCE:
+        raise TransitionRefused(
+            f"{step} is a complaint's reply deadline: it is answered by reply_complaint (the "
+            f"handling unit's member or the office), not by {action}",
+            unit=state.ids[u], step=step, event=action,
+        )  # fmt: skip
     status = state.status_at(s, u, at)
     c = state.compiled
     due = state.due_of(s, state.slot(s, u)) if state.deadlines[s] else d.due

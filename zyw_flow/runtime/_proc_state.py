@@ -88,6 +88,18 @@ class ProcState:
     rows: int = 0  # step-table rows of complaint deadlines
     #: unit → its cases in the order opened (an index of ``cases``, rebuilt on load)
     unit_cases: dict[int, list[str]] = attrs.field(factory=dict)
+    #: person → the cases that suspend them (an index of ``cases``, rebuilt on load)
+    suspending: dict[str, list[str]] = attrs.field(factory=dict)
+
+    def suspension_at(self, actor: str, at: int) -> str | None:
+        """The case suspending ``actor`` at instant ``at`` (先停职后调查: from the case's
+        opening until its decision), if any — as of that instant, not as of now, so that
+        an action dated inside a suspension is refused after the case was decided too."""
+        for cid in self.suspending.get(actor, ()):
+            case = self.cases[cid]
+            if case.opened <= at and (case.decided is None or at < case.decided):
+                return cid
+        return None
 
     def dump(self) -> dict[str, Any]:
         """A JSON-ready form (for snapshots)."""
@@ -111,4 +123,6 @@ class ProcState:
         )
         for case in out.cases.values():
             out.unit_cases.setdefault(case.unit, []).append(case.id)
+            if case.suspend and case.person is not None:
+                out.suspending.setdefault(case.person, []).append(case.id)
         return out

@@ -48,6 +48,12 @@ __all__ = [
 ]
 
 SYSTEM_ACTOR = "system"
+#: The ``source`` of a complaint's reply-deadline row in the step table (no rectification):
+#: answered by ``reply_complaint`` only, never by the step verbs.
+REPLY_SOURCE = "complaint_reply"
+#: Who may ask to extend a complaint's reply deadline unless ``permissions.complaint_reply``
+#: says otherwise: those who may answer it.
+REPLY_ROLES = ("member", "office")
 KINDS = ("unit", "person")
 #: bits of a cell's ``flags`` byte: submitted late; not owed by the unit; passed the first
 #: review tier (逐级审核); and, from bit 3, the warning light reached (0: none)

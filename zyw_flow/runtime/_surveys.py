@@ -61,6 +61,18 @@ def counts_text(counts: Mapping[str, Any] | str, unit: str) -> str:
             )
         pairs = {}
         for category, n in counts.items():
+            if (
+                type(category) is not str
+                or not category.strip()
+                or category != category.strip()
+                or any(ch in category for ch in "=;,:")
+            ):
+                raise TransitionRefused(
+                    f"a category must be the scale's name of it (text without '=', ';', ',' "
+                    f"or ':'), not {category!r}",
+                    unit=unit,
+                    event=_EVENT,
+                )
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise TransitionRefused(
                     f"the count of {category!r} must be a whole number ≥ 0, not {n!r}",

@@ -43,7 +43,7 @@ from zyw_flow.runtime._events import (
     StepTransferred,
 )
 from zyw_flow.runtime._records import Event
-from zyw_flow.runtime._state import UNOWED, State
+from zyw_flow.runtime._state import REPLY_ROLES, REPLY_SOURCE, UNOWED, State
 
 __all__ = [
     "VOIDABLE",
@@ -121,6 +121,15 @@ def _policy(state: State, s: int) -> Any:
     return c.resolved.template.extensions
 
 
+def _requesters(state: State, s: int) -> tuple[str, ...]:
+    """Who may ask to extend step ``s``: those who submit it; for a complaint's reply
+    deadline, those who may answer it (``permissions.complaint_reply``)."""
+    d = state.defs[s]
+    if d.source == REPLY_SOURCE:
+        return tuple(state.compiled.permissions.get("complaint_reply", REPLY_ROLES))
+    return d.submit
+
+
 def pending_request(state: State, s: int, u: int) -> dict[str, Any] | None:
     """The unit's pending extension request for step ``s``, if any."""
     requests = state.extensions.get((s, state.slot(s, u)), ())
@@ -146,7 +155,7 @@ def decide_request_extension(
         raise TransitionRefused("the template allows no extension of this step", unit=uid,
                                 step=step, event=event)  # fmt: skip
     reason = _text(reason, "reason", uid, step, event)
-    principal = authorise(state, actor, d.submit, u, event, step, at)
+    principal = authorise(state, actor, _requesters(state, s), u, event, step, at)
     due = state.due_of(s, state.slot(s, u))
     if due >= NEVER:
         raise TransitionRefused("the step has no deadline to extend", unit=uid, step=step,
@@ -244,6 +253,12 @@ def decide_approve_extension(
     event = "approve_extension"
     uid = state.ids[u]
     s, request, stage, final, principal = _next_approver(state, u, at, actor, step, event)
+    status = state.status_at(s, u, at)
+    if status not in (PENDING, RETURNED, NOT_OPEN, OVERDUE):
+        raise TransitionRefused(
+            f"the step is {STATUS_NAMES[status]} since the request: there is nothing to "
+            "extend (refuse the request to close it)", unit=uid, step=step, event=event,
+        )  # fmt: skip
     until = to_us(dt.datetime.fromisoformat(request["until"]))
     if final and until < at:
         raise TransitionRefused(
@@ -320,6 +335,11 @@ def decide_transfer(
             f"unit {to!r} owes step {step!r} itself: a template step moves only to a unit "
             "that does not owe it", unit=uid, step=step, event=event,
         )  # fmt: skip
+    if state.defs[s].source == REPLY_SOURCE and state.status[s][0] in FINAL:
+        raise TransitionRefused(
+            "the complaint has been replied to: there is nothing left to hand on", unit=uid,
+            step=step, event=event,
+        )  # fmt: skip
     if at < state.last[v]:
         raise TransitionRefused(
             f"unit {to!r}'s last event is at {_fmt(state, state.last[v])}", unit=uid,
@@ -380,7 +400,7 @@ def decide_void(
         s = state.step_index[target.step]
         for e in later:
             auto = e.type == "step_accepted" and (e.data or {}).get("auto")
-            acted = e.type in _CELL_ACTIONS or e.type == "step_transferred"
+            acted = e.type in _CELL_ACTIONS or e.type in ("step_transferred", "complaint_replied")
             if (e.step == target.step and acted and not auto
                     and e.seq not in state.voided):  # fmt: skip
                 raise TransitionRefused(
