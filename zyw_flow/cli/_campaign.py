@@ -494,6 +494,7 @@ def unit_status_table(st: UnitStatus) -> Table:
 
 
 def cmd_board(args: argparse.Namespace, ui: Ui) -> int:
+    check_output("--html", args.html, inputs=[args.db])
     with _opened(args.db) as c:
         board = c.board(args.root)
         campaign_id = c.id
@@ -588,7 +589,7 @@ def _export_format(
 
 
 def cmd_export(args: argparse.Namespace, ui: Ui) -> int:
-    output = check_output("-o", args.output)
+    output = check_output("-o", args.output, inputs=[args.db])
     if args.what != "state":
         return _export_sheet(args, output, ui)
     if args.root is not None:
@@ -624,7 +625,7 @@ def _export_sheet(args: argparse.Namespace, output: Path | None, ui: Ui) -> int:
 
 
 def cmd_ics(args: argparse.Namespace, ui: Ui) -> int:
-    target = check_output("-o", args.output)
+    target = check_output("-o", args.output, inputs=[args.db])
     with _opened(args.db) as c:
         cal = campaign_calendar(c, args.unit)
     data = calendar_bytes(cal)

@@ -23,7 +23,7 @@ __all__ = ["add_replay_commands", "report_table"]
 
 
 def cmd_replay(args: argparse.Namespace, ui: Ui) -> int:
-    html = check_output("--html", args.html)
+    html = check_output("--html", args.html, inputs=[args.scenario])
     # a scenario that cannot be read exits 2, a template with problems 1 (docs/cli.md):
     # both are reported by the one exit-code policy (zyw_flow.cli._app)
     result = run_scenario(args.scenario)
@@ -93,8 +93,9 @@ def cmd_evaluate(args: argparse.Namespace, ui: Ui) -> int:
         to_csv,
     )
 
-    html = check_output("--html", args.html)  # both checked before either is written
-    plot = png_path("--plot", args.plot)
+    # both checked before either is written
+    html = check_output("--html", args.html, inputs=[args.target])
+    plot = png_path("--plot", args.plot, inputs=[args.target])
     campaign, failures = _campaign_of(args.target, store_only=args.store_only)
     try:
         evaluation = campaign.evaluate(args.unit or None)

@@ -108,8 +108,8 @@ def cmd_schema(args: argparse.Namespace, ui: Ui) -> int:
 
 def cmd_show(args: argparse.Namespace, ui: Ui) -> int:
     # every destination is checked before anything is written: no half-done outputs
-    ics = check_output("--ics", args.ics)
-    gantt_to = png_path("--gantt", args.gantt)
+    ics = check_output("--ics", args.ics, inputs=[args.template])
+    gantt_to = png_path("--gantt", args.gantt, inputs=[args.template])
     resolved = _load(args.template, args.param)
     if ics is not None:
         from zyw_flow.exchange import calendar_bytes, template_calendar
@@ -192,7 +192,7 @@ def calendar_table(
 
 
 def cmd_diagram(args: argparse.Namespace, ui: Ui) -> int:
-    png = png_path("--png", args.png)
+    png = png_path("--png", args.png, inputs=[args.template])
     compiled = compile_campaign(_load(args.template, args.param))
     text = mermaid(compiled)
     if png is not None:

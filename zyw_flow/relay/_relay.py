@@ -204,8 +204,9 @@ class Relay:
         outbox, name = self.outbox, target.name
         now = self._now_us()
         state = outbox.acquire(name, self.owner, now, int(self.lease * _US))
-        if state is None:
+        if state is None:  # another relay delivers it: what it still has to, all the same
             report.busy.append(name)
+            report.pending += outbox.pending(outbox.state(name).done)
             return
         lease_until = now + int(self.lease * _US)
         done, attempts = state.done, state.attempts

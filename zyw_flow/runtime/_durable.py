@@ -8,7 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
-from zyw_flow._errors import JournalCorrupted, StoreError
+from zyw_flow._errors import JournalCorrupted, StoreError, TransitionRefused
 from zyw_flow._time import At
 from zyw_flow.compile import compile_stored, stored_meta
 from zyw_flow.runtime import _snapshot
@@ -96,8 +96,11 @@ class Durable(Engine):
 
         Raises:
             StoreError: no campaign there; JournalCorrupted: the journal was tampered with;
-            SchemaVersionError: written by a newer zyw_flow.
+            SchemaVersionError: written by a newer zyw_flow; TransitionRefused: ``verify``
+            neither ``"full"`` nor ``"tail"``.
         """
+        if verify not in ("full", "tail"):
+            raise TransitionRefused(f"verify must be 'full' or 'tail', not {verify!r}")
         journal = open_journal(store, campaign_id, create=False)
         try:
             meta = journal.read_meta()

@@ -200,8 +200,14 @@ class StoredLog:
             apply(state, decode(state, record_of(row), f"row {row.seq}"))
 
     def events(self, state: State, since: int, unit: str | None) -> list[Event]:
+        """The events after ``since`` that ``state`` has applied: rows other writers
+        committed since the last catch-up are read once caught up (``refresh``), never
+        decoded against a state that does not know their units yet."""
         out: list[Event] = []
+        applied = self.position
         for row in self._journal.events_after(since, unit=unit):
+            if row.seq > applied:
+                break
             event = decode(state, record_of(row), f"row {row.seq}", check=False)
             assert row.eseq is not None
             found = (
@@ -216,6 +222,8 @@ class StoredLog:
         row = self._journal.event_row(seq)
         if row is None or row.eseq is None:  # pragma: no cover - the journal is verified
             raise StoreError(f"event {seq} is missing from the journal")
+        if row.seq > self.position:  # pragma: no cover - callers ask for events applied
+            raise StoreError(f"event {seq} was recorded since the last refresh(): refresh first")
         event = decode(state, record_of(row), f"row {row.seq}", check=False)
         return expand(state, event, row.eseq)[seq - row.eseq]
 

@@ -372,7 +372,7 @@ class Journal(ABC):
         found = self._execute(
             self._sql("SELECT version FROM zyw_schema WHERE component = ?"), ["journal"]
         )
-        version = int(found[0][0]) if found else 0
+        version = self._version(found[0][0]) if found else 0
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.where}: journal schema version {version} was written by a newer "
@@ -383,6 +383,22 @@ class Journal(ABC):
                 f"{self.where}: journal schema version {version} must be migrated before it can "
                 "be read read-only; open a writable copy once (it migrates), then verify"
             )
+
+    def _version(self, value: object) -> int:
+        """The journal's schema version as stored; anything but a whole number is a changed
+        store.
+
+        Raises:
+            JournalCorrupted: ``zyw_schema`` holds something else.
+        """
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        raise JournalCorrupted(
+            f"{self.where}: table zyw_schema holds journal version {value!r}, not a number: "
+            "the store was changed outside zyw_flow"
+        )
 
     def ensure_schema(self) -> None:
         """Create the tables if missing; refuse a journal of a newer schema."""
@@ -396,7 +412,7 @@ class Journal(ABC):
             found = self._execute(
                 self._sql("SELECT version FROM zyw_schema WHERE component = ?"), ["journal"]
             )
-            if found and int(found[0][0]) > SCHEMA_VERSION:
+            if found and self._version(found[0][0]) > SCHEMA_VERSION:
                 raise SchemaVersionError(
                     f"{self.where}: journal schema version {found[0][0]} was written by a newer "
                     f"zyw_flow (this one reads up to {SCHEMA_VERSION}); upgrade zyw_flow"
@@ -424,8 +440,8 @@ class Journal(ABC):
             create_outbox_tables(self)
             if not found:
                 self._migrate(0)
-            elif int(found[0][0]) < SCHEMA_VERSION:
-                self._migrate(int(found[0][0]))
+            elif self._version(found[0][0]) < SCHEMA_VERSION:
+                self._migrate(self._version(found[0][0]))
             self._execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS zyw_journal_eseq ON zyw_journal (campaign, eseq)"
             )
