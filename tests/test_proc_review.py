@@ -228,3 +228,42 @@ def test_a_survey_category_cannot_smuggle_counts_in(category: str) -> None:
         b.record_survey("guihua", "public_evaluation", "service_objects", counts={category: 1},
                         actor="lingdian", at="2012-06-01")  # fmt: skip
     assert state(b) == before
+
+
+def test_a_voided_follow_up_sanction_leaves_the_complaint_view(tmp_path: Path) -> None:
+    c = wenze(Campaign.create_stored(tmp_path / "c.db", "xingzheng-wenze"))
+    cid = assigned(c)
+    c.reply_complaint(cid, substantiated=True, actor="clerk-a", at="2012-03-07")
+    c.act_on_complaint(cid, sanction="interview", actor="wenze", at="2012-03-08")
+    issued = next(e for e in c.events(since=0) if e.type == "sanction_issued")
+    assert c.complaint(cid).sanctions == ("interview",)
+    c.void(seq=issued.seq, reason="误", actor="office", at="2012-03-09")
+    assert c.complaint(cid).sanctions == ()
+    assert c.unit_status("dept-a").sanctions == ()
+    c.close()
+    again = Campaign.open(tmp_path / "c.db")
+    assert again.complaint(cid).sanctions == ()
+    again.close()
+
+
+def test_a_format_4_snapshot_with_a_follow_up_sanction_is_replayed(c: Campaign) -> None:
+    """Format 4 kept no rows of a complaint's sanctions: such a snapshot is replayed."""
+    import zlib
+
+    from zyw_flow.runtime import _snapshot
+
+    cid = assigned(c)
+    c.reply_complaint(cid, substantiated=True, actor="clerk-a", at="2012-03-07")
+
+    def as_format_4(with_sanction: bool) -> bytes:
+        data = json.loads(zlib.decompress(_snapshot.dump(c._state, (1, "x"))))
+        data["format"] = 4
+        for rec in data["procedures"]["complaints"]:
+            rec.pop("sanction_rows")
+            rec["sanctions"] = ["interview"] if with_sanction else []
+        return zlib.compress(json.dumps(data).encode("utf-8"))
+
+    assert _snapshot.load(c.compiled, as_format_4(True)) is None  # replayed instead
+    restored = _snapshot.load(c.compiled, as_format_4(False))
+    assert restored is not None
+    assert restored[0].proc.complaints[cid].sanction_rows == []

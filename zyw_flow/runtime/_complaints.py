@@ -425,8 +425,9 @@ def apply_actioned(state: State, e: ComplaintActioned) -> None:
     c = state.proc.complaints[e.complaint]
     if e.finding is not None:
         c.findings.append(e.finding)
-    if e.sanction is not None:
+    if e.sanction is not None:  # the sanction_issued that follows lands at the next row
         c.sanctions.append(e.sanction)
+        c.sanction_rows.append(len(state.sanctions.get(e.unit, ())))
     _touch(state, e.unit, e.at)
 
 
@@ -525,9 +526,21 @@ def complaint_view(state: State, c: ComplaintRecord, *, complainant: bool = Fals
         c.satisfaction,
         _when(state, c.closed),
         tuple(c.findings),
-        tuple(c.sanctions),
+        _standing_sanctions(state, c),
         tuple(c.cases),
         c.complainant if complainant else None,
+    )
+
+
+def _standing_sanctions(state: State, c: ComplaintRecord) -> tuple[str, ...]:
+    """The complaint's sanctions that are not void (a voided one is left out)."""
+    if len(c.sanction_rows) != len(c.sanctions):  # kept before their rows were: all of them
+        return tuple(c.sanctions)
+    issued = state.sanctions.get(c.unit, [])
+    return tuple(
+        s
+        for s, row in zip(c.sanctions, c.sanction_rows, strict=True)
+        if not (row < len(issued) and issued[row].get("voided"))
     )
 
 

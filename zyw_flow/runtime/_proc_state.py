@@ -42,6 +42,9 @@ class ComplaintRecord:
     findings: list[str] = attrs.field(factory=list)
     sanctions: list[str] = attrs.field(factory=list)
     cases: list[str] = attrs.field(factory=list)
+    #: where each of ``sanctions`` stands in the unit's sanctions (``State.sanctions``), so a
+    #: voided one is left out of the view (a snapshot from before has none: all are shown)
+    sanction_rows: list[int] = attrs.field(factory=list)
 
 
 @attrs.define

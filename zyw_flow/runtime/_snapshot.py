@@ -30,7 +30,7 @@ from zyw_flow.runtime._surveys import survey_from_row, survey_row
 
 __all__ = ["FORMAT", "MIGRATIONS", "dump", "load"]
 
-FORMAT = 4
+FORMAT = 5
 
 
 def _from_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -48,6 +48,16 @@ def _from_3(data: dict[str, Any]) -> dict[str, Any] | None:
     return {**data, "format": 4}
 
 
+def _from_4(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Format 4 did not keep where a complaint's follow-up sanctions stand among the unit's
+    sanctions (to leave a voided one out): a snapshot holding such a sanction is replayed;
+    any other is the same in format 5."""
+    complaints = (data.get("procedures") or {}).get("complaints", ())
+    if any(c.get("sanctions") for c in complaints):
+        return None
+    return {**data, "format": 5}
+
+
 #: format → a function bringing a snapshot of that format to the next (or answering
 #: ``None`` for one that must be replayed), or ``None``: that format cannot be migrated
 #: (the campaign replays from the journal).
@@ -55,6 +65,7 @@ MIGRATIONS: Mapping[int, Callable[[dict[str, Any]], dict[str, Any] | None] | Non
     1: None,  # zyw_flow 0.1: another state layout, dropped by the journal's schema 3
     2: _from_2,
     3: _from_3,
+    4: _from_4,
 }
 
 _ARRAYS = ("parent", "enrolled", "last", "uphase")
