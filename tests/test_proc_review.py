@@ -267,3 +267,13 @@ def test_a_format_4_snapshot_with_a_follow_up_sanction_is_replayed(c: Campaign) 
     restored = _snapshot.load(c.compiled, as_format_4(False))
     assert restored is not None
     assert restored[0].proc.complaints[cid].sanction_rows == []
+
+
+def test_grade_case_without_a_scheme_is_refused_as_decide_case(c: Campaign) -> None:
+    c.open_case("dept-a", "inaction", actor="wenze", at="2012-03-01")
+    c.notify_case("case-1", actor="wenze", at="2012-03-02")
+    with pytest.raises(TransitionRefused, match="grade_case: the template names no") as info:
+        c.decide_case("case-1", sanction="removal", grade_case="violation", actor="wenze",
+                      at="2012-03-20")  # fmt: skip
+    assert info.value.event == "decide_case"
+    assert c.case("case-1").status == "notified"

@@ -409,6 +409,9 @@ def decide_decision(
             events.extend(record_case(state, u, at, actor, payload, None, None))
         except ScoringError as exc:  # an unknown kind: the case is not decided
             raise _refuse(state, c, "decide_case", f"grade_case: {exc}") from None
+        except TransitionRefused as exc:  # e.g. no scoring scheme: said as decide_case's
+            reason = str(exc).rsplit(" [", 1)[0]
+            raise _refuse(state, c, "decide_case", f"grade_case: {reason}") from None
     return events
 
 
