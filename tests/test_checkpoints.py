@@ -431,6 +431,7 @@ class TestAutomaticCheckpoints:
             c.store.sign_checkpoints(keys[0])  # no count: only at finalisation
             c.add_actor("office", ["office"])
             c.enroll("county-1", at="2011-09-01")
+            c.record_score("county-1", "lawful", 90, actor="office", at="2011-12-10")
             assert c.store.checkpoints() == []
             c.finalize_evaluation(actor="office", at="2011-12-20")
             found = c.store.checkpoints()

@@ -96,6 +96,7 @@ class TestIdempotentRetries:
     def test_finalize_retry_without_round(self) -> None:
         """Retrying finalize with the same key (no round name) is a duplicate."""
         c = people(Campaign.create("zhiyong-2011"))
+        c.record_score("county-1", "lawful", 90, actor="office", at="2011-12-10")
         first = c.finalize_evaluation(actor="office", at="2011-12-20", key="fin")
         again = c.finalize_evaluation(actor="office", at="2011-12-20", key="fin")
         assert again.duplicate and again.seq == first.seq

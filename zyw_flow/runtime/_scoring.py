@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -102,7 +102,10 @@ class Evaluation:
                 }
                 for r in self.ranking
             ],
-            "distribution": {str(k): v for k, v in self.distribution.items()},
+            # cards with no grade yet (scores missing) count as "ungraded", as on the board
+            "distribution": {
+                "ungraded" if k is None else str(k): v for k, v in self.distribution.items()
+            },
             "advanced": list(self.advanced),
             "top": list(self.top),
             "bottom": list(self.bottom),
@@ -195,9 +198,9 @@ def decide_deduction(
     scheme, is_person = _scheme_for(state, u, "deduction")
     authorise(state, actor, state.compiled.permissions.get("score", ("office",)), u, "deduction",
               None)  # fmt: skip
-    entry = Deduction(uid, payload["item"], Decimal(payload["points"]),
-                      payload.get("description") or "")  # fmt: skip
     try:
+        entry = Deduction(uid, payload["item"], Decimal(payload["points"]),
+                          payload.get("description") or "")  # fmt: skip
         score_unit(scheme, uid, [], deductions=[entry], is_person=is_person)
     except ScoringError as exc:
         raise TransitionRefused(str(exc), unit=uid, event="deduction") from None
@@ -220,9 +223,9 @@ def decide_case(
     uid = state.ids[u]
     scheme, is_person = _scheme_for(state, u, "case")
     authorise(state, actor, state.compiled.permissions.get("sanction", ()), u, "case", None)
-    entry = Case(uid, payload["kind"], payload.get("item"), payload.get("person"),
-                 payload.get("description") or "")  # fmt: skip
     try:
+        entry = Case(uid, payload["kind"], payload.get("item"), payload.get("person"),
+                     payload.get("description") or "")  # fmt: skip
         score_unit(scheme, uid, [], cases=[entry], is_person=is_person)
     except (ScoringError, ValueError) as exc:
         raise TransitionRefused(str(exc), unit=uid, event="case") from None
@@ -233,6 +236,16 @@ def decide_case(
 
 
 # -- computing --------------------------------------------------------------------
+T = TypeVar("T")
+
+
+def _standing(recorded: list[T], voided: set[int]) -> list[T]:
+    """The recorded cases or deductions that are not void (by their place in the list)."""
+    if not voided:
+        return recorded
+    return [x for k, x in enumerate(recorded) if k not in voided]
+
+
 def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
     """Scorecards, ranking, distribution and selections (see ``Campaign.evaluate``)."""
     schemes = state.compiled.schemes
@@ -253,7 +266,8 @@ def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
         kind = 1 if subject == "persons" else 0
         ids = [uid for uid in order if uid in wanted and state.kind[state.index[uid]] == kind]
         for card in score_units(
-            scheme, ids, inputs, deductions=state.deductions, cases=state.cases,
+            scheme, ids, inputs, deductions=_standing(state.deductions, state.void_deductions),
+            cases=_standing(state.cases, state.void_cases),
             is_person=kind == 1,
         ):  # fmt: skip
             cards[card.unit] = card
@@ -299,15 +313,34 @@ def _ineligible(state: State, cards: Mapping[str, Scorecard]) -> set[str]:
     """Members who may not be 优秀: those of units graded 诫勉 in a final round, and those
     of units whose current grade is 诫勉 (the rule holds in every round, final or not)."""
     out = set(state.ineligible)
-    for uid, card in cards.items():
-        if card.is_person:
-            continue
-        scheme = state.compiled.schemes.get("units")
-        if scheme is None:
-            continue
-        if any(c.kind == "award_ineligibility" for c in consequences(scheme, card)):
-            u = state.index[uid]
-            out.update(state.ids[v] for v in range(len(state.ids)) if state.parent[v] == u)
+    scheme = state.compiled.schemes.get("units")
+    if scheme is None:
+        return out
+    barred = [
+        state.index[uid]
+        for uid, card in cards.items()
+        if not card.is_person
+        and any(c.kind == "award_ineligibility" for c in consequences(scheme, card))
+    ]
+    out.update(state.ids[v] for v in _under(state, barred))
+    return out
+
+
+def _under(state: State, roots: Iterable[int]) -> list[int]:
+    """Every unit and person below ``roots`` in the tree (科室 and their people too); one
+    pass over the tree."""
+    todo = list(roots)
+    if not todo:
+        return []
+    children: dict[int, list[int]] = {}
+    for v, p in enumerate(state.parent):
+        if p >= 0:
+            children.setdefault(p, []).append(v)
+    out: list[int] = []
+    while todo:
+        kids = children.get(todo.pop(), ())
+        out.extend(kids)
+        todo.extend(kids)
     return out
 
 
@@ -321,12 +354,21 @@ def decide_finalize(
     fingerprint: str | None,
 ) -> list[DomainEvent]:
     """finalize_evaluation: grades made final and their consequences, as events."""
-    name = round_name or f"round-{len(state.rounds) + 1}"
+    taken = {r["round"] for r in state.rounds}
+    name = round_name or next(
+        n for k in range(len(state.rounds) + 1, len(state.rounds) + len(taken) + 2)
+        if (n := f"round-{k}") not in taken
+    )  # fmt: skip
     authorise(state, actor, state.compiled.permissions.get("score", ("office",)), u0, "finalize",
               None)  # fmt: skip
     if any(r["round"] == name for r in state.rounds):
         raise TransitionRefused(f"round {name!r} is already final", event="finalize")
     result = evaluate(state)
+    if not result.cards:
+        raise TransitionRefused(
+            "nothing is scored yet: a round is made final once units have scores",
+            event="finalize",
+        )
     schemes = state.compiled.schemes
     fired = [
         (uid, cons)
@@ -339,12 +381,11 @@ def decide_finalize(
         if cons.kind == "written_report"
     }
     key_units = [uid for uid, cons in fired if cons.kind == "key_rectification"]
-    ineligible: list[str] = []
-    for uid, cons in fired:
-        if cons.kind == "award_ineligibility":
-            u = state.index[uid]
-            ineligible.append(uid)
-            ineligible.extend(state.ids[v] for v in range(len(state.ids)) if state.parent[v] == u)
+    barred = [uid for uid, cons in fired if cons.kind == "award_ineligibility"]
+    ineligible = [
+        *barred,
+        *(state.ids[v] for v in _under(state, (state.index[uid] for uid in barred))),
+    ]
     year = from_us(at, state.zone).year
     recorded, rule_rounds = round_inputs(state, result.cards, year)
     data = {

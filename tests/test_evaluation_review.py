@@ -1,0 +1,132 @@
+"""Evaluation after review: each test failed before its fix.
+
+* a voided case (一票否决 …) or deduction no longer counts;
+* the staff of a 诫勉 unit's sections are not 优秀个人 either (the whole subtree);
+* a bad case or deduction is refused with ``TransitionRefused`` (not a bare ``ScoringError``);
+* a round is not made final with nothing scored; the default round name never collides;
+* ungraded cards are counted as ``"ungraded"`` in the JSON distribution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zyw_flow import Campaign, TransitionRefused
+from zyw_flow.template import load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fuling() -> Campaign:
+    c = Campaign.create("fuling-changxiao")
+    c.add_actor("office", ["office"])
+    c.add_actor("acc", ["accountability"])
+    c.enroll("b")
+    c.record_score("b", "environment", 95, actor="office", at="2012-03-30")
+    return c
+
+
+def test_a_voided_veto_no_longer_counts() -> None:
+    c = fuling()
+    c.record_case("b", "veto", item="work_style", actor="acc", at="2012-03-31", key="k1")
+    assert c.grade("b") == ("95", "admonish")
+    c.void("k1", reason="录入有误", actor="office", at="2012-03-31")
+    assert c.grade("b") == ("95", "excellent")
+
+
+def test_a_voided_case_no_longer_counts_after_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    c = Campaign.create_stored(db, "zhiyong-2011")
+    c.add_actor("office", ["office"])
+    c.add_actor("rectify", ["accountability"])
+    c.enroll("c1")
+    before = c.evaluate().cards
+    c.record_case("c1", "violation", actor="rectify", at="2011-12-10", key="v1")
+    c.void("v1", reason="误", actor="office", at="2011-12-11")
+    assert c.evaluate().cards == before
+    c.close()
+    for snapshot in (False, True):
+        again = Campaign.open(db, use_snapshot=snapshot)
+        assert again.evaluate().cards == before
+        if not snapshot:
+            again.save_snapshot()
+        again.close()
+
+
+def test_bad_cases_and_deductions_are_refused_as_calls() -> None:
+    c = Campaign.create("zhiyong-2011")
+    c.add_actor("office", ["office"])
+    c.add_actor("rectify", ["accountability"])
+    c.enroll("c1")
+    with pytest.raises(TransitionRefused, match="unknown case kind 'scandal'"):
+        c.record_case("c1", "scandal", actor="rectify", at="2011-12-10")
+    with pytest.raises(TransitionRefused, match="must name its veto item"):
+        c.record_case("c1", "veto", actor="rectify", at="2011-12-10")
+    with pytest.raises(TransitionRefused, match="positive number of points"):
+        c.record_deduction("c1", "x", -5, actor="office", at="2011-12-10")
+
+
+def test_the_staff_of_a_sanctioned_units_sections_are_not_excellent(tmp_path: Path) -> None:
+    text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text("utf-8")
+    text = text.replace("params:\n", "params:\n  excellent_ratio: {type: str, default: '0.5'}\n", 1)
+    (tmp_path / "t.yaml").write_text(text, "utf-8")
+    c = Campaign.create(load_template(tmp_path / "t.yaml"))
+    c.add_actor("office", ["office"])
+    c.add_actor("inspector", ["inspector"])
+
+    def scored(uid: str, v: int, person: bool) -> None:
+        periods = ("Q1", "Q2", "Q3", "Q4")
+        leaves = ("work_tasks",) if person else ("key_work", "routine_work", "other_work")
+        for q in periods:
+            for leaf in leaves:
+                c.record_score(uid, leaf, v, period=q, actor="office", at="2011-12-10")
+        if person:
+            c.record_score(uid, "internal_management", v, actor="inspector", at="2011-12-10")
+        else:
+            for leaf in ("lawful", "efficient", "clean", "other_management",
+                         "innovation_results", "improvement"):  # fmt: skip
+                c.record_score(uid, leaf, v, actor="office", at="2011-12-10")
+        for g in ("leadership", "staff"):
+            c.record_score(uid, "satisfaction", v, rater_group=g, actor="office",
+                           at="2011-12-10")  # fmt: skip
+
+    for uid, v in (("good", 95), ("bad", 60)):
+        c.enroll(uid)
+        scored(uid, v, person=False)
+    c.enroll("bad-sec", parent="bad")
+    for pid, parent, v in (("p1", "good", 95), ("p2", "bad", 99), ("p3", "bad-sec", 98),
+                           ("p4", "good", 95)):  # fmt: skip
+        c.enroll(pid, parent=parent, kind="person")
+        scored(pid, v, person=True)
+    assert c.grade("bad")[1] == "admonish"
+    assert "p3" not in c.evaluate().excellent_people  # a section's staff, under 诫勉
+    c.finalize_evaluation(actor="office", at="2011-12-20")
+    assert {"p2", "p3", "bad-sec"} <= set(c.rounds[-1]["ineligible"])
+    assert "p3" not in c.evaluate().excellent_people
+
+
+def test_a_round_is_not_final_with_nothing_scored() -> None:
+    c = Campaign.create("fuling-changxiao")
+    c.add_actor("office", ["office"])
+    c.enroll("u0")
+    with pytest.raises(TransitionRefused, match="nothing is scored yet"):
+        c.finalize_evaluation(actor="office", at="2012-03-31")
+    assert c.rounds == ()
+
+
+def test_the_default_round_name_never_collides() -> None:
+    c = fuling()
+    c.finalize_evaluation(actor="office", at="2012-03-31", round="round-2")
+    c.finalize_evaluation(actor="office", at="2012-06-30")
+    assert [r["round"] for r in c.rounds] == ["round-2", "round-3"]
+
+
+def test_ungraded_cards_are_counted_as_ungraded_in_json() -> None:
+    c = Campaign.create("zhiyong-2011")
+    c.add_actor("office", ["office"])
+    c.enroll("c1")
+    c.record_score("c1", "lawful", 90, actor="office", at="2011-12-10")  # the rest missing
+    dist = c.evaluate().to_json()["distribution"]
+    assert "None" not in dist and dist["ungraded"] == 1
