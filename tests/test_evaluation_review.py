@@ -130,3 +130,32 @@ def test_ungraded_cards_are_counted_as_ungraded_in_json() -> None:
     c.record_score("c1", "lawful", 90, actor="office", at="2011-12-10")  # the rest missing
     dist = c.evaluate().to_json()["distribution"]
     assert "None" not in dist and dist["ungraded"] == 1
+
+
+def test_the_reference_scheme_of_the_docs_validates(tmp_path: Path) -> None:
+    """docs/evaluation.md's "Writing a scoring scheme" block is a valid scheme as written."""
+    from zyw_flow.validation import validate_file
+
+    text = (ROOT / "docs" / "evaluation.md").read_text("utf-8")
+    start = text.index("```yaml", text.index("## Writing a scoring scheme")) + len("```yaml\n")
+    (tmp_path / "scheme.yaml").write_text(text[start : text.index("```", start)], "utf-8")
+    report = validate_file(tmp_path / "scheme.yaml")
+    assert report.kind == "scoring" and not report.errors, [str(p) for p in report.errors]
+
+
+@pytest.mark.parametrize("ratio", ["15%", "abc", "0", "1.5", "-0.1", "NaN"])
+def test_a_bad_excellent_ratio_is_a_template_problem(tmp_path: Path, ratio: str) -> None:
+    from zyw_flow import TemplateError
+
+    text = (ROOT / "templates" / "zhiyong-2011.yaml").read_text("utf-8")
+    text = text.replace(
+        "params:\n", f"params:\n  excellent_ratio: {{type: str, default: '{ratio}'}}\n", 1
+    )
+    (tmp_path / "t.yaml").write_text(text, "utf-8")
+    with pytest.raises(TemplateError, match=r"excellent_ratio .* must be a share") as info:
+        load_template(tmp_path / "t.yaml")
+    assert info.value.problems[0].path == "params.excellent_ratio.default"
+    assert (
+        load_template(tmp_path / "t.yaml", {"excellent_ratio": "0.15"}).params["excellent_ratio"]
+        == "0.15"
+    )

@@ -1403,7 +1403,7 @@ class _Builder:
     def surveys(self, raw: Any, leaves: dict[str, Indicator]) -> tuple[Survey, ...]:
         if raw is None:
             return ()
-        if not isinstance(raw, dict) or not raw:
+        if not isinstance(raw, dict):
             self.problem("surveys", "`surveys` must be a mapping of survey id → {title, scale …}")
             return ()
         out: list[Survey] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import hashlib
 import json
 import re
@@ -124,6 +125,17 @@ def _path_str(parts: Any) -> str:
     return path
 
 
+def _is_share(value: object) -> bool:
+    """A decimal in (0, 1]: the ``excellent_ratio`` parameter's values."""
+    if isinstance(value, bool):
+        return False
+    try:
+        share = decimal.Decimal(str(value).strip())
+    except decimal.InvalidOperation:
+        return False
+    return share.is_finite() and 0 < share <= 1
+
+
 class _Builder:
     def __init__(
         self,
@@ -222,6 +234,15 @@ class _Builder:
         if isinstance(year, int) and not isinstance(year, bool) and not 1 <= year <= 9999:
             where = "params.year" if "year" in self.given else "params.year.default"
             self.problem(where, f"year {year} is out of range (1-9999)")
+        ratio = values.get("excellent_ratio")
+        if ratio not in (None, "") and not _is_share(ratio):
+            given = "excellent_ratio" in self.given
+            where = "params.excellent_ratio" + ("" if given else ".default")
+            self.problem(
+                where,
+                f"excellent_ratio {ratio!r} must be a share of the people, a decimal above 0 "
+                "and at most 1 (0.15 for 15 %)",
+            )
         return tuple(defs.values()), values
 
     def _coerce(self, pdef: ParamDef, value: Any, path: str) -> Any:
