@@ -159,3 +159,16 @@ def test_a_bad_excellent_ratio_is_a_template_problem(tmp_path: Path, ratio: str)
         load_template(tmp_path / "t.yaml", {"excellent_ratio": "0.15"}).params["excellent_ratio"]
         == "0.15"
     )
+
+
+def test_one_units_evaluation_keeps_its_campaign_wide_rank() -> None:
+    from zyw_flow import run_scenario
+
+    c = run_scenario(ROOT / "tests" / "scenarios" / "zhiyong-2011-evaluation.yaml").campaign
+    assert c is not None
+    whole = c.evaluate()
+    for row in whole.ranking:
+        one = c.evaluate([row.unit])
+        assert list(one.cards) == [row.unit] and one.cards[row.unit] == whole.cards[row.unit]
+        assert one.ranking == (row,)  # its position among all, not 1st of 1
+        assert one.distribution == whole.distribution

@@ -247,18 +247,31 @@ def _standing(recorded: list[T], voided: set[int]) -> list[T]:
 
 
 def evaluate(state: State, units: Iterable[str] | None = None) -> Evaluation:
-    """Scorecards, ranking, distribution and selections (see ``Campaign.evaluate``)."""
+    """Scorecards, ranking, distribution and selections (see ``Campaign.evaluate``).
+
+    With ``units``, the scorecards of those units (also of one with no scores yet) and
+    their rows of the campaign's ranking, at their campaign-wide positions; the
+    distribution and selections stay the campaign's (a unit is ranked among all of them,
+    never among the few asked for)."""
+    if units is None:
+        return _evaluate(state, ())
+    chosen = set(units)
+    whole = _evaluate(state, chosen)
+    return attrs.evolve(
+        whole,
+        cards={u: card for u, card in whole.cards.items() if u in chosen},
+        ranking=tuple(r for r in whole.ranking if r.unit in chosen),
+    )
+
+
+def _evaluate(state: State, also: Iterable[str]) -> Evaluation:
+    """Every unit and person with scores, and ``also``."""
     schemes = state.compiled.schemes
     if not schemes:
         raise TransitionRefused("the template names no scoring scheme", event="evaluate")
-    wanted = set(units) if units is not None else {k[0] for k in state.scores} | set(state.surveys)
-    if units is None:
-        recorded = state.score_inputs()
-        order: list[str] = state.ids
-    else:  # a few units: their own scores, in enrollment order
-        by_unit = state.scores_of()
-        recorded = [x for uid in wanted for x in by_unit.get(uid, ())]
-        order = sorted((u for u in wanted if u in state.index), key=state.index.__getitem__)
+    wanted = {k[0] for k in state.scores} | set(state.surveys) | set(also)
+    recorded = state.score_inputs()
+    order: list[str] = state.ids
     inputs = [*recorded, *survey_score_inputs(state, wanted)]
     cards: dict[str, Scorecard] = {}
     ranked: list[Scorecard] = []
