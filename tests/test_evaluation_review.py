@@ -102,8 +102,10 @@ def test_the_staff_of_a_sanctioned_units_sections_are_not_excellent(tmp_path: Pa
         scored(pid, v, person=True)
     assert c.grade("bad")[1] == "admonish"
     assert "p3" not in c.evaluate().excellent_people  # a section's staff, under 诫勉
+    chosen = c.evaluate().excellent_people
     c.finalize_evaluation(actor="office", at="2011-12-20")
     assert {"p2", "p3", "bad-sec"} <= set(c.rounds[-1]["ineligible"])
+    assert c.rounds[-1]["excellent_people"] == list(chosen) == ["p1", "p4"]
     assert "p3" not in c.evaluate().excellent_people
 
 

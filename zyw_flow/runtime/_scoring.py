@@ -414,6 +414,7 @@ def decide_finalize(
         "bottom": list(result.bottom),
         "key_rectification": key_units,
         "ineligible": sorted(set(ineligible)),
+        "excellent_people": list(result.excellent_people),
         **recorded,  # what the declared rules read of the round (for later rounds)
     }
     events: list[DomainEvent] = [EvaluationFinalized(at, actor, data, key, fingerprint)]
