@@ -174,3 +174,29 @@ def test_one_units_evaluation_keeps_its_campaign_wide_rank() -> None:
         assert list(one.cards) == [row.unit] and one.cards[row.unit] == whole.cards[row.unit]
         assert one.ranking == (row,)  # its position among all, not 1st of 1
         assert one.distribution == whole.distribution
+
+
+def test_replay_lists_every_problem_of_a_scenario_as_validate_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zyw_flow.cli import main
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "template: zhiyong-2011\n"
+        "units: [{id: city, name: 市局}, {id: c1, name: 一分局, parent: city}]\n"
+        "actors: {office: {roles: [office]}}\n"
+        "script:\n"
+        "  - {at: '2011-12-10', do: score, unit: c1, indicator: lawful, value: abc,"
+        " actor: office}\n"
+        "  - {at: '2011-12-10', do: score, unit: c1, indicator: lawful, actor: office}\n"
+        "  - {at: '2011-12-10', do: finalize, actor: office, round: 2011}\n",
+        "utf-8",
+    )
+    for command in (["replay", str(path)], ["evaluate", str(path)]):
+        capsys.readouterr()
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"{path}:5: script[0].value" in err
+        assert f"{path}:6: script[1]" in err
+        assert f"{path}:7: script[2].round" in err

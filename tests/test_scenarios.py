@@ -149,5 +149,6 @@ class TestStrictScenarios:
         path.write_text(head + body, encoding="utf-8")
         with pytest.raises(ScenarioError, match=re.escape(message)):
             run_scenario(path)
-        assert main(["replay", str(path)]) == 2
-        assert message in capsys.readouterr().err
+        assert main(["replay", str(path)]) == 2  # refused as `validate` locates it
+        err = capsys.readouterr().err
+        assert f"{path}:" in err and message.split()[-1].strip("'") in err

@@ -26,7 +26,7 @@ def cmd_replay(args: argparse.Namespace, ui: Ui) -> int:
     html = check_output("--html", args.html, inputs=[args.scenario])
     # a scenario that cannot be read exits 2, a template with problems 1 (docs/cli.md):
     # both are reported by the one exit-code policy (zyw_flow.cli._app)
-    result = run_scenario(args.scenario)
+    result = run_scenario(_checked(args.scenario))
     ladder: tuple[str, ...] = ()
     if result.campaign is not None:
         # the board is written even when expectations failed: it shows what went wrong
@@ -61,13 +61,30 @@ def is_store_target(target: str) -> bool:
     return path.is_file() or suffix in STORE_SUFFIXES
 
 
+def _checked(name: str) -> Path:
+    """The scenario file ``name`` finds, after ``validate``'s checks: a scenario with
+    problems is refused with every one of them at its line, as ``zyw-flow validate`` lists
+    them (not only the first problem the run meets)."""
+    from zyw_flow.validation import validate_file
+
+    path = find_scenario(name)
+    report = validate_file(path)
+    # the scenario's own problems; its template's are the run's to report (exit 1)
+    own = [
+        p for p in report.errors if Path(p.file) == path and p.path != "template"
+    ] if report.kind == "scenario" else []  # fmt: skip
+    if own:
+        raise ScenarioError([str(p) for p in own])
+    return path
+
+
 def _campaign_of(target: str, *, store_only: bool = False) -> tuple[Campaign, tuple[str, ...]]:
     """A stored campaign (SQLite path, ``PATH?campaign=ID`` or postgresql:// URL) or, unless
     ``store_only``, the campaign a scenario (a file or a bundled id) built, with the
     scenario's failed expectations (none for a store)."""
     if store_only or is_store_target(target):
         return Campaign.open(target), ()
-    result = run_scenario(find_scenario(target))
+    result = run_scenario(_checked(target))
     if result.campaign is None:  # pragma: no cover - a scenario always builds one
         raise ScenarioError([f"{target}: the scenario built no campaign"])
     return result.campaign, tuple(result.failures)
