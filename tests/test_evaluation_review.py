@@ -200,3 +200,23 @@ def test_replay_lists_every_problem_of_a_scenario_as_validate_does(
         assert f"{path}:5: script[0].value" in err
         assert f"{path}:6: script[1]" in err
         assert f"{path}:7: script[2].round" in err
+
+
+def test_validate_checks_a_scenarios_case_kinds_and_veto_items(tmp_path: Path) -> None:
+    from zyw_flow.validation import validate_file
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "template: zhiyong-2011\n"
+        "units: [{id: city, name: 市局}, {id: c1, name: 一分局, parent: city}]\n"
+        "actors: {rectify: {roles: [accountability]}}\n"
+        "script:\n"
+        "  - {at: '2011-12-10', do: case, unit: c1, kind: scandal, actor: rectify}\n"
+        "  - {at: '2011-12-10', do: case, unit: c1, kind: veto, item: nope, actor: rectify}\n"
+        "  - {at: '2011-12-10', do: case, unit: c1, kind: veto, actor: rectify}\n"
+        "  - {at: '2011-12-10', do: case, unit: c1, kind: violation, actor: rectify}\n",
+        "utf-8",
+    )
+    found = {(p.line, p.path): p.message for p in validate_file(path).errors}
+    assert set(found) == {(5, "script[0].kind"), (6, "script[1].item"), (7, "script[2]")}
+    assert "unknown case kind 'scandal'" in found[(5, "script[0].kind")]

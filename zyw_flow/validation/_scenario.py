@@ -165,6 +165,7 @@ class _ScenarioChecker:
         steps = {s.id for s in resolved.steps} | {s.base for s in resolved.steps}
         sanctions = {s.id for s in template.sanctions}
         indicators = self.indicators(resolved)
+        vetoes = self.vetoes(resolved)
         known_units = dict(units)
         for i, line in enumerate(raw):
             path = join("script", i)
@@ -209,6 +210,8 @@ class _ScenarioChecker:
             for field in ("value", "points"):
                 if verb in ("score", "deduction") and line.get(field) is not None:
                     self.number(join(path, field), line[field])
+            if verb == "case":
+                self.case(path, line, vetoes)
 
     def number(self, path: str, value: Any) -> None:
         from zyw_flow.evaluation import ScoringError, parse_decimal
@@ -218,6 +221,32 @@ class _ScenarioChecker:
             parse_decimal(raw[1] if raw is not None else str(value), what=path.rsplit(".", 1)[-1])
         except ScoringError as exc:
             self.problem(path, str(exc))
+
+    def case(self, path: str, line: dict[str, Any], vetoes: set[str] | None) -> None:
+        """A ``case`` line's kind, and a veto's item, as the schemes know them."""
+        from zyw_flow.evaluation._rules import CASE_KINDS
+
+        kind = line.get("kind")
+        if kind is not None and str(kind) not in CASE_KINDS:
+            self.problem(join(path, "kind"), _unknown("case kind", kind, CASE_KINDS))
+        elif kind == "veto":
+            item = line.get("item")
+            if item is None:
+                self.problem(path, "a `veto` case names its veto item (`item`)")
+            elif vetoes is not None and str(item) not in vetoes:
+                self.problem(join(path, "item"), _unknown("veto item", item, vetoes))
+
+    def vetoes(self, resolved: ResolvedCampaign) -> set[str] | None:
+        """The veto items (一票否决) the template's schemes declare; ``None``: unknown."""
+        from zyw_flow.evaluation import load_scheme_text
+
+        found: set[str] = set()
+        for text in resolved.template.scheme_texts.values():
+            try:
+                found.update(v.id for v in load_scheme_text(text).veto)
+            except TemplateError:
+                return None
+        return found
 
     def indicators(self, resolved: ResolvedCampaign) -> set[str] | None:
         from zyw_flow.evaluation import load_scheme_text
